@@ -1,0 +1,24 @@
+"""trustmodel: customer-satisfaction theory as structural equation models.
+
+Fit lavaan-syntax models (ML, GLS, ULS) with lavaan's numbers, build the expectation-
+disconfirmation, customer-delivered-value and three-level-trust models in one call, and read
+them in the theory's own terms.
+"""
+from . import datasets
+from ._errors import (BootstrapFailureWarning, ConvergenceError, DataError, DataWarning,
+                      HeywoodCaseWarning, IdentificationError, IdentificationWarning,
+                      ModelSyntaxError, NonConvergenceWarning, NotPositiveDefiniteWarning,
+                      OptionError, SmallSampleWarning, TrustModelError, TrustModelWarning)
+from .api import fit, lower_to_cov
+from .results.result import FitResult
+from .syntax import ParameterTable, build_table, parse_model
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "fit", "lower_to_cov", "FitResult", "ParameterTable", "build_table", "parse_model",
+    "datasets", "TrustModelError", "ModelSyntaxError", "DataError", "OptionError",
+    "IdentificationError", "ConvergenceError", "TrustModelWarning", "NonConvergenceWarning",
+    "HeywoodCaseWarning", "NotPositiveDefiniteWarning", "IdentificationWarning",
+    "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning", "__version__",
+]

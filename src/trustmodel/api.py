@@ -1,0 +1,231 @@
+"""``tm.fit``: the numbered pipeline (lavaan's ``xxx_lavaan.R`` step list).
+
+1 syntax/theory -> ParameterTable, 2 sample statistics, 3 estimation, 4 inference,
+5 admissibility checks, 6 FitResult. Each step lives in its own layer.
+"""
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ._errors import DataError, OptionError, TrustModelWarning
+from ._validation import check_option, check_seed, did_you_mean
+from .data import SampleStats
+from .diagnostics import checks
+from .estimation.fitting import estimate, expected_vcov
+from .results.result import FitResult
+from .syntax import ParameterTable, build_table, parse_model
+
+ESTIMATORS = ("ML", "MLR", "GLS", "ULS", "PLS", "PLSc")
+MISSING = ("listwise", "fiml", "ml")
+SE = ("standard", "robust", "bootstrap", "none")
+
+
+@dataclass(frozen=True)
+class RecordedWarning:
+    """A warning issued during a fit, kept on ``FitResult.warnings``."""
+
+    category: type
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.category.__name__}: {self.message}"
+
+
+@contextmanager
+def recorded_warnings():
+    """Record trustmodel warnings raised inside the block and re-issue them afterwards."""
+    caught: list = []
+    with warnings.catch_warnings(record=True) as raw:
+        warnings.simplefilter("always")
+        yield caught
+    for w in raw:
+        if issubclass(w.category, TrustModelWarning):
+            caught.append(RecordedWarning(w.category, str(w.message)))
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+
+
+def statements_of(model):
+    """Statements from syntax, a ParameterTable or a theory builder (anything with .syntax)."""
+    if isinstance(model, str):
+        return parse_model(model)
+    if isinstance(model, ParameterTable):
+        return list(model.statements)
+    syntax = getattr(model, "syntax", None)
+    if isinstance(syntax, str):
+        return parse_model(syntax)
+    raise OptionError("model= must be lavaan syntax (str), a ParameterTable or a theory builder; "
+                      f"got {type(model).__name__}.")
+
+
+def fit(model, data: pd.DataFrame | None = None, *,
+        estimator: Literal["ML", "MLR", "GLS", "ULS", "PLS", "PLSc"] = "ML",
+        missing: Literal["listwise", "fiml", "ml"] = "listwise",
+        group: str | None = None, group_equal=(), group_partial=(),
+        std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool = True,
+        se: Literal["standard", "robust", "bootstrap", "none"] = "standard",
+        bootstrap: int = 1000, seed=None, level: float = 0.95,
+        sample_cov=None, nobs=None, sample_mean=None, **options) -> FitResult:
+    """Fit a structural equation model.
+
+    Parameters
+    ----------
+    model : str, ParameterTable or theory builder
+        lavaan model syntax, a parameter table, or a builder such as
+        :class:`trustmodel.ExpectationDisconfirmation`.
+    data : pandas.DataFrame, optional
+        Raw data (never modified). Alternatively ``sample_cov`` and ``nobs``.
+    estimator : {"ML", "MLR", "GLS", "ULS", "PLS", "PLSc"}
+        Discrepancy function. "ML" is maximum likelihood with expected-information SEs.
+    missing : {"listwise", "fiml"}
+        Missing-data policy ("ml" is an alias of "fiml").
+    group : str, optional
+        Column defining groups for a multi-group model.
+    group_equal : sequence of str
+        Parameter types held equal across groups (lavaan's ``group.equal``).
+    group_partial : sequence of str
+        Parameters exempt from ``group_equal`` ("f =~ x2").
+    std_lv : bool
+        Identify latents by fixing their (residual) variances to 1.
+    meanstructure : bool, optional
+        Model means and intercepts (default: only if the syntax has ``~ 1`` or groups).
+    fixed_x : bool
+        Treat exogenous observed covariates as fixed (lavaan's default).
+    se : {"standard", "robust", "bootstrap", "none"}
+        Standard errors.
+    bootstrap : int
+        Number of bootstrap draws when ``se="bootstrap"``.
+    seed : int or numpy.random.Generator, optional
+        Seed for everything random.
+    level : float
+        Confidence level of ``ci_lower``/``ci_upper``.
+    sample_cov : pandas.DataFrame, optional
+        Published covariance matrix (unbiased, N - 1); rescaled by (N - 1)/N as lavaan.
+    nobs : int, optional
+        Sample size belonging to ``sample_cov``.
+    sample_mean : pandas.Series, optional
+
+    Returns
+    -------
+    FitResult
+
+    Raises
+    ------
+    ModelSyntaxError, DataError, OptionError
+
+    Warns
+    -----
+    NonConvergenceWarning, HeywoodCaseWarning, NotPositiveDefiniteWarning, IdentificationWarning
+
+    Examples
+    --------
+    >>> import trustmodel as tm
+    >>> hs = tm.datasets.load("holzinger_swineford")
+    >>> res = tm.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\nspeed =~ x7 + x8 + x9", hs)
+    >>> # lavaan: cfa(model, data = HolzingerSwineford1939)
+    >>> round(res.fit_measures["chisq"], 3)
+    85.306
+    """
+    estimator = check_option("estimator", estimator, ESTIMATORS)
+    missing = check_option("missing", missing, MISSING)
+    se = check_option("se", se, SE)
+    if options:
+        unknown = sorted(options)
+        raise OptionError(f"Unknown option{'s' if len(unknown) > 1 else ''} "
+                          f"{', '.join(map(repr, unknown))} of fit()."
+                          + did_you_mean(unknown, _KNOWN_OPTIONS))
+    if estimator in ("PLS", "PLSc"):
+        from .pls import fit_pls  # leaf module, imported only when asked
+        return fit_pls(model, data, estimator=estimator, se=se, bootstrap=bootstrap, seed=seed)
+    if estimator == "MLR" or se == "robust":
+        raise NotImplementedError("estimator='MLR' / se='robust' (robust ML) comes with the "
+                                  "inference issue and is not built yet.")
+    if missing in ("fiml", "ml"):
+        raise NotImplementedError("missing='fiml' (full-information ML) comes with the inference "
+                                  "issue and is not built yet; use missing='listwise'.")
+    if se == "bootstrap":
+        raise NotImplementedError("se='bootstrap' comes with the inference issue and is not "
+                                  "built yet.")
+    if not 0 < level < 1:
+        raise OptionError(f"level= must lie strictly between 0 and 1; got {level!r}.")
+    rng_seed = seed
+    check_seed(seed)
+    with recorded_warnings() as caught:
+        statements = statements_of(model)                                   # 1 syntax / theory
+        ngroups = _ngroups(data, group, sample_cov)
+        ms = bool(meanstructure) or ngroups > 1 or sample_mean is not None
+        table = build_table(statements, ngroups=ngroups, meanstructure=ms, std_lv=std_lv,
+                            fixed_x=fixed_x, group_equal=tuple(group_equal),
+                            group_partial=tuple(group_partial))
+        checks.check_variables(table, data, sample_cov)
+        stats = _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean)  # 2
+        checks.check_identification(table, stats)
+        state = estimate(table, stats, estimator)                           # 3 optimise
+        vcov = expected_vcov(state) if se != "none" else np.zeros((table.npar, table.npar))  # 4
+        checks.admissibility(table, state, vcov)                            # 5
+    opts = dict(estimator=estimator, missing=missing, group=group,
+                group_equal=tuple(group_equal), group_partial=tuple(group_partial),
+                std_lv=std_lv, meanstructure=ms, fixed_x=fixed_x, se=se, level=level)
+    return FitResult(table=table, stats=stats, state=state, vcov_free=vcov,     # 6
+                     warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se)
+
+
+_KNOWN_OPTIONS = ("estimator", "missing", "group", "group_equal", "group_partial", "std_lv",
+                  "meanstructure", "fixed_x", "se", "bootstrap", "seed", "level", "sample_cov",
+                  "nobs", "sample_mean")
+
+
+def _ngroups(data, group, sample_cov) -> int:
+    if group is not None:
+        if not isinstance(data, pd.DataFrame):
+            raise DataError("group= needs data= as a DataFrame holding the group column.")
+        if group not in data.columns:
+            raise DataError(f"group={group!r} is not a column of data."
+                            + did_you_mean([group], map(str, data.columns)))
+        n = data[group].nunique(dropna=True)
+        if n < 2:
+            raise DataError(f"Group column {group!r} has only {n} distinct value(s); a "
+                            "multi-group model needs at least two.")
+        return int(n)
+    if isinstance(sample_cov, (list, tuple)):
+        return len(sample_cov)
+    return 1
+
+
+def _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean) -> SampleStats:
+    names = table.observed
+    if data is not None and sample_cov is not None:
+        raise OptionError("Give either data= or sample_cov= (with nobs=), not both.")
+    if data is None:
+        if sample_cov is None:
+            raise DataError("fit() needs data= (a DataFrame) or sample_cov= with nobs=.")
+        if nobs is None:
+            raise DataError("sample_cov= needs nobs= (the sample size).")
+        return SampleStats.from_moments(sample_cov, nobs, names, sample_mean=sample_mean)
+    return SampleStats.from_frame(data, names, missing=missing, group=group,
+                                  min_rows=len(names) + 1 if missing == "listwise" else 2)
+
+
+def lower_to_cov(text: str, names) -> pd.DataFrame:
+    """A full symmetric covariance DataFrame from a lower triangle (lavaan's ``getCov``).
+
+    Examples
+    --------
+    >>> lower_to_cov("1\\n.5 1", ["a", "b"]).loc["a", "b"]
+    0.5
+    """
+    vals = np.array([float(t) for t in text.replace(",", " ").split()])
+    names = list(names)
+    p = len(names)
+    if len(vals) != p * (p + 1) // 2:
+        raise DataError(f"A lower triangle for {p} variables needs {p * (p + 1) // 2} numbers; "
+                        f"got {len(vals)}.")
+    M = np.zeros((p, p))
+    M[np.tril_indices(p)] = vals
+    M = M + M.T - np.diag(np.diag(M))
+    return pd.DataFrame(M, index=names, columns=names)

@@ -1,0 +1,1 @@
+"""Diagnostics: admissibility checks used by ``fit`` and post-fit diagnostics."""

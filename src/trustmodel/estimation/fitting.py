@@ -1,0 +1,81 @@
+"""Drive one fit: problem set-up, optimisation, information and standard errors."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..model.ram import RamModel
+from .optimize import OptimResult, minimize
+from .problem import Problem
+from .start import start_values
+
+
+@dataclass(frozen=True)
+class FitState:
+    """What the optimiser produced: estimates, information, the problem it solved."""
+
+    problem: Problem
+    x: np.ndarray               # free parameters
+    values: np.ndarray          # every table row (defined rows excluded)
+    optim: OptimResult
+
+    @property
+    def fmin(self) -> float:
+        return float(self.optim.fmin)
+
+    @property
+    def converged(self) -> bool:
+        return bool(self.optim.converged)
+
+
+def build_problem(table, stats, estimator: str) -> tuple[Problem, np.ndarray]:
+    model = RamModel.from_table(table)
+    rows = table.rows
+    par = rows[rows["op"] != ":="]
+    start = start_values(table, stats)
+    free = par["free"].to_numpy().astype(int)
+    free_pos = np.flatnonzero(free > 0)
+    free_of = free[free_pos] - 1
+    base = np.where(np.isnan(start), 0.0, start)[: len(par)]
+    covs = [g.cov if estimator == "ML" else g.cov * g.nobs / (g.nobs - 1) for g in stats.groups]
+    problem = Problem(model, covs, [g.mean for g in stats.groups],
+                      [g.nobs for g in stats.groups], estimator, base, free_pos, free_of)
+    x0 = np.zeros(model.npar)
+    x0[free_of] = base[free_pos]
+    return problem, x0
+
+
+def estimate(table, stats, estimator: str = "ML", x0=None) -> FitState:
+    problem, start = build_problem(table, stats, estimator)
+    if x0 is None:
+        x0 = start
+    res = minimize(problem, x0)
+    if not res.converged:
+        simple_base = start_values(table, stats, simple=True)[: len(problem.base)]
+        xs = np.zeros(problem.npar)
+        xs[problem.free_of] = simple_base[problem.free_pos]
+        alt = minimize(problem, xs)
+        if alt.converged or (np.isfinite(alt.fmin) and alt.fmin < res.fmin):
+            res = alt
+    return FitState(problem, res.x, problem.values(res.x), res)
+
+
+def expected_vcov(state: FitState) -> np.ndarray:
+    """vcov of the free parameters from the expected information (lavaan's default for ML).
+
+    For GLS and ULS, as lavaan's ``se = "standard"``: the inverse of Delta' W Delta with the
+    estimator's own weight (identity for ULS), scaled by N - 1.
+    """
+    problem = state.problem
+    info = state.optim.info
+    if info is None:
+        _, _, info = problem.evaluate(state.x)
+    return _inverse(info) / problem.ntotal
+
+
+def _inverse(M: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(M)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(M)

@@ -1,0 +1,179 @@
+"""Fit measures with lavaan's names (``fitMeasures``, dots -> underscores).
+
+Formulas follow lavaan 0.6 (``R/lav_fit_measures.R``, ``lav_fit_cfi.R``, ``lav_fit_rmsea.R``,
+``lav_fit_srmr.R``, ``lav_fit_gfi.R``, ``lav_fit_aic.R``): chisq = 2 N fmin; RMSEA with N (not
+N - 1) and the sqrt(G) multi-group correction; its CI by inverting the non-central chi-square;
+SRMR as Bentler's (residuals scaled by the sample SDs, means included under a mean structure),
+groups weighted by N_g / N; logl from the normal likelihood with N-divisor moments.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import optimize as sopt
+from scipy import stats as sst
+
+LOG2PI = np.log(2 * np.pi)
+
+
+def ndat(p: int, meanstructure: bool, nx: int = 0, fixed_x: bool = True) -> int:
+    """Number of sample statistics of one group, less the fixed-x ones (lavaan's ndat)."""
+    n = p * (p + 1) // 2 + (p if meanstructure else 0)
+    if fixed_x and nx:
+        n -= nx * (nx + 1) // 2 + (nx if meanstructure else 0)
+    return n
+
+
+def loglik(S, mean, sigma, mu, n, meanstructure) -> float:
+    p = S.shape[0]
+    sign, logdet = np.linalg.slogdet(sigma)
+    W = S + np.outer(mean - mu, mean - mu) if meanstructure else S
+    return -0.5 * n * (p * LOG2PI + logdet + np.sum(W * np.linalg.inv(sigma)))
+
+
+def loglik_h1(S, n) -> float:
+    p = S.shape[0]
+    return -0.5 * n * (p * LOG2PI + np.linalg.slogdet(S)[1] + p)
+
+
+def rmsea(X2, df, N, G=1):
+    if df <= 0:
+        return np.nan if df < 0 else 0.0
+    return float(np.sqrt(max((X2 / N) / df - 1.0 / N, 0.0)) * np.sqrt(G))
+
+
+def rmsea_ci(X2, df, N, G=1, level=0.90):
+    if df <= 0 or not np.isfinite(X2):
+        return np.nan, np.nan
+    lo_p, hi_p = (1 + level) / 2, (1 - level) / 2
+
+    def find(target):
+        f = lambda lam: sst.ncx2.cdf(X2, df, lam) - target if lam > 0 else sst.chi2.cdf(X2, df) - target
+        if f(0.0) < 0:  # even lambda = 0 puts X2 below the quantile
+            return 0.0
+        hi = max(X2, 1.0)
+        while f(hi) > 0:
+            hi *= 2
+        return sopt.brentq(f, 0.0, hi, xtol=1e-12)
+
+    lam_lo, lam_hi = find(lo_p), find(hi_p)
+    return (float(np.sqrt(lam_lo / (N * df)) * np.sqrt(G)),
+            float(np.sqrt(lam_hi / (N * df)) * np.sqrt(G)))
+
+
+def rmsea_pvalue(X2, df, N, G=1, h0=0.05):
+    if df <= 0:
+        return np.nan
+    ncp = N * df * h0 ** 2 / G
+    return float(1.0 - sst.ncx2.cdf(X2, df, ncp))
+
+
+def srmr_parts(S, mean, sigma, mu, meanstructure):
+    """Bentler's SRMR (with and without means) and the RMR of one group."""
+    sd = np.sqrt(np.diag(S))
+    R = (S - sigma) / np.outer(sd, sd)
+    r, c = np.triu_indices(S.shape[0])
+    e = R[r, c]
+    raw = (S - sigma)[r, c]
+    srmr_nomean = np.sqrt(np.mean(e ** 2))
+    rmr_nomean = np.sqrt(np.mean(raw ** 2))
+    if meanstructure:
+        em = (mean - mu) / sd
+        srmr = np.sqrt((np.sum(e ** 2) + np.sum(em ** 2)) / (len(e) + len(em)))
+        rmr = np.sqrt((np.sum(raw ** 2) + np.sum((mean - mu) ** 2)) / (len(e) + len(em)))
+    else:
+        srmr, rmr = srmr_nomean, rmr_nomean
+    # correlation residuals (CRMR: off-diagonal only)
+    sds = np.sqrt(np.diag(sigma))
+    Rc = S / np.outer(sd, sd) - sigma / np.outer(sds, sds)
+    ro, co = np.triu_indices(S.shape[0], 1)
+    crmr_nomean = np.sqrt(np.mean(Rc[ro, co] ** 2)) if len(ro) else 0.0
+    if meanstructure:
+        em2 = mean / sd - mu / sds
+        crmr = np.sqrt((np.sum(Rc[ro, co] ** 2) + np.sum(em2 ** 2)) / (len(ro) + len(em2)))
+    else:
+        crmr = crmr_nomean
+    return dict(srmr=srmr, srmr_nomean=srmr_nomean, rmr=rmr, rmr_nomean=rmr_nomean,
+                crmr=crmr, crmr_nomean=crmr_nomean)
+
+
+def gfi_parts(S, mean, sigma, mu, meanstructure, estimator):
+    """GFI numerator and denominator of one group, lavaan style (weight at the implied/ sample)."""
+    p = S.shape[0]
+    if estimator == "ULS":  # identity weight on the unique elements (lavaan's WLS.V)
+        r, c = np.triu_indices(p)
+        num = np.sum((S - sigma)[r, c] ** 2)
+        den = np.sum(S[r, c] ** 2)
+        if meanstructure:
+            num += np.sum((mean - mu) ** 2)
+            den += np.sum(mean ** 2)
+        return num, den
+    if estimator == "GLS":
+        Winv = np.linalg.inv(S)
+    else:
+        Winv = np.linalg.inv(sigma)
+    A = Winv @ (S - sigma)
+    B = Winv @ S
+    num = np.sum(A * A.T)
+    den = np.sum(B * B.T)
+    if meanstructure:
+        d = mean - mu
+        num += 2 * d @ Winv @ d
+        den += 2 * mean @ Winv @ mean
+    return num, den
+
+
+def compute(*, chisq, df, npar, ntotal, ngroups, baseline_chisq, baseline_df, logl,
+            unrestricted_logl, fmin, srmr_by_group, gfi_by_group, nobs, p, meanstructure,
+            nx=0, fixed_x=True) -> pd.Series:
+    N, G = ntotal, ngroups
+    pvalue = float(sst.chi2.sf(chisq, df)) if df > 0 else np.nan
+    bpvalue = float(sst.chi2.sf(baseline_chisq, baseline_df)) if baseline_df > 0 else np.nan
+    d0 = max(chisq - df, 0.0)
+    db = max(baseline_chisq - baseline_df, 0.0)
+    cfi = 1.0 - d0 / max(d0, db) if max(d0, db) > 0 else 1.0
+    if df > 0 and baseline_df > 0:
+        rb, r0 = baseline_chisq / baseline_df, chisq / df
+        tli = (rb - r0) / (rb - 1.0)
+        rfi = (rb - r0) / rb
+        nfi = (baseline_chisq - chisq) / baseline_chisq
+        pnfi = df / baseline_df * nfi
+        ifi = (baseline_chisq - chisq) / (baseline_chisq - df)
+        rni = 1.0 - (chisq - df) / (baseline_chisq - baseline_df)
+    else:
+        tli = rfi = nfi = pnfi = ifi = rni = np.nan if df < 0 else 1.0
+    aic = -2 * logl + 2 * npar
+    bic = -2 * logl + npar * np.log(N)
+    bic2 = -2 * logl + npar * np.log((N + 2) / 24)
+    lo, hi = rmsea_ci(chisq, df, N, G)
+    w = np.asarray(nobs, dtype=float) / N
+    sr = {k: float(np.sum(w * np.array([d[k] for d in srmr_by_group])))
+          for k in srmr_by_group[0]}
+    num = np.array([a for a, _ in gfi_by_group])
+    den = np.array([b for _, b in gfi_by_group])
+    gfi = float(1.0 - np.sum(w * num) / np.sum(w * den))
+    nel = G * (p * (p + 1) // 2 + (p if meanstructure else 0))
+    agfi = 1.0 - (nel / df) * (1.0 - gfi) if df > 0 else np.nan
+    pgfi = df / nel * gfi
+    crit = lambda a: sst.chi2.ppf(1 - a, df) / (chisq / N) + 1 if df > 0 and chisq > 0 else np.nan
+    out = {
+        "npar": npar, "fmin": fmin, "chisq": chisq, "df": df, "pvalue": pvalue,
+        "baseline_chisq": baseline_chisq, "baseline_df": baseline_df,
+        "baseline_pvalue": bpvalue, "cfi": cfi, "tli": tli, "nnfi": tli, "rfi": rfi,
+        "nfi": nfi, "pnfi": pnfi, "ifi": ifi, "rni": rni,
+        "logl": logl, "unrestricted_logl": unrestricted_logl, "aic": aic, "bic": bic,
+        "ntotal": N, "bic2": bic2, "rmsea": rmsea(chisq, df, N, G), "rmsea_ci_lower": lo,
+        "rmsea_ci_upper": hi, "rmsea_ci_level": 0.90,
+        "rmsea_pvalue": rmsea_pvalue(chisq, df, N, G), "rmsea_close_h0": 0.05,
+        "rmsea_notclose_pvalue": (float(sst.ncx2.cdf(chisq, df, N * df * 0.08 ** 2 / G))
+                                  if df > 0 else np.nan),
+        "rmsea_notclose_h0": 0.08,
+        "rmr": sr["rmr"], "rmr_nomean": sr["rmr_nomean"], "srmr": sr["srmr"],
+        "srmr_bentler": sr["srmr"], "srmr_bentler_nomean": sr["srmr_nomean"],
+        "crmr": sr["crmr"], "crmr_nomean": sr["crmr_nomean"],
+        "cn_05": crit(0.05), "cn_01": crit(0.01),
+        "gfi": gfi, "agfi": agfi, "pgfi": pgfi,
+        "mfi": float(np.exp(-0.5 * (chisq - df) / N)),
+        "ecvi": float(chisq / N + 2 * npar / N),
+    }
+    return pd.Series(out, dtype=float)

@@ -1,0 +1,270 @@
+"""FitResult: immutable, built once by ``tm.fit``; tidy pandas views computed lazily."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sst
+
+from ..estimation.defined import Definitions
+from . import fit_measures as fm
+from .standardized import standardize
+
+PARAM_COLUMNS = ["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci_lower",
+                 "ci_upper", "std_lv", "std_all"]
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The result of :func:`trustmodel.fit`.
+
+    Attributes
+    ----------
+    params : pandas.DataFrame
+        One row per parameter in lavaan's order (defined parameters included): ``lhs op rhs
+        group label est se z pvalue ci_lower ci_upper std_lv std_all``.
+    fit_measures : pandas.Series
+        lavaan's ``fitMeasures`` names with "." -> "_".
+    converged : bool
+    n_iter : int
+    warnings : tuple of warnings.WarningMessage-like records (category, message)
+    options : dict
+    seed : int or None
+    table : ParameterTable
+    """
+
+    table: object
+    stats: object
+    state: object
+    vcov_free: np.ndarray
+    warnings: tuple = ()
+    options: dict = field(default_factory=dict)
+    seed: object = None
+    se_kind: str = "standard"
+    extra: dict = field(default_factory=dict)
+
+    # ----- basic facts -------------------------------------------------------------------
+    @property
+    def converged(self) -> bool:
+        return self.state.converged
+
+    @property
+    def n_iter(self) -> int:
+        return int(self.state.optim.iterations)
+
+    @property
+    def estimator(self) -> str:
+        return self.options.get("estimator", "ML")
+
+    @property
+    def nobs(self) -> int:
+        return self.stats.ntotal
+
+    @property
+    def x(self) -> np.ndarray:
+        out = self.state.x.copy()
+        out.flags.writeable = False
+        return out
+
+    # ----- parameter table -----------------------------------------------------------------
+    @cached_property
+    def _definitions(self) -> Definitions:
+        return Definitions(self.table)
+
+    @cached_property
+    def _defined(self):
+        d = self._definitions
+        if not len(d):
+            return np.zeros(0), np.zeros((0, 0))
+        est = d.evaluate(self.state.values)
+        J = d.jacobian(self.state.x, self.state.problem.values)
+        return est, J @ self.vcov_free @ J.T
+
+    @cached_property
+    def _params(self) -> pd.DataFrame:
+        rows = self.table.rows
+        par_mask = (rows["op"] != ":=").to_numpy()
+        n = len(rows)
+        est = np.full(n, np.nan)
+        se = np.zeros(n)
+        est[par_mask] = self.state.values
+        free = rows["free"].to_numpy().astype(int)
+        fsel = free > 0
+        sd_free = np.sqrt(np.clip(np.diag(self.vcov_free), 0, None))
+        se[fsel] = sd_free[free[fsel] - 1]
+        dest, dcov = self._defined
+        if len(dest):
+            est[~par_mask] = dest
+            se[~par_mask] = np.sqrt(np.clip(np.diag(dcov), 0, None))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se > 0, est / se, np.nan)
+        pval = 2 * sst.norm.sf(np.abs(z))
+        level = self.options.get("level", 0.95)
+        q = sst.norm.ppf(0.5 + level / 2)
+        lo, hi = est - q * se, est + q * se
+        std_lv, std_all = standardize(self.table, self.state.problem.model,
+                                      np.concatenate([self.state.values, est[~par_mask]]),
+                                      self._definitions)
+        groups = rows["group"].to_numpy()
+        glabels = [g.label for g in self.stats.groups]
+        if self.table.ngroups > 1:
+            group_col = [glabels[g - 1] if g > 0 else "" for g in groups]
+        else:
+            group_col = np.where(groups > 0, 1, 0)
+        df = pd.DataFrame({"lhs": rows["lhs"], "op": rows["op"], "rhs": rows["rhs"],
+                           "group": group_col, "label": rows["label"], "est": est, "se": se,
+                           "z": z, "pvalue": pval, "ci_lower": lo, "ci_upper": hi,
+                           "std_lv": std_lv, "std_all": std_all})
+        if "ci" in self.extra:  # bootstrap or other interval source
+            ci_lo, ci_hi = self.extra["ci"]
+            df["ci_lower"], df["ci_upper"] = ci_lo, ci_hi
+        return df
+
+    @property
+    def params(self) -> pd.DataFrame:
+        """Parameter estimates (a fresh copy: the result itself never changes)."""
+        return self._params.copy()
+
+    # ----- fit measures ----------------------------------------------------------------------
+    @cached_property
+    def _fit_measures(self) -> pd.Series:
+        problem = self.state.problem
+        stats = self.stats
+        N = stats.ntotal
+        fmin = self.state.fmin
+        chisq = 2 * N * fmin
+        ms = problem.model.meanstructure
+        names = self.table.names
+        nx = len(names.ov_x)
+        fixed_x = bool(self.table.options.get("fixed_x", True))
+        p = len(names.ov)
+        nd = stats.ngroups * fm.ndat(p, ms, nx, fixed_x)
+        npar = problem.npar
+        df = nd - npar
+        imps = problem.implied(self.state.x)
+        logl = sum(fm.loglik(g.cov, g.mean, i.sigma, i.mu, g.nobs, ms)
+                   for g, i in zip(stats.groups, imps))
+        logl_h1 = sum(fm.loglik_h1(g.cov, g.nobs) for g in stats.groups)
+        bchisq, bdf = self._baseline(nx, fixed_x, nd)
+        covs = problem.covs  # what the estimator fitted (unbiased for GLS/ULS, as lavaan)
+        srmr = [fm.srmr_parts(S, g.mean, i.sigma, i.mu, ms)
+                for S, g, i in zip(covs, stats.groups, imps)]
+        gfi = [fm.gfi_parts(S, g.mean, i.sigma, i.mu, ms, problem.estimator)
+               for S, g, i in zip(covs, stats.groups, imps)]
+        # lavaan: ML uses N in RMSEA, ECVI, MFI, CN; the least-squares estimators N - G
+        n_fit = N if problem.estimator == "ML" else N - stats.ngroups
+        out = fm.compute(chisq=chisq, df=df, npar=npar, ntotal=n_fit, ngroups=stats.ngroups,
+                         baseline_chisq=bchisq, baseline_df=bdf, logl=logl,
+                         unrestricted_logl=logl_h1, fmin=fmin, srmr_by_group=srmr,
+                         gfi_by_group=gfi, nobs=[g.nobs for g in stats.groups], p=p,
+                         meanstructure=ms, nx=nx, fixed_x=fixed_x)
+        if problem.estimator != "ML":
+            for k in ("logl", "unrestricted_logl", "aic", "bic", "bic2"):
+                out[k] = np.nan
+        out["ntotal"] = N
+        if problem.estimator != "ML":  # information criteria keep the real N
+            out["bic"] = out["bic2"] = np.nan
+        for k, v in self.extra.get("fit_measures", {}).items():
+            out[k] = v
+        return out
+
+    def _baseline(self, nx, fixed_x, nd):
+        """Independence model: variances (and means) free, fixed-x block kept."""
+        names = self.table.names
+        ox = set(names.ov_x) if fixed_x else set()
+        ms = self.state.problem.model.meanstructure
+        nfree = 0
+        for v in names.ov:
+            if v not in ox:
+                nfree += 1 + (1 if ms else 0)
+        bdf = nd - self.stats.ngroups * nfree
+        if self.state.problem.estimator == "ML":
+            chisq = 0.0
+            for g in self.stats.groups:
+                S = g.cov
+                yi = [k for k, v in enumerate(names.ov) if v not in ox]
+                xi = [k for k, v in enumerate(names.ov) if v in ox]
+                F = np.sum(np.log(np.diag(S)[yi])) - np.linalg.slogdet(S)[1]
+                if xi:
+                    F += np.linalg.slogdet(S[np.ix_(xi, xi)])[1]
+                chisq += g.nobs * F
+            return float(chisq), int(bdf)
+        return self._baseline_fit(ox, ms), int(bdf)
+
+    def _baseline_fit(self, ox, ms):
+        from ..estimation.fitting import estimate
+        from ..syntax import build_table
+        names = self.table.names
+        xs = [v for v in names.ov if v in ox]  # fixed-x block: saturated
+        lines = []
+        for v in names.ov:
+            lines += [f"{v} ~~ {w}" for w in (xs[xs.index(v):] if v in ox else [v])]
+        if ms:
+            lines += [f"{v} ~ 1" for v in names.ov]
+        table = build_table("\n".join(lines), ngroups=self.table.ngroups, meanstructure=ms)
+        if list(table.names.ov) != list(names.ov):
+            return np.nan
+        st = estimate(table, self.stats, self.state.problem.estimator)
+        return float(2 * self.stats.ntotal * st.fmin)
+
+    @property
+    def fit_measures(self) -> pd.Series:
+        return self._fit_measures.copy()
+
+    # ----- moments -----------------------------------------------------------------------------
+    @cached_property
+    def _implied(self):
+        imps = self.state.problem.implied(self.state.x)
+        names = self.table.names.ov
+        out = []
+        for imp in imps:
+            d = {"cov": pd.DataFrame(imp.sigma, index=names, columns=names)}
+            if self.state.problem.model.meanstructure:
+                d["mean"] = pd.Series(imp.mu, index=names)
+            out.append(d)
+        return out
+
+    @property
+    def implied(self):
+        """Model-implied moments: dict with 'cov' (and 'mean'); a list of them per group."""
+        out = [{k: v.copy() for k, v in d.items()} for d in self._implied]
+        return out[0] if len(out) == 1 else out
+
+    @property
+    def sample(self):
+        """Sample moments used in the fit (N-divisor covariance, means)."""
+        names = self.table.names.ov
+        out = [{"cov": pd.DataFrame(g.cov, index=names, columns=names),
+                "mean": pd.Series(g.mean, index=names), "nobs": g.nobs}
+               for g in self.stats.groups]
+        return out[0] if len(out) == 1 else out
+
+    @property
+    def vcov(self) -> pd.DataFrame:
+        """Covariance matrix of the free parameters, labelled ``lhs op rhs`` (first row)."""
+        rows = self.table.rows
+        labels = []
+        for k in range(1, self.state.problem.npar + 1):
+            r = rows[rows["free"] == k].iloc[0]
+            lab = r["label"] or f"{r['lhs']}{r['op']}{r['rhs']}"
+            if self.table.ngroups > 1 and not r["label"]:
+                lab += f".g{r['group']}"
+            labels.append(lab)
+        return pd.DataFrame(self.vcov_free.copy(), index=labels, columns=labels)
+
+    # ----- reports ---------------------------------------------------------------------------
+    def summary(self):
+        """A lavaan-like report (an object with text, HTML, LaTeX and Markdown forms)."""
+        from ..report.summary import Summary
+        return Summary(self)
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+    def __repr__(self) -> str:
+        status = "converged" if self.converged else "NOT converged"
+        fmx = self._fit_measures
+        return (f"<FitResult {self.estimator}, N={self.nobs}, {status} after {self.n_iter} "
+                f"iterations, chisq={fmx['chisq']:.3f}, df={int(fmx['df'])}>")

@@ -1,0 +1,308 @@
+"""Parse lavaan model syntax into statements.
+
+Follows lavaan's model syntax (Rosseel 2012, doi:10.18637/jss.v048.i02; ``R/lav_syntax_parser.R``):
+operators ``=~ <~ ~ ~~ ~1 := == < >``, comments (``#`` and ``!``), statements separated by new
+lines or ``;``, formulas continued over several lines, and modifiers ``a*x`` (label), ``1*x``
+(fixed value), ``NA*x`` (free), ``start(.5)*x``, ``label("a")*x``, ``c(a1, a2)*x`` (one per group).
+Errors point at the line and column, as lavaan's ``lav_parse_txtloc`` does.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .._errors import ModelSyntaxError
+
+OPERATORS = (":=", "=~", "<~", "~~", "==", "~", "<", ">")
+_UNKNOWN_OPS = ("=>", "->", "<-", "<=", ">=", "~=", "=<", "~>", "%~", "::", "=")
+_NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
+_NAME_RE = re.compile(rf"^{_NAME}$")
+_NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+@dataclass(frozen=True)
+class Modifier:
+    """What a ``mod*`` prefix says about one parameter (values are per group when a list)."""
+
+    fixed: tuple = ()     # per-group fixed values (None: not fixed); NA frees
+    label: tuple = ()     # per-group labels ('' none)
+    start: tuple = ()     # per-group starting values (None none)
+    free: tuple = ()      # per-group NA* overrides (True: force free)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One formula element: ``lhs op rhs`` with its modifiers and source position."""
+
+    lhs: str
+    op: str
+    rhs: str
+    modifier: Modifier = field(default_factory=Modifier)
+    line: int = 0
+    column: int = 0
+
+
+@dataclass
+class _Line:
+    text: str
+    line: int   # 1-based line of the first character
+    offsets: list  # column (1-based) in source of each character
+    lines: list    # source line number of each character
+
+
+def _strip_comment(text: str) -> str:
+    out, quote = [], None
+    for ch in text:
+        if quote:
+            out.append(ch)
+            if ch == quote:
+                quote = None
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch in "#!":
+            break
+        out.append(ch)
+    return "".join(out)
+
+
+def _logical_lines(model: str) -> list[_Line]:
+    """Split into statements, joining lines of one formula (a trailing operator or ``+``)."""
+    raw = model.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    pieces: list[_Line] = []
+    for ln, text in enumerate(raw, start=1):
+        text = _strip_comment(text)
+        col = 0
+        for part in text.split(";"):
+            chars = list(part)
+            if part.strip():
+                pieces.append(_Line(part, ln, [col + i + 1 for i in range(len(chars))], [ln] * len(chars)))
+            col += len(part) + 1
+    merged: list[_Line] = []
+    for piece in pieces:
+        stripped = piece.text.strip()
+        if merged:
+            prev = merged[-1].text.rstrip()
+            cont_prev = prev.endswith(("+", "*", "~", "=~", "~~", ":=", "==", "<~", ",", "(", "-"))
+            cont_this = stripped.startswith(("+", "*", ","))
+            if cont_prev or cont_this or not _has_operator(prev):
+                last = merged[-1]
+                merged[-1] = _Line(last.text + " " + piece.text, last.line,
+                                   last.offsets + [last.offsets[-1] + 1] + piece.offsets,
+                                   last.lines + [last.lines[-1]] + piece.lines)
+                continue
+        merged.append(piece)
+    return merged
+
+
+def _has_operator(text: str) -> bool:
+    return any(op in text for op in OPERATORS)
+
+
+def _find_operator(text: str) -> tuple[str, int]:
+    """First operator outside parentheses and quotes (longest match first)."""
+    depth, quote, i = 0, None, 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif depth == 0:
+            for op in OPERATORS:
+                if text.startswith(op, i):
+                    # '<' and '>' only as inequality operators (not inside '<~' etc.)
+                    return op, i
+        i += 1
+    return "", -1
+
+
+def _split_top(text: str, sep: str) -> list[tuple[str, int]]:
+    """Split on ``sep`` outside parentheses/quotes; return (piece, offset) pairs."""
+    out, depth, quote, start = [], 0, None, 0
+    for i, ch in enumerate(text):
+        if quote:
+            if ch == quote:
+                quote = None
+            continue
+        if ch in "\"'":
+            quote = ch
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == sep and depth == 0:
+            out.append((text[start:i], start))
+            start = i + 1
+    out.append((text[start:], start))
+    return out
+
+
+class _Parser:
+    def __init__(self, line: _Line, source_lines: list[str]):
+        self.line = line
+        self.source_lines = source_lines
+
+    def error(self, message: str, pos: int) -> ModelSyntaxError:
+        pos = min(max(pos, 0), len(self.line.offsets) - 1)
+        ln = self.line.lines[pos]
+        col = self.line.offsets[pos]
+        return ModelSyntaxError(message, ln, col, self.source_lines[ln - 1].rstrip())
+
+    def parse(self) -> list[Statement]:
+        text = self.line.text
+        for bad in ("=>", "->", "<-", "<=", ">="):
+            idx = text.find(bad)
+            if idx >= 0:
+                raise self.error(f"Unknown operator {bad!r}; lavaan syntax uses =~ ~ ~~ ~1 := == < >", idx)
+        op, pos = _find_operator(text)
+        if not op:
+            first = len(text) - len(text.lstrip())
+            raise self.error("No operator found (expected one of =~ <~ ~ ~~ ~1 := == < >)", first)
+        if op == "|" or "|" in text:
+            raise NotImplementedError("Thresholds ('|') for ordered variables are not supported yet.")
+        lhs_text, rhs_text = text[:pos], text[pos + len(op):]
+        rhs_off = pos + len(op)
+        if op in (":=", "==", "<", ">"):
+            return self._constraint(op, lhs_text, rhs_text, pos, rhs_off)
+        lhs_names = [(s.strip(), off + len(s) - len(s.lstrip())) for s, off in _split_top(lhs_text, "+")]
+        for name, off in lhs_names:
+            if not name:
+                raise self.error(f"Missing left-hand side of {op!r}", pos)
+            if not _NAME_RE.match(name):
+                raise self.error(f"Invalid variable name {name!r} on the left-hand side", off)
+        if op == "~" and rhs_text.strip().startswith("~"):
+            raise self.error("Unknown operator '~~~'", pos)
+        terms = _split_top(rhs_text, "+")
+        out = []
+        for term, off in terms:
+            tstrip = term.strip()
+            toff = rhs_off + off + len(term) - len(term.lstrip())
+            if not tstrip:
+                raise self.error(f"Empty term on the right-hand side of {op!r}", min(toff, len(text) - 1))
+            rhs, mod = self._term(tstrip, toff)
+            rop = op
+            if op == "~" and rhs == "1":
+                rop, rhs = "~1", ""
+            elif rhs == "1" or _NUMBER_RE.match(rhs):
+                raise self.error(f"A number cannot be a variable on the right-hand side of {op!r}", toff)
+            for name, loff in lhs_names:
+                out.append(Statement(name, rop, rhs, mod, self.line.lines[min(loff, len(text) - 1)],
+                                     self.line.offsets[min(loff, len(text) - 1)]))
+        return out
+
+    def _constraint(self, op, lhs_text, rhs_text, pos, rhs_off) -> list[Statement]:
+        lhs, rhs = lhs_text.strip(), rhs_text.strip()
+        if not lhs:
+            raise self.error(f"Missing left-hand side of {op!r}", pos)
+        if not rhs:
+            raise self.error(f"Missing right-hand side of {op!r}", pos)
+        if op == ":=" and not _NAME_RE.match(lhs):
+            raise self.error(f"A defined parameter needs a plain name, got {lhs!r}", 0)
+        for expr, off in ((lhs, 0), (rhs, rhs_off)):
+            if expr.count("(") != expr.count(")"):
+                raise self.error("Unbalanced parentheses", off)
+        return [Statement(lhs, op, rhs, Modifier(), self.line.lines[0], self.line.offsets[0])]
+
+    def _term(self, term: str, off: int) -> tuple[str, Modifier]:
+        parts = _split_top(term, "*")
+        var, voff = parts[-1][0].strip(), parts[-1][1]
+        if not var:
+            raise self.error("Missing variable after '*'", off + voff)
+        if not (_NAME_RE.match(var) or var == "1"):
+            raise self.error(f"Invalid variable name {var!r}", off + voff)
+        fixed = label = start = free = ()
+        for mod, moff in parts[:-1]:
+            m = mod.strip()
+            mpos = off + moff + len(mod) - len(mod.lstrip())
+            if not m:
+                raise self.error("Empty modifier before '*'", mpos)
+            kind, values = self._modifier(m, mpos)
+            if kind == "start":
+                start = values
+            elif kind == "label":
+                label = values
+            else:  # values: numbers / None (NA) / labels mixed in c()
+                fx, lb, fr = [], [], []
+                for v in values:
+                    if isinstance(v, float):
+                        fx.append(v), lb.append(""), fr.append(False)
+                    elif v is None:
+                        fx.append(None), lb.append(""), fr.append(True)
+                    else:
+                        fx.append(None), lb.append(v), fr.append(False)
+                if any(x is not None for x in fx) or any(fr):
+                    fixed, free = tuple(fx), tuple(fr)
+                if any(lb):
+                    label = tuple(lb)
+        return var, Modifier(fixed=fixed, label=label, start=start, free=free)
+
+    def _modifier(self, m: str, pos: int):
+        call = re.match(rf"^({_NAME})\s*\((.*)\)$", m, re.S)
+        if call:
+            fun, inner = call.group(1), call.group(2)
+            args = [a.strip() for a, _ in _split_top(inner, ",")]
+            if fun in ("start", "st"):
+                return "start", tuple(self._number(a, pos, allow_na=True) for a in args)
+            if fun in ("label", "equal"):
+                return "label", tuple(a.strip("\"'") for a in args)
+            if fun == "c":
+                return "mixed", tuple(self._value(a, pos) for a in args)
+            raise self.error(f"Unknown modifier function {fun!r} (use start(), label(), c())", pos)
+        return "mixed", (self._value(m, pos),)
+
+    def _value(self, text: str, pos: int):
+        text = text.strip().strip("\"'") if text.strip()[:1] in "\"'" else text.strip()
+        if text == "NA":
+            return None
+        if _NUMBER_RE.match(text):
+            return float(text)
+        if _NAME_RE.match(text):
+            return text
+        raise self.error(f"Invalid modifier {text!r} (expected a number, NA or a label)", pos)
+
+    def _number(self, text: str, pos: int, allow_na: bool = False):
+        if allow_na and text == "NA":
+            return None
+        if not _NUMBER_RE.match(text):
+            raise self.error(f"Expected a number, got {text!r}", pos)
+        return float(text)
+
+
+def parse_model(model: str) -> list[Statement]:
+    """Parse lavaan model syntax into a list of :class:`Statement`.
+
+    Parameters
+    ----------
+    model : str
+        lavaan model syntax.
+
+    Returns
+    -------
+    list of Statement
+        One per ``lhs op rhs`` element, in the order written.
+
+    Raises
+    ------
+    ModelSyntaxError
+        For a malformed line; the message names the line and column and shows a caret.
+
+    Examples
+    --------
+    >>> [(s.lhs, s.op, s.rhs) for s in parse_model("f =~ x1 + a*x2")]
+    [('f', '=~', 'x1'), ('f', '=~', 'x2')]
+    """
+    if not isinstance(model, str):
+        raise TypeError(f"model= must be lavaan syntax (str); got {type(model).__name__}.")
+    source_lines = model.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    out: list[Statement] = []
+    for line in _logical_lines(model):
+        out.extend(_Parser(line, source_lines).parse())
+    if not out:
+        raise ModelSyntaxError("The model syntax is empty (no formula found).")
+    return out

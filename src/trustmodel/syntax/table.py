@@ -1,0 +1,445 @@
+"""The parameter table: one row per model parameter, as lavaan's ``partable``.
+
+:func:`build_table` applies lavaan's default rules for ``sem()``/``cfa()`` (``lavaanify`` and
+``R/lav_partable_flat.R``): user rows first, then the default (residual) variances of every
+non-exogenous observed and every latent variable, covariances among exogenous latents
+(``auto.cov.lv.x``) and among purely dependent variables (``auto.cov.y``), variances and
+covariances of exogenous observed covariates (fixed to their sample values: ``fixed.x``),
+intercepts when there is a mean structure; then per group, then ``:=`` definitions.
+The first loading of every latent is fixed to 1 unless ``std_lv=True`` (then the latent
+(residual) variances are fixed to 1), and a single indicator's residual variance is fixed to 0.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import combinations
+
+import numpy as np
+import pandas as pd
+
+from .._errors import ModelSyntaxError
+from .parser import Statement, parse_model
+
+COLUMNS = ["id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label", "plabel",
+           "start"]
+GROUP_EQUAL = ("loadings", "intercepts", "means", "residuals", "residual_covariances",
+               "lv_variances", "lv_covariances", "regressions")
+_NAME_RE = re.compile(r"[A-Za-z_.][A-Za-z0-9_.]*")
+
+
+@dataclass(frozen=True)
+class VariableNames:
+    """Variable roles in lavaan's sense (``lav_partable_vnames``)."""
+
+    lv: list
+    ov: list
+    ov_ind: list
+    ov_x: list
+    ov_y: list
+    lv_x: list
+    lv_y: list
+    eqs_y: list
+    eqs_x: list
+
+    @property
+    def ov_nox(self) -> list:
+        return [v for v in self.ov if v not in self.ov_x]
+
+
+def _unique(seq) -> list:
+    return list(dict.fromkeys(seq))
+
+
+def variable_names(rows: list[dict]) -> VariableNames:
+    """Classify variables of user rows (lhs/op/rhs dicts) as lavaan does."""
+    lv = _unique(r["lhs"] for r in rows if r["op"] in ("=~", "<~"))
+    eqs_y = _unique(r["lhs"] for r in rows if r["op"] == "~")
+    eqs_x = _unique(r["rhs"] for r in rows if r["op"] in ("~", "<~"))
+    v_ind = _unique(r["rhs"] for r in rows if r["op"] == "=~")
+    ov_ind = [v for v in v_ind if v not in lv]
+    ov_y_all = [v for v in eqs_y if v not in lv and v not in ov_ind]
+    ov_x_all = [v for v in eqs_x if v not in lv and v not in ov_ind and v not in ov_y_all]
+    extra = []
+    for r in rows:
+        if r["op"] == "~~":
+            extra += [v for v in (r["lhs"], r["rhs"]) if v not in lv]
+        elif r["op"] == "~1" and r["lhs"] not in lv:
+            extra.append(r["lhs"])
+    base = ov_ind + ov_y_all + ov_x_all
+    ov = base + [v for v in _unique(extra) if v not in base]
+    mentioned = {r["lhs"] for r in rows if r["op"] in ("~1", "~~")} | \
+                {r["rhs"] for r in rows if r["op"] == "~~"}
+    ov_x = [v for v in ov_x_all if v not in mentioned]
+    lv_x = [v for v in lv if v not in v_ind and v not in eqs_y]
+    ov_y = [v for v in ov if v in eqs_y and v not in v_ind and v not in eqs_x and v not in lv]
+    lv_y = [v for v in lv if v in eqs_y and v not in v_ind and v not in eqs_x]
+    return VariableNames(lv=lv, ov=ov, ov_ind=ov_ind, ov_x=ov_x, ov_y=ov_y, lv_x=lv_x,
+                         lv_y=lv_y, eqs_y=eqs_y, eqs_x=eqs_x)
+
+
+@dataclass(frozen=True)
+class ParameterTable:
+    """lavaan-style parameter table (immutable).
+
+    Attributes
+    ----------
+    rows : pandas.DataFrame
+        Columns ``id lhs op rhs user group free ustart exo label plabel start``; ``free`` is 0
+        for a fixed parameter and the 1-based index of the free parameter otherwise (rows with
+        one label share an index: an equality constraint).
+    names : VariableNames
+        Latent and observed variables with their roles.
+    ngroups : int
+    statements : tuple of Statement
+        The parsed syntax the table was built from.
+    options : dict
+        The rules used (``std_lv``, ``meanstructure``, ``fixed_x``, ``group_equal``...).
+    """
+
+    rows: pd.DataFrame
+    names: VariableNames
+    ngroups: int
+    statements: tuple
+    options: dict = field(default_factory=dict)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """A copy of the rows (the table itself never changes)."""
+        return self.rows.copy()
+
+    @property
+    def observed(self) -> list:
+        return list(self.names.ov)
+
+    @property
+    def latent(self) -> list:
+        return list(self.names.lv)
+
+    @property
+    def npar(self) -> int:
+        return int(self.rows["free"].max()) if len(self.rows) else 0
+
+    @property
+    def meanstructure(self) -> bool:
+        return bool(self.options.get("meanstructure"))
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __repr__(self) -> str:
+        return f"ParameterTable({len(self.rows)} rows, {self.npar} free, {self.ngroups} group(s))\n" \
+            + self.rows.to_string(max_rows=60)
+
+    @property
+    def syntax(self) -> str:
+        """lavaan syntax of the user statements (parse(syntax) gives the same table)."""
+        return render_statements(self.statements)
+
+
+def render_statements(statements) -> str:
+    """Write statements back as lavaan syntax, one element per line."""
+    lines = []
+    for s in statements:
+        if s.op in (":=", "==", "<", ">"):
+            lines.append(f"{s.lhs} {s.op} {s.rhs}")
+            continue
+        mod = s.modifier
+        prefix = ""
+        n = max(len(mod.fixed), len(mod.label), len(mod.free), 0)
+        if n:
+            vals = []
+            for g in range(n):
+                fx = mod.fixed[g] if g < len(mod.fixed) else None
+                lb = mod.label[g] if g < len(mod.label) else ""
+                fr = mod.free[g] if g < len(mod.free) else False
+                vals.append(repr(float(fx)) if fx is not None else ("NA" if fr else lb))
+            if all(v for v in vals):
+                prefix = (vals[0] if n == 1 else f"c({', '.join(vals)})") + "*"
+            if mod.label and mod.fixed and any(x is not None for x in mod.fixed):
+                lbl = mod.label if len(mod.label) > 1 else mod.label[:1]
+                prefix += (f"label({lbl[0]!r})" if len(lbl) == 1 else f"c({', '.join(lbl)})") + "*"
+        if mod.start:
+            prefix += f"start({mod.start[0]!r})*"
+        rhs = "1" if s.op == "~1" else s.rhs
+        op = "~" if s.op == "~1" else s.op
+        lines.append(f"{s.lhs} {op} {prefix}{rhs}")
+    return "\n".join(lines)
+
+
+def _per_group(values: tuple, g: int, ngroups: int, what: str, stmt: Statement):
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    if len(values) != ngroups:
+        raise ModelSyntaxError(
+            f"Modifier c(...) of '{stmt.lhs} {stmt.op} {stmt.rhs}' has {len(values)} {what} "
+            f"but the model has {ngroups} group(s)", stmt.line, stmt.column)
+    return values[g]
+
+
+def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv: bool = False,
+                fixed_x: bool = True, group_equal=(), group_partial=(), int_ov_free: bool = True,
+                int_lv_free: bool = False, auto_fix_first: bool = True,
+                auto_fix_single: bool = True, auto_var: bool = True, auto_cov_lv_x: bool = True,
+                auto_cov_y: bool = True, orthogonal: bool = False) -> ParameterTable:
+    """Build a :class:`ParameterTable` from syntax (or statements) with lavaan's defaults.
+
+    Parameters
+    ----------
+    model : str or sequence of Statement
+        lavaan model syntax or parsed statements.
+    ngroups : int
+        Number of groups; every user row is repeated per group.
+    meanstructure : bool
+        Add intercepts (observed free, latent fixed at 0). Also switched on by ``~1`` rows.
+    std_lv : bool
+        Scale latents by fixing their (residual) variances to 1 instead of the first loading.
+    fixed_x : bool
+        Exogenous observed covariates have their (co)variances fixed at the sample values.
+    group_equal : sequence of str
+        Parameter types constrained equal across groups (lavaan's ``group.equal``).
+    group_partial : sequence of str
+        Parameters ("f =~ x2") exempt from ``group_equal``.
+
+    Examples
+    --------
+    >>> t = build_table("f =~ x1 + x2 + x3")
+    >>> t.rows[["lhs", "op", "rhs", "free"]].head(2).values.tolist()
+    [['f', '=~', 'x1', 0], ['f', '=~', 'x2', 1]]
+    """
+    statements = tuple(parse_model(model) if isinstance(model, str) else model)
+    bad = [g for g in group_equal if g not in GROUP_EQUAL]
+    if bad:
+        from .._errors import OptionError
+        raise OptionError(f"group_equal= must contain only {', '.join(map(repr, GROUP_EQUAL))}; "
+                          f"got {bad[0]!r}.")
+    param_stmts = [s for s in statements if s.op not in (":=", "==", "<", ">")]
+    extra_stmts = [s for s in statements if s.op in (":=", "==", "<", ">")]
+    for s in extra_stmts:
+        if s.op in ("<", ">"):
+            raise NotImplementedError(
+                f"Inequality constraints ('{s.lhs} {s.op} {s.rhs}', line {s.line}) are not "
+                "supported yet; drop them or reparameterize the model.")
+    seen = {}
+    for s in param_stmts:
+        key = (s.lhs, s.op, s.rhs)
+        if s.op == "~~" and (s.rhs, s.op, s.lhs) in seen:
+            key = (s.rhs, s.op, s.lhs)
+        if key in seen:
+            raise ModelSyntaxError(f"Duplicated element '{s.lhs} {s.op} {s.rhs or '1'}' (first at "
+                                   f"line {seen[key]})", s.line, s.column)
+        seen[key] = s.line
+    user = [{"lhs": s.lhs, "op": s.op, "rhs": s.rhs} for s in param_stmts]
+    names = variable_names(user)
+    for s in param_stmts:
+        if s.op == "=~" and s.lhs == s.rhs:
+            raise ModelSyntaxError(f"Latent variable {s.lhs!r} cannot be its own indicator",
+                                   s.line, s.column)
+        if s.op == "<~":
+            raise NotImplementedError("Formative ('<~') blocks are estimated with estimator='PLS' "
+                                      "only; covariance-based composites are not supported yet.")
+    meanstructure = meanstructure or any(s.op == "~1" for s in param_stmts)
+
+    defaults: list[tuple] = []
+    for v in names.ov_nox + names.lv:
+        defaults.append((v, "~~", v))
+    if auto_cov_lv_x and not orthogonal:
+        defaults += [(a, "~~", b) for a, b in combinations(names.lv_x, 2)]
+    if auto_cov_y and not orthogonal:
+        defaults += [(a, "~~", b) for a, b in combinations(names.lv_y + names.ov_y, 2)]
+    if fixed_x or True:
+        nx = names.ov_x
+        for j in range(len(nx)):
+            for i in range(j, len(nx)):
+                defaults.append((nx[j], "~~", nx[i]))
+    if meanstructure:
+        defaults += [(v, "~1", "") for v in names.ov + names.lv]
+    user_keys = set()
+    for s in param_stmts:
+        user_keys.add((s.lhs, s.op, s.rhs))
+        if s.op == "~~":
+            user_keys.add((s.rhs, s.op, s.lhs))
+    defaults = [d for d in defaults if d not in user_keys]
+
+    first_ind = {}
+    n_ind = {}
+    for s in param_stmts:
+        if s.op == "=~":
+            first_ind.setdefault(s.lhs, s.rhs)
+            n_ind[s.lhs] = n_ind.get(s.lhs, 0) + 1
+    single = {s.rhs for s in param_stmts
+              if s.op == "=~" and n_ind[s.lhs] == 1 and s.rhs not in names.lv}
+    partial = _parse_partial(group_partial)
+    ov_x = set(names.ov_x)
+    lv = set(names.lv)
+
+    rows = []
+    for g in range(ngroups):
+        for s in param_stmts:
+            fixed = _per_group(s.modifier.fixed, g, ngroups, "values", s)
+            label = _per_group(s.modifier.label, g, ngroups, "labels", s) or ""
+            start = _per_group(s.modifier.start, g, ngroups, "starting values", s)
+            force_free = bool(_per_group(s.modifier.free, g, ngroups, "values", s))
+            ustart = np.nan if fixed is None else float(fixed)
+            free = fixed is None
+            if not force_free and fixed is None:
+                if s.op == "=~" and auto_fix_first and not std_lv and first_ind[s.lhs] == s.rhs:
+                    free, ustart = False, 1.0
+            rows.append(dict(lhs=s.lhs, op=s.op, rhs=s.rhs, user=1, group=g + 1, free=free,
+                             ustart=ustart, exo=0, label=label,
+                             start=np.nan if start is None else start))
+        for lhs, op, rhs in defaults:
+            free, ustart, exo = True, np.nan, 0
+            if op == "~~" and lhs == rhs and lhs in lv and std_lv:
+                free, ustart = False, 1.0
+            elif op == "~~" and lhs == rhs and lhs in single and auto_fix_single:
+                free, ustart = False, 0.0
+            elif op == "~~" and lhs in ov_x and rhs in ov_x:
+                free, exo = (not fixed_x), int(fixed_x)
+            elif op == "~1":
+                if lhs in lv:
+                    free, ustart = int_lv_free, (np.nan if int_lv_free else 0.0)
+                    if (g > 0 and "intercepts" in group_equal and "means" not in group_equal
+                            and (lhs, "~1", "") not in partial):
+                        free, ustart = True, np.nan
+                elif lhs in ov_x:
+                    free, exo = (not fixed_x), int(fixed_x)
+                else:
+                    free = int_ov_free
+                    ustart = np.nan if int_ov_free else 0.0
+            if not auto_var and op == "~~" and lhs == rhs and free:
+                free, ustart = False, 0.0
+            rows.append(dict(lhs=lhs, op=op, rhs=rhs, user=0, group=g + 1, free=free,
+                             ustart=ustart, exo=exo, label="", start=np.nan))
+    df = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "user", "group", "free", "ustart", "exo",
+                                     "label", "start"])
+    df.insert(0, "id", np.arange(1, len(df) + 1))
+    df["plabel"] = [f".p{i}." for i in df["id"]]
+    if ngroups > 1 and group_equal:
+        df = _apply_group_equal(df, names, group_equal, partial, ngroups)
+    df = _merge_equalities(df, extra_stmts)
+    df = _number_free(df)
+    defs = [dict(id=len(df) + i + 1, lhs=s.lhs, op=":=", rhs=s.rhs, user=1, group=0, free=0,
+                 ustart=np.nan, exo=0, label=s.lhs, plabel="", start=np.nan)
+            for i, s in enumerate(x for x in extra_stmts if x.op == ":=")]
+    if defs:
+        df = pd.concat([df, pd.DataFrame(defs)], ignore_index=True)
+    df = df[COLUMNS]
+    options = dict(meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x,
+                   group_equal=tuple(group_equal), group_partial=tuple(group_partial))
+    _check_labels(df, extra_stmts)
+    return ParameterTable(rows=df, names=names, ngroups=ngroups, statements=statements,
+                          options=options)
+
+
+def _parse_partial(group_partial) -> set:
+    out = set()
+    for text in group_partial:
+        for s in parse_model(text):
+            out.add((s.lhs, s.op, s.rhs))
+            if s.op == "~~":
+                out.add((s.rhs, s.op, s.lhs))
+    return out
+
+
+def _apply_group_equal(df, names, group_equal, partial, ngroups):
+    lv = set(names.lv)
+
+    def kind(r) -> str | None:
+        if r.op == "=~":
+            return "loadings"
+        if r.op == "~":
+            return "regressions"
+        if r.op == "~1":
+            return "means" if r.lhs in lv else "intercepts"
+        if r.op == "~~":
+            if r.lhs in lv:
+                return "lv_variances" if r.lhs == r.rhs else "lv_covariances"
+            return "residuals" if r.lhs == r.rhs else "residual_covariances"
+        return None
+
+    df = df.copy()
+    first = {}
+    for i, r in enumerate(df.itertuples()):
+        if not r.free or r.exo or r.label:
+            continue
+        k = kind(r)
+        if k not in group_equal or (r.lhs, r.op, r.rhs) in partial:
+            continue
+        key = (r.lhs, r.op, r.rhs)
+        if r.group == 1:
+            first[key] = r.plabel
+            df.iat[i, df.columns.get_loc("label")] = r.plabel
+        elif key in first:
+            df.iat[i, df.columns.get_loc("label")] = first[key]
+    return df
+
+
+def _merge_equalities(df, extra_stmts):
+    """Simple ``a == b`` between labels becomes a shared label."""
+    eqs = [s for s in extra_stmts if s.op == "=="]
+    if not eqs:
+        return df
+    df = df.copy()
+    for s in eqs:
+        lhs, rhs = s.lhs.strip(), s.rhs.strip()
+        labels = set(df["label"]) | set(df["plabel"])
+        if _NAME_RE.fullmatch(lhs) and _NAME_RE.fullmatch(rhs) and lhs in labels and rhs in labels:
+            target = df.loc[(df["label"] == lhs) | (df["plabel"] == lhs), "label"].iloc[0] or lhs
+            mask = (df["label"] == rhs) | (df["plabel"] == rhs)
+            df.loc[(df["label"] == lhs) | (df["plabel"] == lhs), "label"] = target
+            df.loc[mask, "label"] = target
+        else:
+            raise NotImplementedError(
+                f"Nonlinear or fixed-value equality constraint '{lhs} == {rhs}' (line {s.line}) "
+                "is not supported yet; only equalities between two labels are.")
+    return df
+
+
+def _number_free(df):
+    df = df.copy()
+    free = np.zeros(len(df), dtype=int)
+    by_label: dict = {}
+    k = 0
+    for i, (is_free, label) in enumerate(zip(df["free"].astype(bool), df["label"])):
+        if not is_free:
+            continue
+        if label and label in by_label:
+            free[i] = by_label[label]
+            continue
+        k += 1
+        free[i] = k
+        if label:
+            by_label[label] = k
+    # a label shared by a fixed and a free row: the fixed value wins (lavaan fixes both)
+    for label in set(df.loc[~df["free"].astype(bool) & (df["label"] != ""), "label"]):
+        idx = np.flatnonzero((df["label"] == label).to_numpy())
+        if free[idx].any():
+            val = df.loc[(df["label"] == label) & ~df["free"].astype(bool), "ustart"].iloc[0]
+            free[idx] = 0
+            df.loc[df["label"] == label, "ustart"] = val
+    # renumber densely
+    used = sorted(set(free[free > 0]))
+    remap = {old: new for new, old in enumerate(used, start=1)}
+    df["free"] = [remap.get(f, 0) for f in free]
+    return df
+
+
+def _check_labels(df, extra_stmts):
+    labels = set(df["label"]) | set(df["plabel"]) | set(df.loc[df["op"] == ":=", "lhs"])
+    labels.discard("")
+    for s in extra_stmts:
+        if s.op != ":=":
+            continue
+        for name in _NAME_RE.findall(re.sub(r"\d+\.?\d*[eE][+-]?\d+", "", s.rhs)):
+            if name in labels or name in _FUNCTIONS:
+                continue
+            raise ModelSyntaxError(
+                f"Defined parameter {s.lhs!r} uses {name!r}, which is not a parameter label "
+                f"(labels: {', '.join(sorted(l for l in labels if not l.startswith('.'))) or 'none'})",
+                s.line, s.column)
+
+
+_FUNCTIONS = {"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "pnorm", "pi", "e"}
