@@ -146,7 +146,7 @@ def compute(*, chisq, df, npar, ntotal, ngroups, baseline_chisq, baseline_df, lo
     bic = -2 * logl + npar * np.log(N)
     bic2 = -2 * logl + npar * np.log((N + 2) / 24)
     lo, hi = rmsea_ci(chisq, df, N, G)
-    w = np.asarray(nobs, dtype=float) / N
+    w = np.asarray(nobs, dtype=float) / np.sum(nobs)
     sr = {k: float(np.sum(w * np.array([d[k] for d in srmr_by_group])))
           for k in srmr_by_group[0]}
     num = np.array([a for a, _ in gfi_by_group])
