@@ -254,6 +254,33 @@ class FitResult:
             labels.append(lab)
         return pd.DataFrame(self.vcov_free.copy(), index=labels, columns=labels)
 
+    # ----- post-fit diagnostics (diagnostics/, imported lazily) --------------------------------
+    def factor_scores(self, method: str = "regression", index=None) -> pd.DataFrame:
+        """Factor scores as lavaan's ``lavPredict``; see :func:`diagnostics.factor_scores`."""
+        from ..diagnostics.factor_scores import factor_scores
+        return factor_scores(self, method=method, index=index)
+
+    def modification_indices(self, sort: bool = True, op=None, minimum=None) -> pd.DataFrame:
+        """lavaan's ``modindices``; see :func:`diagnostics.modindices.modification_indices`."""
+        from ..diagnostics.modindices import modification_indices
+        return modification_indices(self, sort=sort, op=op, minimum=minimum)
+
+    def residuals(self, type: str = "raw"):
+        """lavaan's ``lavResiduals``/``residuals``; see :func:`diagnostics.residuals.residuals`."""
+        from ..diagnostics.residuals import residuals
+        return residuals(self, type=type)
+
+    def largest_residuals(self, n: int = 10, type: str = "cor") -> pd.DataFrame:
+        """The ``n`` largest residuals in absolute value (tidy, one row per pair)."""
+        from ..diagnostics.residuals import largest_residuals
+        return largest_residuals(self, n=n, type=type)
+
+    @cached_property
+    def reliability(self):
+        """Alpha, composite reliability (omega), AVE per construct; see ``tm.reliability``."""
+        from ..diagnostics.reliability import reliability
+        return reliability(self)
+
     # ----- reports ---------------------------------------------------------------------------
     def summary(self):
         """A lavaan-like report (an object with text, HTML, LaTeX and Markdown forms)."""
