@@ -63,9 +63,9 @@ def factor_scores(res, method: str = "regression", index=None) -> pd.DataFrame:
     >>> res = tm.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\n"
     ...              "speed =~ x7 + x8 + x9", hs)
     >>> fs = factor_scores(res)          # lavaan: lavPredict(fit, method = "regression")
-    >>> round(fs.loc[0, "visual"], 4)
+    >>> float(round(fs.loc[0, "visual"], 4))
     -0.8177
-    >>> round(factor_scores(res, "bartlett").loc[0, "visual"], 4)   # method = "Bartlett"
+    >>> float(round(factor_scores(res, "bartlett").loc[0, "visual"], 4))  # "Bartlett"
     -1.3695
     """
     from .._errors import DataError
