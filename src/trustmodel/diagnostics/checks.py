@@ -53,14 +53,14 @@ def check_identification(table, stats) -> None:
             f"The model has {table.npar} free parameters but only {nd} sample moments "
             f"(df = {nd - table.npar}): it is not identified (t-rule). Fix or drop parameters.")
     rows = table.rows
+    fixed = rows["free"].to_numpy() == 0
+    scaled = set()
+    for lhs, op, rhs, g, fx in zip(rows["lhs"], rows["op"], rows["rhs"], rows["group"], fixed):
+        if fx and (op == "=~" or (op == "~~" and lhs == rhs)):
+            scaled.add((lhs, g))
     for g in range(1, table.ngroups + 1):
-        grp = rows[rows["group"] == g]
         for lv in names.lv:
-            load = grp[(grp["op"] == "=~") & (grp["lhs"] == lv)]
-            var = grp[(grp["op"] == "~~") & (grp["lhs"] == lv) & (grp["rhs"] == lv)]
-            scaled = (load["free"] == 0).any() or (var["free"] == 0).any() or \
-                (load["label"].duplicated().any() and False)
-            if not scaled:
+            if (lv, g) not in scaled:
                 warnings.warn(f"Latent variable {lv!r} has no fixed loading and no fixed variance: "
                               "its scale is not identified. Fix one loading (1*item) or its "
                               f"variance ({lv} ~~ 1*{lv}), or use std_lv=True.",

@@ -15,44 +15,63 @@ from __future__ import annotations
 import numpy as np
 
 
-def _pair_trace(U: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """Matrix of tr(U_k V_l) for stacks U, V (q x p x p)."""
-    q = U.shape[0]
-    return U.reshape(q, -1) @ V.transpose(0, 2, 1).reshape(q, -1).T
-
-
 def ml_value(S, mean, sigma, mu, logdet_s, meanstructure) -> float:
-    sign, logdet = np.linalg.slogdet(sigma)
-    if sign <= 0:
-        return np.inf
     try:
-        inv = np.linalg.inv(sigma)
+        c = np.linalg.cholesky(sigma)
     except np.linalg.LinAlgError:
         return np.inf
+    logdet = 2 * np.sum(np.log(np.diag(c)))
+    inv = np.linalg.inv(sigma)
     W = S if not meanstructure else S + np.outer(mean - mu, mean - mu)
     return 0.5 * (logdet + np.sum(W * inv) - logdet_s - S.shape[0])
+
+
+def _combine_vec(imp, e):
+    return e[imp.order] if imp.order is not None else imp.K @ e
+
+
+def _combine_mat(imp, e):
+    if imp.order is not None:
+        return e[np.ix_(imp.order, imp.order)]
+    return imp.K @ e @ imp.K.T
+
+
+def _weighted_parts(imp, omega, M, d, meanstructure, info):
+    """Gradient 1/2 tr(M dSigma) - d' omega dmu and information 1/2 tr(O dS O dS) + dmu' O dmu.
+
+    Uses the rank-2 form dSigma_e = u v' + v u': tr(M dSigma_e) = 2 u'Mv and
+    1/2 tr(O dSigma_a O dSigma_b) = (U'OU)(V'OV) + (U'OV)(U'OV)' elementwise, so no
+    npar x p x p array is ever formed.
+    """
+    U, V, W = imp.U, imp.V, imp.W
+    g = np.einsum("ie,ie->e", U, M @ V)
+    if meanstructure:
+        g = g - W.T @ (omega @ d)
+    grad = _combine_vec(imp, g)
+    if not info:
+        return grad, None
+    OU, OV = omega @ U, omega @ V
+    P, Q, R = U.T @ OU, V.T @ OV, U.T @ OV
+    I = P * Q + R * R.T
+    if meanstructure:
+        I = I + W.T @ omega @ W
+    return grad, _combine_mat(imp, I)
 
 
 def ml_parts(S, mean, imp, logdet_s, meanstructure, info=True):
     """fmin, gradient and expected information of ML for one group."""
     sigma, mu = imp.sigma, imp.mu
-    sign, logdet = np.linalg.slogdet(sigma)
-    if sign <= 0:
+    try:
+        c = np.linalg.cholesky(sigma)
+    except np.linalg.LinAlgError:
         return np.inf, None, None
+    logdet = 2 * np.sum(np.log(np.diag(c)))
     inv = np.linalg.inv(sigma)
     d = mean - mu
     W = S + np.outer(d, d) if meanstructure else S
     f = 0.5 * (logdet + np.sum(W * inv) - logdet_s - S.shape[0])
     M = inv @ (sigma - W) @ inv
-    grad = 0.5 * np.einsum("kij,ij->k", imp.dsigma, M)
-    if meanstructure:
-        grad -= imp.dmu @ (inv @ d)
-    if not info:
-        return f, grad, None
-    U = np.einsum("ij,kjl->kil", inv, imp.dsigma)
-    I = 0.5 * _pair_trace(U, U)
-    if meanstructure:
-        I += imp.dmu @ inv @ imp.dmu.T
+    grad, I = _weighted_parts(imp, inv, M, d, meanstructure, info)
     return f, grad, I
 
 
@@ -61,17 +80,10 @@ def gls_parts(S, mean, imp, s_inv, meanstructure, info=True):
     R = s_inv @ (S - sigma)
     d = mean - mu
     f = 0.25 * np.sum(R * R.T)
-    M = s_inv @ (S - sigma) @ s_inv
-    grad = -0.5 * np.einsum("kij,ij->k", imp.dsigma, M)
     if meanstructure:
         f += 0.5 * d @ s_inv @ d
-        grad -= imp.dmu @ (s_inv @ d)
-    if not info:
-        return f, grad, None
-    U = np.einsum("ij,kjl->kil", s_inv, imp.dsigma)
-    I = 0.5 * _pair_trace(U, U)
-    if meanstructure:
-        I += imp.dmu @ s_inv @ imp.dmu.T
+    M = s_inv @ (sigma - S) @ s_inv
+    grad, I = _weighted_parts(imp, s_inv, M, d, meanstructure, info)
     return f, grad, I
 
 

@@ -25,40 +25,63 @@ class OptimResult:
     message: str
 
 
-def fisher_scoring(problem, x0, *, max_iter: int = 500, tol: float = 1e-10) -> OptimResult:
+def fisher_scoring(problem, x0, *, max_iter: int = 500, tol: float = 1e-12,
+                   secant_from: float = 1e-4) -> OptimResult:
+    """Fisher scoring with a structured secant correction near the solution.
+
+    The step solves (I + C) step = -g, I the expected information. Far from the solution C = 0
+    (plain Fisher scoring, robust). Once the Newton decrement g' step drops below
+    ``secant_from``, C learns the part of the Hessian that I misses under misfit by the
+    Dennis-Gay-Welsch update used in NL2SOL (Dennis, Gay & Welsch 1981), which turns Fisher
+    scoring's linear convergence into a superlinear one. Stops when the decrement < ``tol``.
+    """
     x = np.asarray(x0, dtype=float).copy()
     f, g, I = problem.evaluate(x)
     if not np.isfinite(f):
         return OptimResult(x, np.inf, None, None, False, 0, "fisher", "start not admissible")
-    it = 0
+    C = np.zeros_like(I)
+    secant = False
+    ridge = 1e-12 * max(1.0, float(np.trace(I)))
     for it in range(1, max_iter + 1):
-        try:
-            step = -np.linalg.solve(I + 1e-12 * np.eye(len(x)) * max(1.0, np.trace(I)), g)
-        except np.linalg.LinAlgError:
-            step = -np.linalg.lstsq(I, g, rcond=None)[0]
+        step = _solve(I + C, g, ridge)
+        if step is None or g @ step >= 0:
+            C[:] = 0.0
+            step = _solve(I, g, ridge)
+            if step is None or g @ step >= 0:  # information not PD: steepest descent
+                step = -g
         slope = g @ step
-        if slope > 0:  # information not PD: steepest descent
-            step, slope = -g, -(g @ g)
+        if -slope < tol:
+            return OptimResult(x, f, g, I, True, it - 1, "fisher", "converged")
+        secant = secant or -slope < secant_from
         t = 1.0
         while True:
-            x_new = x + t * step
-            f_new = problem.objective(x_new)
+            f_new, g_new, I_new = problem.evaluate(x + t * step)
             if np.isfinite(f_new) and f_new <= f + 1e-4 * t * slope:
                 break
             t *= 0.5
             if t < 1e-10:
-                return OptimResult(x, f, g, I, _small(g, f, tol * 100), it, "fisher",
-                                   "line search failed")
-        x = x_new
-        df = f - f_new
-        f, g, I = problem.evaluate(x)
-        if (df < tol * (abs(f) + tol) and np.max(np.abs(t * step)) < 1e-6) or _small(g, f, tol):
-            return OptimResult(x, f, g, I, True, it, "fisher", "converged")
-    return OptimResult(x, f, g, I, False, it, "fisher", "iteration limit reached")
+                ok = _small(g, f, tol)
+                return OptimResult(x, f, g, I, ok, it, "fisher", "line search failed")
+        s_ = t * step
+        x = x + s_
+        y = g_new - g
+        ys = y @ s_
+        if secant and ys > 1e-16:
+            r = (y - I_new @ s_) - C @ s_
+            C = C + (np.outer(r, y) + np.outer(y, r)) / ys - (r @ s_) * np.outer(y, y) / ys ** 2
+        f, g, I = f_new, g_new, I_new
+    return OptimResult(x, f, g, I, False, max_iter, "fisher", "iteration limit reached")
+
+
+def _solve(H, g, ridge):
+    try:
+        return -np.linalg.solve(H + ridge * np.eye(len(g)), g)
+    except np.linalg.LinAlgError:
+        return None
 
 
 def _small(g, f, tol) -> bool:
-    return g is not None and np.max(np.abs(g)) < np.sqrt(tol) * 1e-3
+    return g is not None and np.max(np.abs(g)) < 1e-7
 
 
 def quasi_newton(problem, x0, *, max_iter: int = 2000) -> OptimResult:

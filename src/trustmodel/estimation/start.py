@@ -59,10 +59,11 @@ def start_values(table, stats, simple: bool = False) -> np.ndarray:
 
 def _factor_starts(table, sel, S, pos, lv, std_lv):
     rows = table.rows
+    op, lhs, rhs = rows["op"].to_numpy(), rows["lhs"].to_numpy(), rows["rhs"].to_numpy()
     inds: dict = {}
     for r in sel:
-        if rows.at[r, "op"] == "=~" and rows.at[r, "rhs"] in pos:
-            inds.setdefault(rows.at[r, "lhs"], []).append(rows.at[r, "rhs"])
+        if op[r] == "=~" and rhs[r] in pos:
+            inds.setdefault(lhs[r], []).append(rhs[r])
     loadings, lvvar = {}, {}
     for f, items in inds.items():
         idx = [pos[v] for v in items]

@@ -17,6 +17,7 @@ Pure numpy: no pandas here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -59,27 +60,28 @@ class RamModel:
         ov, lv = list(table.names.ov), list(table.names.lv)
         pos = {v: k for k, v in enumerate(ov + lv)}
         rows = table.rows
+        lhs, op, rhs = (rows[c].to_numpy() for c in ("lhs", "op", "rhs"))
+        group, free_all = rows["group"].to_numpy(), rows["free"].to_numpy().astype(int)
         patterns = []
         for g in range(1, table.ngroups + 1):
-            sel = np.flatnonzero((rows["group"] == g).to_numpy())
             kind, ii, jj, keep = [], [], [], []
-            for r in sel:
-                lhs, op, rhs = rows.at[r, "lhs"], rows.at[r, "op"], rows.at[r, "rhs"]
-                if op == "=~":
-                    kind.append(_A), ii.append(pos[rhs]), jj.append(pos[lhs])
-                elif op == "~":
-                    kind.append(_A), ii.append(pos[lhs]), jj.append(pos[rhs])
-                elif op == "~~":
-                    kind.append(_S), ii.append(pos[lhs]), jj.append(pos[rhs])
-                elif op == "~1":
-                    kind.append(_M), ii.append(pos[lhs]), jj.append(0)
+            for r in np.flatnonzero(group == g):
+                o = op[r]
+                if o == "=~":
+                    kind.append(_A), ii.append(pos[rhs[r]]), jj.append(pos[lhs[r]])
+                elif o == "~":
+                    kind.append(_A), ii.append(pos[lhs[r]]), jj.append(pos[rhs[r]])
+                elif o == "~~":
+                    kind.append(_S), ii.append(pos[lhs[r]]), jj.append(pos[rhs[r]])
+                elif o == "~1":
+                    kind.append(_M), ii.append(pos[lhs[r]]), jj.append(0)
                 else:
                     continue
                 keep.append(r)
             keep = np.asarray(keep, dtype=int)
             patterns.append(GroupPattern(rows=keep, kind=np.asarray(kind, dtype=int),
                                          i=np.asarray(ii, dtype=int), j=np.asarray(jj, dtype=int),
-                                         free=rows["free"].to_numpy()[keep].astype(int)))
+                                         free=free_all[keep]))
         return cls(ov=ov, lv=lv, ngroups=table.ngroups, npar=table.npar,
                    meanstructure=table.meanstructure, patterns=patterns, nrows=len(rows))
 
@@ -99,43 +101,51 @@ class RamModel:
         m[pat.i[k == _M]] = v[k == _M]
         return A, S, m
 
+    @cached_property
+    def _entries(self):
+        """Per group: free entries (kind, i, j) and the entries -> free-parameter map K."""
+        out = []
+        for pat in self.patterns:
+            free = pat.free > 0
+            f = pat.free[free] - 1
+            K = np.zeros((self.npar, len(f)))
+            K[f, np.arange(len(f))] = 1.0
+            unique = len(np.unique(f)) == len(f) and len(f) == self.npar
+            order = np.argsort(f) if unique else None
+            out.append((pat.kind[free], pat.i[free], pat.j[free], K, order))
+        return out
+
     def implied(self, values: np.ndarray, g: int, derivatives: bool = False):
         """Implied moments of group ``g``; with derivatives w.r.t. the free parameters.
 
-        Returns ``Implied`` with ``sigma`` (p x p), ``mu`` (p), and when asked ``dsigma``
-        (npar x p x p) and ``dmu`` (npar x p).
+        Returns ``Implied`` with ``sigma`` (p x p), ``mu`` (p) and, when asked, the derivatives
+        in rank-2 form: entry ``e`` contributes ``U[:, e] V[:, e]' + V[:, e] U[:, e]'`` to
+        dSigma and ``W[:, e]`` to dmu; ``K`` (npar x entries) sums entries sharing a parameter.
+        ``Implied.dsigma`` (npar x p x p) and ``Implied.dmu`` (npar x p) expand them.
         """
         A, S, m = self.matrices(values, g)
         n, p = self.n, self.p
         E = np.linalg.inv(np.eye(n) - A)
         G = E[:p]
-        sigma = G @ S @ G.T
+        GS = G @ S
+        sigma = GS @ G.T
         sigma = 0.5 * (sigma + sigma.T)
         mu = G @ m
         if not derivatives:
-            return Implied(sigma, mu, E, None, None)
-        pat = self.patterns[g]
-        free = pat.free > 0
-        k, i, j, f = pat.kind[free], pat.i[free], pat.j[free], pat.free[free] - 1
-        H = G @ S @ E.T           # p x n
+            return Implied(sigma, mu, E)
+        kind, i, j, K, order = self._entries[g]
+        H = GS @ E.T              # p x n
         Em = E @ m
-        dsig = np.zeros((self.npar, p, p))
-        dmu = np.zeros((self.npar, p))
-        a = k == _A
-        if a.any():
-            t = np.einsum("ki,kj->kij", G[:, i[a]].T, H[:, j[a]].T)
-            np.add.at(dsig, f[a], t + t.transpose(0, 2, 1))
-            np.add.at(dmu, f[a], G[:, i[a]].T * Em[j[a]][:, None])
-        s = k == _S
-        if s.any():
-            gi, gj = G[:, i[s]].T, G[:, j[s]].T
-            t = np.einsum("ki,kj->kij", gi, gj)
-            off = (i[s] != j[s])[:, None, None]
-            np.add.at(dsig, f[s], t + off * t.transpose(0, 2, 1))
-        mm = k == _M
-        if mm.any():
-            np.add.at(dmu, f[mm], G[:, i[mm]].T)
-        return Implied(sigma, mu, E, dsig, dmu)
+        U = G[:, i]
+        V = np.where(kind == _A, 0.0, 1.0) * G[:, j] + np.where(kind == _A, 1.0, 0.0) * H[:, j]
+        diag = (kind == _S) & (i == j)
+        U = U.copy()
+        V[:, diag] *= np.sqrt(0.5)
+        U[:, diag] *= np.sqrt(0.5)
+        W = np.where(kind == _A, Em[j], 0.0) * G[:, i] + np.where(kind == _M, 1.0, 0.0) * G[:, i]
+        V[:, kind == _M] = 0.0
+        U[:, kind == _M] = 0.0
+        return Implied(sigma, mu, E, U, V, W, K, order)
 
     def lv_moments(self, values: np.ndarray, g: int):
         """Model-implied covariance and means of ALL variables (observed and latent)."""
@@ -146,8 +156,33 @@ class RamModel:
 
 @dataclass(frozen=True)
 class Implied:
+    """Implied moments of one group and, optionally, their derivatives in rank-2 form."""
+
     sigma: np.ndarray
     mu: np.ndarray
     E: np.ndarray
-    dsigma: np.ndarray | None
-    dmu: np.ndarray | None
+    U: np.ndarray | None = None
+    V: np.ndarray | None = None
+    W: np.ndarray | None = None
+    K: np.ndarray | None = None
+    order: np.ndarray | None = None
+
+    def _combine(self, entries: np.ndarray) -> np.ndarray:
+        if self.order is not None:
+            return entries[self.order]
+        return np.tensordot(self.K, entries, axes=1)
+
+    @cached_property
+    def dsigma(self) -> np.ndarray | None:
+        """dSigma/dtheta (npar x p x p)."""
+        if self.U is None:
+            return None
+        t = np.einsum("ie,je->eij", self.U, self.V)
+        return self._combine(t + t.transpose(0, 2, 1))
+
+    @cached_property
+    def dmu(self) -> np.ndarray | None:
+        """dmu/dtheta (npar x p)."""
+        if self.W is None:
+            return None
+        return self._combine(self.W.T)

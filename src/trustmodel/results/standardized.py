@@ -19,6 +19,8 @@ def standardize(table, model, values: np.ndarray, definitions=None):
     pos = {v: k for k, v in enumerate(names)}
     lvset = set(model.lv)
     lhs, op, rhs, group = (rows[c].to_numpy() for c in ("lhs", "op", "rhs", "group"))
+    resid = {(g, a): values[r] for r, (g, a, o, b) in enumerate(zip(group, lhs, op, rhs))
+             if o == "~~" and a == b and r < len(values)}
     for g in range(model.ngroups):
         cov, _ = model.lv_moments(values, g)
         sd = np.sqrt(np.clip(np.diag(cov), 0, None))
@@ -37,8 +39,7 @@ def standardize(table, model, values: np.ndarray, definitions=None):
                 if a == b:
                     std_all[r] = _ratio(est, sd[a] * sd[b])
                     continue
-                va = _resid_var(values, rows, g + 1, lhs[r])
-                vb = _resid_var(values, rows, g + 1, rhs[r])
+                va, vb = resid.get((g + 1, lhs[r])), resid.get((g + 1, rhs[r]))
                 both_ov = lhs[r] not in lvset and rhs[r] not in lvset
                 both_lv = lhs[r] in lvset and rhs[r] in lvset
                 if (both_ov or both_lv) and va and vb and va > 0 and vb > 0:
@@ -59,12 +60,6 @@ def standardize(table, model, values: np.ndarray, definitions=None):
         std_all[d] = definitions.evaluate(np.where(np.isnan(std_all[:len(base)]), base,
                                                    std_all[:len(base)]))
     return std_lv, std_all
-
-
-def _resid_var(values, rows, g, name):
-    sel = np.flatnonzero(((rows["group"] == g) & (rows["op"] == "~~") & (rows["lhs"] == name)
-                          & (rows["rhs"] == name)).to_numpy())
-    return float(values[sel[0]]) if len(sel) else None
 
 
 def _ratio(a, b):
