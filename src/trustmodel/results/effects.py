@@ -1,0 +1,173 @@
+"""Direct, indirect and total effects among the structural variables of a fitted model.
+
+With ``B`` the matrix of directed effects among latent (and structural observed) variables
+(``B[to, from]``: regressions ``~`` and higher-order loadings ``=~`` of a latent on a latent),
+the total effects are ``T = (I - B)^-1 - I`` (Bollen 1987, doi:10.2307/271028), the direct
+effects ``B`` and the indirect effects ``T - B``. A feedback loop (``SAT ~ LOY``, ``LOY ~ SAT``)
+is fine as long as the loop is stable (spectral radius of ``B`` below 1).
+
+Standard errors use the delta method, ``J V J'``, with the Jacobian of the effects with respect
+to the free parameters taken by central differences through the model's values (the same way
+``:=`` parameters get theirs, as lavaan's ``lav_func_jacobian_complex``), so an effect equals
+the ``:=`` parameter of the same product in estimate and SE.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sst
+
+COLUMNS = ["name", "kind", "from", "to", "via", "est", "se", "z", "pvalue", "ci_lower",
+           "ci_upper"]
+
+
+def structure(table) -> tuple[list[str], set]:
+    """Structural variables (latents first) and directed edges ``(from, to)`` of a table."""
+    rows = table.rows
+    lv = list(table.names.lv)
+    lvset = set(lv)
+    edges = set()
+    for r in rows.itertuples():
+        if r.op == "~":
+            edges.add((r.rhs, r.lhs))
+        elif r.op == "=~" and r.rhs in lvset:
+            edges.add((r.lhs, r.rhs))
+    obs = [v for v in table.names.ov if any(v in e for e in edges)]
+    return lv + obs, edges
+
+
+def _closure(adj: np.ndarray) -> np.ndarray:
+    reach = adj.copy()
+    for k in range(len(reach)):
+        reach = reach | (reach[:, [k]] & reach[[k], :])
+    return reach
+
+
+def effects_table(res) -> pd.DataFrame:
+    """Tidy direct / indirect / total effects with delta-method standard errors.
+
+    Parameters
+    ----------
+    res : FitResult
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name kind from to via est se z pvalue ci_lower ci_upper`` (plus ``group`` in
+        a multi-group fit). The effects a theory builder names come first (``res.extra
+        ["theory"].named_effects``: e.g. the specific chain ``PERF->DISC->SAT`` with ``via``
+        ``"DISC"``), then for every ordered pair of structural variables connected by a directed
+        path: its direct effect (if any), its indirect effect (if a path through a mediator
+        exists; ``via`` lists the mediators) and its total effect.
+
+    Examples
+    --------
+    >>> import trustmodel as tm
+    >>> res = tm.fit("X =~ x1 + x2 + x3\\nM =~ y1 + y2 + y3\\nY =~ y5 + y6 + y7\\n"
+    ...              "M ~ X\\nY ~ M + X", tm.datasets.load("political_democracy"))
+    >>> eff = res.effects
+    >>> list(eff["kind"][eff["from"].eq("X") & eff["to"].eq("Y")])
+    ['direct', 'indirect', 'total']
+    """
+    table = res.table
+    model = res.state.problem.model
+    nodes, edges = structure(table)
+    theory = res.extra.get("theory") if isinstance(res.extra, dict) else None
+    named = list(getattr(theory, "named_effects", []) or [])
+    if not nodes or not edges:
+        return pd.DataFrame(columns=COLUMNS)
+    k = len(nodes)
+    at = {v: i for i, v in enumerate(nodes)}
+    adj = np.zeros((k, k), dtype=bool)  # adj[from, to]
+    for a, b in edges:
+        adj[at[a], at[b]] = True
+    reach = _closure(adj)
+    pos = {v: i for i, v in enumerate(model.ov + model.lv)}
+    idx = np.array([pos[v] for v in nodes])
+
+    # the list of effects: (name, kind, from, to, via, spec) with spec saying how to compute it
+    specs = []
+    for e in named:
+        chain = [e.source, *e.via, e.target]
+        if any(v not in at for v in chain):
+            continue
+        if e.kind == "indirect" and e.via:
+            specs.append((e.name, "indirect", e.source, e.target, ",".join(e.via),
+                          ("chain", [at[v] for v in chain])))
+        elif e.kind == "total":
+            specs.append((e.name, "total", e.source, e.target,
+                          _mediators(nodes, reach, at[e.source], at[e.target]),
+                          ("total", at[e.source], at[e.target])))
+        else:
+            specs.append((e.name, e.kind, e.source, e.target, "",
+                          ("direct", at[e.source], at[e.target])))
+    seen = {(s[1], s[2], s[3], s[4]) for s in specs}
+    for i, a in enumerate(nodes):
+        for j, b in enumerate(nodes):
+            if i == j or not reach[i, j]:
+                continue
+            via = _mediators(nodes, reach, i, j)
+            if adj[i, j] and ("direct", a, b, "") not in seen:
+                specs.append((f"{a}->{b}", "direct", a, b, "", ("direct", i, j)))
+            if via and ("indirect", a, b, via) not in seen:
+                specs.append((f"{a}->{b}", "indirect", a, b, via, ("indirect", i, j)))
+            if ("total", a, b, via) not in seen:
+                specs.append((f"{a}->{b}", "total", a, b, via, ("total", i, j)))
+
+    problem = res.state.problem
+    x = np.asarray(res.state.x, dtype=float)
+    vcov = np.asarray(res.vcov_free, dtype=float)
+    level = res.options.get("level", 0.95) if isinstance(res.options, dict) else 0.95
+    q = sst.norm.ppf(0.5 + level / 2)
+    frames = []
+    for g in range(model.ngroups):
+        def evaluate(xv, g=g):
+            A = model.matrices(problem.values(xv), g)[0]
+            B = A[np.ix_(idx, idx)].T          # B[from, to]
+            with np.errstate(all="ignore"):
+                try:
+                    T = np.linalg.inv(np.eye(k) - B.T).T - np.eye(k)
+                except np.linalg.LinAlgError:
+                    T = np.full((k, k), np.nan)
+            out = np.empty(len(specs))
+            for n, s in enumerate(specs):
+                sp = s[5]
+                if sp[0] == "chain":
+                    c = sp[1]
+                    out[n] = np.prod([B[c[m], c[m + 1]] for m in range(len(c) - 1)])
+                elif sp[0] == "direct":
+                    out[n] = B[sp[1], sp[2]]
+                elif sp[0] == "indirect":
+                    out[n] = T[sp[1], sp[2]] - B[sp[1], sp[2]]
+                else:
+                    out[n] = T[sp[1], sp[2]]
+            return out
+
+        est = evaluate(x)
+        J = np.zeros((len(specs), len(x)))
+        for m in range(len(x)):
+            h = 1e-6 * max(1.0, abs(x[m]))
+            xp, xm = x.copy(), x.copy()
+            xp[m] += h
+            xm[m] -= h
+            J[:, m] = (evaluate(xp) - evaluate(xm)) / (2 * h)
+        cov = J @ vcov @ J.T if len(x) else np.zeros((len(specs), len(specs)))
+        se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se > 0, est / se, np.nan)
+        df = pd.DataFrame({"name": [s[0] for s in specs], "kind": [s[1] for s in specs],
+                           "from": [s[2] for s in specs], "to": [s[3] for s in specs],
+                           "via": [s[4] for s in specs], "est": est, "se": se, "z": z,
+                           "pvalue": 2 * sst.norm.sf(np.abs(z)), "ci_lower": est - q * se,
+                           "ci_upper": est + q * se})
+        if model.ngroups > 1:
+            labels = [grp.label for grp in res.stats.groups]
+            df.insert(0, "group", labels[g])
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _mediators(nodes, reach, i, j) -> str:
+    """Variables on some directed path from node i to node j, comma-separated."""
+    return ",".join(nodes[m] for m in range(len(nodes))
+                    if m not in (i, j) and reach[i, m] and reach[m, j])
