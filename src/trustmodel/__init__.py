@@ -10,7 +10,11 @@ from ._errors import (BootstrapFailureWarning, ConvergenceError, DataError, Data
                       ModelSyntaxError, NonConvergenceWarning, NotPositiveDefiniteWarning,
                       OptionError, SmallSampleWarning, TrustModelError, TrustModelWarning)
 from .api import fit, lower_to_cov
+from .compare import compare
+from .diagnostics.modindices import modindices
+from .diagnostics.reliability import htmt, reliability
 from .results.result import FitResult
+from .simulate import power, simulate
 from .syntax import ParameterTable, build_table, parse_model
 
 __version__ = "0.1.0"
@@ -21,4 +25,6 @@ __all__ = [
     "IdentificationError", "ConvergenceError", "TrustModelWarning", "NonConvergenceWarning",
     "HeywoodCaseWarning", "NotPositiveDefiniteWarning", "IdentificationWarning",
     "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning", "__version__",
+    "reliability", "htmt", "modindices", "compare",
+    "simulate", "power",
 ]

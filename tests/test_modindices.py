@@ -1,0 +1,87 @@
+"""Modification indices against lavaan's modindices (tests/refs/hs_cfa_ml.json)."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import trustmodel as tm
+from trustmodel.diagnostics.modindices import modification_indices, score_test_equality
+
+REF = json.loads((Path(__file__).parent / "refs" / "hs_cfa_ml.json").read_text())
+HS_MODEL = REF["model"]
+
+
+@pytest.fixture(scope="module")
+def hs():
+    return tm.datasets.load("holzinger_swineford")
+
+
+@pytest.fixture(scope="module")
+def res(hs):
+    return tm.fit(HS_MODEL, hs)
+
+
+def test_top10_match_lavaan(res):
+    ref = pd.DataFrame(REF["extra"]["modindices_top10"])
+    mi = res.modification_indices().head(10)
+    assert list(mi["lhs"] + mi["op"] + mi["rhs"]) == list(ref["lhs"] + ref["op"] + ref["rhs"])
+    for ours, theirs in [("mi", "mi"), ("epc", "epc"), ("sepc_lv", "sepc.lv"),
+                         ("sepc_all", "sepc.all"), ("sepc_nox", "sepc.nox")]:
+        np.testing.assert_allclose(mi[ours].to_numpy(), ref[theirs].to_numpy(), rtol=1e-3)
+
+
+def test_candidate_set_and_filters(res):
+    mi = modification_indices(res, sort=False)
+    # 18 cross-loadings + 36 residual covariances, as lavaan
+    assert (mi["op"] == "=~").sum() == 18 and (mi["op"] == "~~").sum() == 36
+    big = tm.modindices(res, op="~~", minimum=10)
+    assert list(big["lhs"] + big["rhs"]) == ["x7x8", "x8x9"]
+    with pytest.raises(tm.OptionError):
+        modification_indices(res, op="=>")
+
+
+def test_structural_model_has_regressions():
+    pd_ = tm.datasets.load("political_democracy")
+    ref = json.loads((Path(__file__).parent / "refs" / "political_democracy.json").read_text())
+    r = tm.fit(ref["model"], pd_)
+    mi = r.modification_indices()
+    # the structural part is saturated: reversed paths are equivalent models (V = 0, dropped)
+    assert set(mi["op"]) == {"=~", "~~"}
+    assert np.isfinite(mi["mi"]).all() and (mi["mi"] >= 0).all()
+    # existing parameters are never listed
+    assert not ((mi["lhs"] == "dem60") & (mi["op"] == "~") & (mi["rhs"] == "ind60")).any()
+
+
+def test_unsaturated_structure_lists_regressions():
+    ref = json.loads((Path(__file__).parent / "refs" / "edt_ml.json").read_text())
+    r = tm.fit(ref["model"], tm.datasets.load("edt"))
+    mi = r.modification_indices(op="~")
+    assert ((mi["lhs"] == "LOY") & (mi["rhs"] == "EXP")).any()
+
+
+def test_mi_approximates_lr_difference(hs):
+    """The score test of x7 ~~ x8 is close to the LR statistic of freeing it."""
+    r0 = tm.fit(HS_MODEL, hs)
+    r1 = tm.fit(HS_MODEL + "\nx7 ~~ x8", hs)
+    mi = modification_indices(r0)
+    row = mi[(mi["lhs"] == "x7") & (mi["rhs"] == "x8")].iloc[0]
+    lr = r0.fit_measures["chisq"] - r1.fit_measures["chisq"]
+    assert abs(row["mi"] - lr) / lr < 0.25
+    est = r1.params.query("lhs == 'x7' and op == '~~' and rhs == 'x8'")["est"].iloc[0]
+    assert np.sign(row["epc"]) == np.sign(est)
+
+
+def test_score_test_equality(hs):
+    r = tm.fit(HS_MODEL, hs, group="school", group_equal=["loadings"])
+    st = score_test_equality(r)
+    assert len(st) == 6 and (st["df"] == 1).all()
+    assert (st["x2"] >= 0).all() and np.isfinite(st["pvalue"]).all()
+    # releasing the constraint with the largest score lowers chi-square by about that much
+    top = st.sort_values("x2").iloc[-1]
+    assert top["lhs"].startswith("textual =~ x5")
+    r2 = tm.fit(HS_MODEL, hs, group="school", group_equal=["loadings"],
+                group_partial=["textual =~ x5"])
+    lr = r.fit_measures["chisq"] - r2.fit_measures["chisq"]
+    assert abs(top["x2"] - lr) < 0.5 * lr + 0.5
