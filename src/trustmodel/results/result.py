@@ -290,6 +290,21 @@ class FitResult:
     def _repr_html_(self) -> str:
         return self.summary()._repr_html_()
 
+    def to_dict(self) -> dict:
+        """JSON-safe dictionary (schema ``trustmodel.fit/1``); see :func:`report.to_dict`."""
+        from ..report.serialize import to_dict
+        return to_dict(self)
+
+    def to_json(self, path=None, *, indent: int | None = 2) -> str:
+        """JSON text of :meth:`to_dict` (written to ``path`` if given)."""
+        from ..report.serialize import to_json
+        return to_json(self, path, indent=indent)
+
+    def plot(self, **kwargs):
+        """Path diagram (matplotlib Figure); see :func:`trustmodel.plotting.plot_path`."""
+        from ..plotting import plot_path
+        return plot_path(self, **kwargs)
+
     def __repr__(self) -> str:
         status = "converged" if self.converged else "NOT converged"
         fmx = self._fit_measures

@@ -1,0 +1,235 @@
+"""Command line: ``trustmodel fit DATA.csv MODEL.lav`` and ``trustmodel demo``.
+
+Exit codes: 0 on success, 2 on bad input (trustmodel errors, missing or unreadable files, bad
+options, options the engine does not support yet); the message goes to stderr. Warnings
+recorded during a fit are printed to stderr as one line each (and appear in the report or the
+JSON).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+EDT_DEMO_MODEL = """\
+EXP  =~ e1 + e2 + e3
+PERF =~ p1 + p2 + p3
+DISC =~ d1 + d2 + d3
+SAT  =~ s1 + s2 + s3
+LOY  =~ l1 + l2 + l3
+PERF ~ EXP
+DISC ~ PERF + a*EXP
+SAT  ~ b*DISC + PERF + EXP
+LOY  ~ SAT
+exp_disc_sat := a*b
+"""
+
+# --theory NAME -> public builder name in the trustmodel namespace
+THEORIES = {
+    "edt": "ExpectationDisconfirmation",
+    "cdv": "CustomerDeliveredValue",
+    "trust": "ThreeLevelTrust",
+}
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit code 2)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="trustmodel",
+        description="Fit customer-satisfaction structural equation models (lavaan syntax).")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    f = sub.add_parser("fit", help="fit a model to a CSV file and print a report",
+                       description="Fit MODEL (lavaan syntax file) or a --theory builder to "
+                                   "DATA (CSV with a header row).")
+    f.add_argument("data", metavar="DATA.csv", help="CSV file with one column per variable")
+    f.add_argument("model", metavar="MODEL.lav", nargs="?",
+                   help="file with lavaan model syntax (omit with --theory)")
+    f.add_argument("--theory", choices=sorted(THEORIES),
+                   help="build the model from a theory (needs --items)")
+    f.add_argument("--items", metavar="ITEMS.toml",
+                   help="TOML file mapping the theory's constructs to indicator columns")
+    f.add_argument("--estimator", default="ML", help="ML (default), MLR, GLS, ULS, PLS, PLSc")
+    f.add_argument("--missing", default="listwise", help="listwise (default) or fiml")
+    f.add_argument("--group", metavar="COLUMN", help="column defining groups (multi-group)")
+    f.add_argument("--group-equal", metavar="TYPES", default="",
+                   help="comma-separated parameter types equal across groups "
+                        "(loadings,intercepts,...)")
+    f.add_argument("--std-lv", action="store_true", help="fix latent variances to 1")
+    f.add_argument("--se", default=None, help="standard (default), robust, bootstrap, none")
+    f.add_argument("--bootstrap", type=int, metavar="N",
+                   help="bootstrap standard errors with N draws (implies --se bootstrap)")
+    f.add_argument("--seed", type=int, help="random seed (bootstrap)")
+    out = f.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the result as JSON")
+    out.add_argument("--markdown", action="store_true", help="print an APA Markdown table")
+    out.add_argument("--latex", action="store_true", help="print an APA LaTeX table")
+    f.add_argument("--output", "-o", metavar="FILE", help="write the output to FILE")
+
+    sub.add_parser("demo", help="fit the expectation-disconfirmation model on bundled data",
+                   description="Fit the expectation-disconfirmation model (EXP -> PERF -> "
+                               "DISC -> SAT -> LOY) to the bundled 'edt' data and print its "
+                               "summary.")
+    return p
+
+
+def _version() -> str:
+    from .report.summary import package_version
+    return package_version()
+
+
+def _read_csv(path):
+    import pandas as pd
+    try:
+        return pd.read_csv(path)
+    except FileNotFoundError:
+        raise UsageError(f"Data file {str(path)!r} does not exist.") from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise UsageError(f"Cannot read data file {str(path)!r}: {exc}") from None
+
+
+def _read_text(path, what):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return fh.read()
+    except FileNotFoundError:
+        raise UsageError(f"{what} file {str(path)!r} does not exist.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"Cannot read {what.lower()} file {str(path)!r}: {exc}") from None
+
+
+def _theory_model(name: str, items_path: str | None):
+    import tomllib
+
+    import trustmodel
+    if items_path is None:
+        raise UsageError(f"--theory {name} needs --items ITEMS.toml mapping constructs to "
+                         "columns.")
+    cls_name = THEORIES[name]
+    builder = getattr(trustmodel, cls_name, None)
+    if builder is None:
+        raise UsageError(f"Theory {name!r} (tm.{cls_name}) is not available in this version "
+                         "of trustmodel.")
+    text = _read_text(items_path, "Items")
+    try:
+        items = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"Items file {items_path!r} is not valid TOML: {exc}") from None
+    if isinstance(items.get(name), dict):  # [edt] table, or top-level keys
+        items = items[name]
+    try:
+        return builder(**items)
+    except TypeError as exc:
+        raise UsageError(f"Items file {items_path!r} does not fit tm.{cls_name}: {exc}") from None
+
+
+def _fit_command(args) -> str:
+    import trustmodel as tm
+    if args.theory and args.model:
+        raise UsageError("Give either MODEL.lav or --theory, not both.")
+    if args.theory:
+        model = _theory_model(args.theory, args.items)
+    elif args.model:
+        model = _read_text(args.model, "Model")
+    else:
+        raise UsageError("Missing MODEL.lav (or --theory NAME --items ITEMS.toml).")
+    if args.items and not args.theory:
+        raise UsageError("--items is only used with --theory.")
+    data = _read_csv(args.data)
+    kw = dict(estimator=args.estimator, missing=args.missing, group=args.group,
+              std_lv=args.std_lv)
+    if args.group_equal:
+        kw["group_equal"] = tuple(s.strip() for s in args.group_equal.split(",") if s.strip())
+    se = args.se
+    if args.bootstrap is not None:
+        if args.bootstrap < 1:
+            raise UsageError(f"--bootstrap must be a positive number of draws; got "
+                             f"{args.bootstrap}.")
+        if se not in (None, "bootstrap"):
+            raise UsageError(f"--bootstrap conflicts with --se {se}.")
+        se = "bootstrap"
+        kw["bootstrap"] = args.bootstrap
+    if se is not None:
+        kw["se"] = se
+    if args.seed is not None:
+        kw["seed"] = args.seed
+    res = _fit_quietly(tm.fit, model, data, **kw)
+    if args.json:
+        return res.to_json()
+    summary = res.summary()
+    if args.markdown:
+        return summary.to_markdown()
+    if args.latex:
+        return summary.to_latex()
+    return str(summary)
+
+
+def _fit_quietly(fit, *args, **kw):
+    """Run ``fit`` with warnings shown as one stderr line each (they are also on the result)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        res = fit(*args, **kw)
+    seen = set()
+    for w in caught:
+        line = f"trustmodel: warning: {w.category.__name__}: {w.message}"
+        if line not in seen:
+            seen.add(line)
+            print(line, file=sys.stderr)
+    return res
+
+
+def demo() -> str:
+    """Fit the expectation-disconfirmation demo model on the bundled ``edt`` data.
+
+    Returns
+    -------
+    str
+        The summary text.
+
+    Examples
+    --------
+    >>> from trustmodel.cli import demo
+    >>> print(demo().splitlines()[0])  # doctest: +ELLIPSIS
+    trustmodel ... ended normally after ... iterations
+    """
+    import trustmodel as tm
+    data = tm.datasets.load("edt")
+    res = _fit_quietly(tm.fit, EDT_DEMO_MODEL, data)
+    intro = ("Expectation-disconfirmation model on the bundled 'edt' data "
+             "(tm.datasets.load('edt')):\n\n" + EDT_DEMO_MODEL + "\n")
+    return intro + str(res.summary())
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``trustmodel`` console script; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)  # argparse itself exits 2 on unknown options
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        from ._errors import TrustModelError
+        if args.command == "demo":
+            text = demo()
+        else:
+            text = _fit_command(args)
+        if getattr(args, "output", None):
+            try:
+                with open(args.output, "w", encoding="utf-8") as fh:
+                    fh.write(text if text.endswith("\n") else text + "\n")
+            except OSError as exc:
+                raise UsageError(f"Cannot write {args.output!r}: {exc}") from None
+        else:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    except (UsageError, TrustModelError, NotImplementedError) as exc:
+        print(f"trustmodel: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""Command line: exit codes, outputs, JSON validated against the schema."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import trustmodel as tm
+from trustmodel.cli import EDT_DEMO_MODEL, main
+from trustmodel.report import fit_schema
+
+HS_MODEL = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n"
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cli")
+    tm.datasets.load("holzinger_swineford").to_csv(d / "hs.csv", index=False)
+    tm.datasets.load("edt").to_csv(d / "edt.csv", index=False)
+    (d / "hs.lav").write_text(HS_MODEL)
+    (d / "bad.lav").write_text("visual =~ x1 + x2 + x3\ntextual => x4\n")
+    (d / "missing_col.lav").write_text("f =~ x1 + x2 + nope\n")
+    return d
+
+
+def run(argv, capsys):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_fit_text(files, capsys):
+    code, out, err = run(["fit", files / "hs.csv", files / "hs.lav"], capsys)
+    assert code == 0, err
+    res = tm.fit(HS_MODEL, tm.datasets.load("holzinger_swineford"))
+    assert out.startswith("trustmodel ") and "ended normally" in out
+    est = res.params.query("rhs == 'x2'")["est"].iloc[0]
+    assert f"{est:.3f}" in out and "Latent Variables:" in out
+
+
+def test_fit_json_valid_against_schema(files, capsys):
+    jsonschema = pytest.importorskip("jsonschema")
+    code, out, err = run(["fit", files / "hs.csv", files / "hs.lav", "--json"], capsys)
+    assert code == 0, err
+    payload = json.loads(out)
+    jsonschema.validate(payload, fit_schema())
+    res = tm.fit(HS_MODEL, tm.datasets.load("holzinger_swineford"))
+    assert payload["fit_measures"]["chisq"] == pytest.approx(res.fit_measures["chisq"],
+                                                             rel=1e-10)
+    assert [p["est"] for p in payload["params"]] == pytest.approx(list(res.params["est"]),
+                                                                  rel=1e-10)
+
+
+def test_fit_markdown_latex_and_output_file(files, capsys, tmp_path):
+    code, out, _ = run(["fit", files / "hs.csv", files / "hs.lav", "--markdown"], capsys)
+    assert code == 0 and "| Parameter | *B* |" in out and "visual → x2" in out
+    code, out, _ = run(["fit", files / "hs.csv", files / "hs.lav", "--latex"], capsys)
+    assert code == 0 and "\\begin{tabular}" in out
+    target = tmp_path / "out.json"
+    code, out, _ = run(["fit", files / "hs.csv", files / "hs.lav", "--json", "-o", target],
+                       capsys)
+    assert code == 0 and out == ""
+    assert json.loads(target.read_text())["schema"] == "trustmodel.fit/1"
+
+
+def test_fit_groups(files, capsys):
+    code, out, err = run(["fit", files / "hs.csv", files / "hs.lav", "--group", "school",
+                          "--group-equal", "loadings"], capsys)
+    assert code == 0, err
+    assert "Group 1 [Pasteur]:" in out and "Group 2 [Grant-White]:" in out
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["fit", "{d}/nope.csv", "{d}/hs.lav"], "Data file .*nope.csv.* does not exist"),
+    (["fit", "{d}/hs.csv", "{d}/nope.lav"], "Model file .*nope.lav.* does not exist"),
+    (["fit", "{d}/hs.csv", "{d}/bad.lav"], "line 2"),
+    (["fit", "{d}/hs.csv", "{d}/missing_col.lav"], "nope"),
+    (["fit", "{d}/hs.csv", "{d}/hs.lav", "--estimator", "XYZ"], "estimator="),
+    (["fit", "{d}/hs.csv", "{d}/hs.lav", "--group", "nocol"], "nocol"),
+    (["fit", "{d}/hs.csv"], "Missing MODEL.lav"),
+    (["fit", "{d}/hs.csv", "{d}/hs.lav", "--theory", "edt"], "not both"),
+    (["fit", "{d}/hs.csv", "--theory", "edt"], "needs --items"),
+    (["fit", "{d}/hs.csv", "{d}/hs.lav", "--bootstrap", "0"], "positive"),
+])
+def test_bad_input_exit_2(files, capsys, argv, match):
+    import re
+    code, out, err = run([a.format(d=files) for a in argv], capsys)
+    assert code == 2
+    assert out == ""
+    assert err.startswith("trustmodel: error: ") and re.search(match, err), err
+
+
+def test_unsupported_engine_options_exit_2(files, capsys):
+    """Options the engine does not have yet are exit 2 with its NotImplementedError text."""
+    import numpy as np
+    for extra in (["--estimator", "MLR"], ["--bootstrap", "20", "--seed", "1"]):
+        try:
+            tm.fit(HS_MODEL, tm.datasets.load("holzinger_swineford"),
+                   **({"estimator": "MLR"} if extra[0] == "--estimator"
+                      else {"se": "bootstrap", "bootstrap": 20, "seed": 1}))
+        except NotImplementedError as exc:
+            code, out, err = run(["fit", files / "hs.csv", files / "hs.lav", *extra], capsys)
+            assert code == 2 and str(exc) in err
+        else:  # landed: the CLI must succeed and report it
+            code, out, err = run(["fit", files / "hs.csv", files / "hs.lav", *extra, "--json"],
+                                 capsys)
+            assert code == 0, err
+            assert np.isfinite(json.loads(out)["fit_measures"]["chisq"])
+
+
+def test_argparse_errors_exit_2(files, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["fit", str(files / "hs.csv"), str(files / "hs.lav"), "--frobnicate"])
+    assert exc.value.code == 2
+    with pytest.raises(SystemExit) as exc:
+        main(["fit", str(files / "hs.csv"), str(files / "hs.lav"), "--json", "--latex"])
+    assert exc.value.code == 2
+    capsys.readouterr()
+
+
+def test_theory_items(files, capsys, tmp_path):
+    items = tmp_path / "items.toml"
+    items.write_text('[edt]\nexpectation = ["e1", "e2", "e3"]\nperformance = ["p1", "p2", "p3"]\n'
+                     'disconfirmation = ["d1", "d2", "d3"]\nsatisfaction = ["s1", "s2", "s3"]\n')
+    code, out, err = run(["fit", files / "edt.csv", "--theory", "edt", "--items", items], capsys)
+    if not hasattr(tm, "ExpectationDisconfirmation"):
+        assert code == 2 and "not available" in err
+    else:
+        assert code == 0, err
+        assert "ended normally" in out and "s1" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text("expectation = [")
+    code, out, err = run(["fit", files / "edt.csv", "--theory", "edt", "--items", bad], capsys)
+    assert code == 2
+
+
+def test_demo_and_main_module(capsys):
+    code, out, err = run(["demo"], capsys)
+    assert code == 0, err
+    assert "ended normally" in out and "Regressions:" in out and "exp_disc_sat" in out
+    res = tm.fit(EDT_DEMO_MODEL, tm.datasets.load("edt"))
+    assert f"{res.fit_measures['chisq']:.3f}" in out
+    assert run([], capsys)[0] == 0  # no command: help, exit 0
+
+
+def test_python_dash_m_runs_demo():
+    proc = subprocess.run([sys.executable, "-m", "trustmodel"], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "ended normally" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "trustmodel", "fit", "missing.csv", "m.lav"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
