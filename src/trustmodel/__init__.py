@@ -14,6 +14,7 @@ from .compare import compare
 from .diagnostics.modindices import modindices
 from .diagnostics.reliability import htmt, reliability
 from .results.result import FitResult
+from .simulate import power, simulate
 from .syntax import ParameterTable, build_table, parse_model
 
 __version__ = "0.1.0"
@@ -25,4 +26,5 @@ __all__ = [
     "HeywoodCaseWarning", "NotPositiveDefiniteWarning", "IdentificationWarning",
     "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning", "__version__",
     "reliability", "htmt", "modindices", "compare",
+    "simulate", "power",
 ]
