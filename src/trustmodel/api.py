@@ -17,11 +17,13 @@ from ._errors import DataError, OptionError, TrustModelWarning
 from ._validation import check_option, check_seed, did_you_mean
 from .data import SampleStats
 from .diagnostics import checks
+from .estimation.fiml import fiml_fit
 from .estimation.fitting import estimate, expected_vcov
+from .estimation.robust_fit import robust_inference
 from .results.result import FitResult
 from .syntax import ParameterTable, build_table, parse_model
 
-ESTIMATORS = ("ML", "MLR", "GLS", "ULS", "PLS", "PLSc")
+ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
 MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
 
@@ -142,12 +144,14 @@ def fit(model, data: pd.DataFrame | None = None, *,
     if estimator in ("PLS", "PLSc"):
         from .pls import fit_pls  # leaf module, imported only when asked
         return fit_pls(model, data, estimator=estimator, se=se, bootstrap=bootstrap, seed=seed)
-    if estimator == "MLR" or se == "robust":
-        raise NotImplementedError("estimator='MLR' / se='robust' (robust ML) comes with the "
-                                  "inference issue and is not built yet.")
-    if missing in ("fiml", "ml"):
-        raise NotImplementedError("missing='fiml' (full-information ML) comes with the inference "
-                                  "issue and is not built yet; use missing='listwise'.")
+    robust = estimator in ("MLR", "MLM") or se == "robust"
+    if se == "robust" and estimator not in ("ML", "MLR", "MLM"):
+        raise OptionError(f"se='robust' needs estimator 'ML', 'MLR' or 'MLM'; got {estimator!r}.")
+    fiml = missing in ("fiml", "ml")
+    if fiml and estimator not in ("ML", "MLR"):
+        raise OptionError(f"missing='fiml' needs estimator 'ML' or 'MLR'; got {estimator!r}.")
+    if fiml and sample_cov is not None:
+        raise OptionError("missing='fiml' needs the raw data (data=), not sample_cov=.")
     if se == "bootstrap":
         raise NotImplementedError("se='bootstrap' comes with the inference issue and is not "
                                   "built yet.")
@@ -158,21 +162,30 @@ def fit(model, data: pd.DataFrame | None = None, *,
     with recorded_warnings() as caught:
         statements = statements_of(model)                                   # 1 syntax / theory
         ngroups = _ngroups(data, group, sample_cov)
-        ms = bool(meanstructure) or ngroups > 1 or sample_mean is not None
+        ms = bool(meanstructure) or ngroups > 1 or sample_mean is not None or fiml
         table = build_table(statements, ngroups=ngroups, meanstructure=ms, std_lv=std_lv,
                             fixed_x=fixed_x, group_equal=tuple(group_equal),
                             group_partial=tuple(group_partial))
         checks.check_variables(table, data, sample_cov)
         stats = _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean)  # 2
         checks.check_identification(table, stats)
-        state = estimate(table, stats, estimator)                           # 3 optimise
-        vcov = expected_vcov(state) if se != "none" else np.zeros((table.npar, table.npar))  # 4
+        extra = {}
+        if fiml:                                                            # 3-4 FIML
+            state, stats, vcov = fiml_fit(table, stats, estimator=estimator, se=se)
+        else:
+            state = estimate(table, stats, "ML" if robust else estimator)   # 3 optimise
+            vcov = expected_vcov(state) if se != "none" else np.zeros((table.npar, table.npar))
+        if robust and not fiml:
+            rvcov, scaled = robust_inference(table, stats, state, estimator=estimator, se=se)
+            vcov = rvcov if rvcov is not None else vcov
+            extra["fit_measures"] = scaled
         checks.admissibility(table, state, vcov)                            # 5
     opts = dict(estimator=estimator, missing=missing, group=group,
                 group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                 std_lv=std_lv, meanstructure=ms, fixed_x=fixed_x, se=se, level=level)
     return FitResult(table=table, stats=stats, state=state, vcov_free=vcov,     # 6
-                     warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se)
+                     warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se,
+                     extra=extra)
 
 
 _KNOWN_OPTIONS = ("estimator", "missing", "group", "group_equal", "group_partial", "std_lv",

@@ -148,6 +148,8 @@ class FitResult:
                    for g, i in zip(stats.groups, imps))
         logl_h1 = sum(fm.loglik_h1(g.cov, g.nobs) for g in stats.groups)
         bchisq, bdf = self._baseline(nx, fixed_x, nd)
+        if hasattr(problem, "fit_inputs"):  # FIML: casewise likelihoods (estimation/fiml.py)
+            logl, logl_h1, bchisq = problem.fit_inputs(self.state.x)
         covs = problem.covs  # what the estimator fitted (unbiased for GLS/ULS, as lavaan)
         srmr = [fm.srmr_parts(S, g.mean, i.sigma, i.mu, ms)
                 for S, g, i in zip(covs, stats.groups, imps)]
