@@ -16,13 +16,15 @@ class ModelSyntaxError(TrustModelError, ValueError):
     """Malformed model syntax; the message names the line and column."""
 
     def __init__(self, message: str, line: int | None = None, column: int | None = None,
-                 source: str | None = None):
+                 source: str | None = None, hint: str | None = None):
         self.line, self.column, self.source = line, column, source
         text = message
         if line is not None:
             text = f"{message} at line {line}, column {column}:"
             if source is not None:
                 text += f"\n  {source}\n  {' ' * max((column or 1) - 1, 0)}^"
+        if hint:
+            text += f"\n{hint}"
         super().__init__(text)
 
 

@@ -102,8 +102,9 @@ def admissibility(table, state, vcov) -> None:
     if table.npar and vcov is not None and np.any(vcov):
         info = state.optim.info
         if info is not None:
-            eig = np.linalg.eigvalsh(0.5 * (info + info.T))
-            if eig[0] < 1e-10 * max(1.0, eig[-1]):
+            d = np.sqrt(np.clip(np.diag(info), 1e-300, None))
+            eig = np.linalg.eigvalsh(0.5 * (info + info.T) / np.outer(d, d))  # scale-free
+            if eig[0] < 1e-10:
                 warnings.warn("The information matrix is singular at the solution: the model may "
                               "not be (empirically) identified; standard errors are unreliable.",
                               IdentificationWarning, stacklevel=4)

@@ -25,7 +25,7 @@ class OptimResult:
     message: str
 
 
-def fisher_scoring(problem, x0, *, max_iter: int = 500, tol: float = 1e-12,
+def fisher_scoring(problem, x0, *, max_iter: int = 500, tol: float = 1e-14,
                    secant_from: float = 1e-4) -> OptimResult:
     """Fisher scoring with a structured secant correction near the solution.
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from .._errors import ModelSyntaxError
 
 OPERATORS = (":=", "=~", "<~", "~~", "==", "~", "<", ">")
-_UNKNOWN_OPS = ("=>", "->", "<-", "<=", ">=", "~=", "=<", "~>", "%~", "::", "=")
+_OPS_HINT = "lavaan syntax uses the operators =~ <~ ~ ~~ ~1 := == < >."
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 _NAME_RE = re.compile(rf"^{_NAME}$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -148,22 +148,22 @@ class _Parser:
         self.line = line
         self.source_lines = source_lines
 
-    def error(self, message: str, pos: int) -> ModelSyntaxError:
+    def error(self, message: str, pos: int, hint: str | None = None) -> ModelSyntaxError:
         pos = min(max(pos, 0), len(self.line.offsets) - 1)
         ln = self.line.lines[pos]
         col = self.line.offsets[pos]
-        return ModelSyntaxError(message, ln, col, self.source_lines[ln - 1].rstrip())
+        return ModelSyntaxError(message, ln, col, self.source_lines[ln - 1].rstrip(), hint)
 
     def parse(self) -> list[Statement]:
         text = self.line.text
         for bad in ("=>", "->", "<-", "<=", ">="):
             idx = text.find(bad)
             if idx >= 0:
-                raise self.error(f"Unknown operator {bad!r}; lavaan syntax uses =~ ~ ~~ ~1 := == < >", idx)
+                raise self.error(f"Unknown operator {bad!r}", idx, _OPS_HINT)
         op, pos = _find_operator(text)
         if not op:
             first = len(text) - len(text.lstrip())
-            raise self.error("No operator found (expected one of =~ <~ ~ ~~ ~1 := == < >)", first)
+            raise self.error("No operator found", first, _OPS_HINT)
         if op == "|" or "|" in text:
             raise NotImplementedError("Thresholds ('|') for ordered variables are not supported yet.")
         lhs_text, rhs_text = text[:pos], text[pos + len(op):]
