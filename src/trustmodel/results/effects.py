@@ -101,17 +101,24 @@ def effects_table(res) -> pd.DataFrame:
         else:
             specs.append((e.name, e.kind, e.source, e.target, "",
                           ("direct", at[e.source], at[e.target])))
-    seen = {(s[1], s[2], s[3], s[4]) for s in specs}
+    # a named chain replaces the generic indirect row only when it is the single indirect path
+    walks, power = np.zeros((k, k)), adj.astype(float)
+    for _ in range(k):
+        power = power @ adj.astype(float)
+        walks += power
+    seen = {(s[1], s[2], s[3]) for s in specs if s[5][0] != "chain"}
+    seen |= {("indirect", s[2], s[3]) for s in specs
+             if s[5][0] == "chain" and walks[at[s[2]], at[s[3]]] == 1}
     for i, a in enumerate(nodes):
         for j, b in enumerate(nodes):
             if i == j or not reach[i, j]:
                 continue
             via = _mediators(nodes, reach, i, j)
-            if adj[i, j] and ("direct", a, b, "") not in seen:
+            if adj[i, j] and ("direct", a, b) not in seen:
                 specs.append((f"{a}->{b}", "direct", a, b, "", ("direct", i, j)))
-            if via and ("indirect", a, b, via) not in seen:
+            if via and ("indirect", a, b) not in seen:
                 specs.append((f"{a}->{b}", "indirect", a, b, via, ("indirect", i, j)))
-            if ("total", a, b, via) not in seen:
+            if ("total", a, b) not in seen:
                 specs.append((f"{a}->{b}", "total", a, b, via, ("total", i, j)))
 
     problem = res.state.problem
