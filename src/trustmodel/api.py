@@ -17,8 +17,8 @@ from ._errors import DataError, OptionError, TrustModelWarning
 from ._validation import check_option, check_seed, did_you_mean
 from .data import SampleStats
 from .diagnostics import checks
-from .estimation.fiml import fiml_fit
 from .estimation.fitting import estimate, expected_vcov
+from .estimation.fiml import fiml_fit
 from .estimation.robust_fit import robust_inference
 from .results.result import FitResult
 from .syntax import ParameterTable, build_table, parse_model
@@ -72,6 +72,9 @@ def fit(model, data: pd.DataFrame | None = None, *,
         std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool = True,
         se: Literal["standard", "robust", "bootstrap", "none"] = "standard",
         bootstrap: int = 1000, seed=None, level: float = 0.95,
+        boot_ci_type: Literal["perc", "bca", "bca_simple", "norm"] = "perc",
+        bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "loky",
+        progress: bool | None = None,
         sample_cov=None, nobs=None, sample_mean=None, **options) -> FitResult:
     """Fit a structural equation model.
 
@@ -106,6 +109,20 @@ def fit(model, data: pd.DataFrame | None = None, *,
         Seed for everything random.
     level : float
         Confidence level of ``ci_lower``/``ci_upper``.
+    boot_ci_type : {"perc", "bca", "bca_simple", "norm"}
+        With ``se="bootstrap"``: percentile (default, as lavaan's ``boot.ci.type="perc"``),
+        BCa with jackknife acceleration, lavaan's ``"bca.simple"`` (bias correction only), or
+        the bias-corrected normal interval.
+    bollen_stine : bool
+        Also run the Bollen-Stine bootstrap of the test statistic (lavaan's
+        ``test="bollen.stine"``) with ``bootstrap`` draws; adds ``bollen_stine_pvalue`` to
+        ``fit_measures``.
+    n_jobs : int, optional
+        Workers for the bootstrap (joblib's convention, -1 all cores). Same numbers for any value.
+    backend : {"loky", "threading", "sequential", "dask"}
+        joblib backend of the bootstrap; "dask" runs on the active ``dask.distributed`` client.
+    progress : bool, optional
+        tqdm progress bar for the bootstrap (default: only when interactive).
     sample_cov : pandas.DataFrame, optional
         Published covariance matrix (unbiased, N - 1); rescaled by (N - 1)/N as lavaan.
     nobs : int, optional
@@ -136,6 +153,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
     estimator = check_option("estimator", estimator, ESTIMATORS)
     missing = check_option("missing", missing, MISSING)
     se = check_option("se", se, SE)
+    pls_opts = {k: options.pop(k) for k in _PLS_OPTIONS if k in options} \
+        if estimator in ("PLS", "PLSc") else {}
     if options:
         unknown = sorted(options)
         raise OptionError(f"Unknown option{'s' if len(unknown) > 1 else ''} "
@@ -143,7 +162,9 @@ def fit(model, data: pd.DataFrame | None = None, *,
                           + did_you_mean(unknown, _KNOWN_OPTIONS))
     if estimator in ("PLS", "PLSc"):
         from .pls import fit_pls  # leaf module, imported only when asked
-        return fit_pls(model, data, estimator=estimator, se=se, bootstrap=bootstrap, seed=seed)
+        return fit_pls(model, data, estimator=estimator, se=se, bootstrap=bootstrap, seed=seed,
+                       level=level, n_jobs=n_jobs, backend=backend, progress=progress,
+                       **pls_opts)
     robust = estimator in ("MLR", "MLM") or se == "robust"
     if se == "robust" and estimator not in ("ML", "MLR", "MLM"):
         raise OptionError(f"se='robust' needs estimator 'ML', 'MLR' or 'MLM'; got {estimator!r}.")
@@ -152,15 +173,16 @@ def fit(model, data: pd.DataFrame | None = None, *,
         raise OptionError(f"missing='fiml' needs estimator 'ML' or 'MLR'; got {estimator!r}.")
     if fiml and sample_cov is not None:
         raise OptionError("missing='fiml' needs the raw data (data=), not sample_cov=.")
-    if se == "bootstrap":
-        raise NotImplementedError("se='bootstrap' comes with the inference issue and is not "
-                                  "built yet.")
+    if se == "bootstrap" or bollen_stine:
+        from .estimation.resample import CI_TYPES
+        boot_ci_type = check_option("boot_ci_type", boot_ci_type, CI_TYPES)
     if not 0 < level < 1:
         raise OptionError(f"level= must lie strictly between 0 and 1; got {level!r}.")
     rng_seed = seed
     check_seed(seed)
     with recorded_warnings() as caught:
-        statements = statements_of(model)                                   # 1 syntax / theory
+        theory = _theory_of(model, data)                                    # 1 syntax / theory
+        statements = statements_of(model)
         ngroups = _ngroups(data, group, sample_cov)
         ms = bool(meanstructure) or ngroups > 1 or sample_mean is not None or fiml
         table = build_table(statements, ngroups=ngroups, meanstructure=ms, std_lv=std_lv,
@@ -179,18 +201,71 @@ def fit(model, data: pd.DataFrame | None = None, *,
             rvcov, scaled = robust_inference(table, stats, state, estimator=estimator, se=se)
             vcov = rvcov if rvcov is not None else vcov
             extra["fit_measures"] = scaled
+        boot_extra = {}
+        if se == "bootstrap" or bollen_stine:                               # 4b resampling
+            boot_extra, boot_vcov = _bootstrap(table, stats, state, se, bootstrap, seed, level,
+                                               boot_ci_type, bollen_stine, n_jobs, backend,
+                                               progress)
+            vcov = vcov if boot_vcov is None else boot_vcov
         checks.admissibility(table, state, vcov)                            # 5
     opts = dict(estimator=estimator, missing=missing, group=group,
                 group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                 std_lv=std_lv, meanstructure=ms, fixed_x=fixed_x, se=se, level=level)
     return FitResult(table=table, stats=stats, state=state, vcov_free=vcov,     # 6
                      warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se,
-                     extra=extra)
+                     extra={**_merge_extra(extra, boot_extra), **theory})
 
 
+def _merge_extra(*parts) -> dict:
+    """Join the ``extra`` dicts of the pipeline steps (their ``fit_measures`` merged)."""
+    out, fmx = {}, {}
+    for part in parts:
+        for k, v in part.items():
+            if k == "fit_measures":
+                fmx.update(v)
+            else:
+                out[k] = v
+    if fmx:
+        out["fit_measures"] = fmx
+    return out
+
+
+def _bootstrap(table, stats, state, se, B, seed, level, ci_type, bollen_stine, n_jobs,
+               backend, progress):
+    """Step 4b: bootstrap draws -> (extra for FitResult, vcov of the free parameters)."""
+    from .estimation import resample
+    boot = resample.run_bootstrap(table, stats, state, B, seed=seed, n_jobs=n_jobs,
+                                  backend=backend, progress=progress,
+                                  ordinary=se == "bootstrap", bollen_stine=bollen_stine)
+    extra = {"bootstrap": boot}
+    vcov = None
+    if se == "bootstrap":
+        jack = resample.jackknife(table, stats, state) if ci_type == "bca" else None
+        se_rows, lo, hi, vcov = resample.summarize(table, state, boot, level=level,
+                                                   ci_type=ci_type, jack=jack)
+        extra.update(se=se_rows, ci=(lo, hi))
+    if bollen_stine:
+        extra["fit_measures"] = {"bollen_stine_pvalue": boot.bollen_stine_pvalue,
+                                 "bootstrap_failed": boot.n_failed}
+    return extra, vcov
+
+
+def _theory_of(model, data) -> dict:
+    """A theory builder checks the data (warnings recorded) and rides along on the result."""
+    if isinstance(model, (str, ParameterTable)) or not isinstance(getattr(model, "syntax", None),
+                                                                  str):
+        return {}
+    check = getattr(model, "validate_data", None)
+    if callable(check):
+        check(data)
+    return {"theory": model}
+
+
+_PLS_OPTIONS = ("scheme", "tol", "max_iter")
 _KNOWN_OPTIONS = ("estimator", "missing", "group", "group_equal", "group_partial", "std_lv",
                   "meanstructure", "fixed_x", "se", "bootstrap", "seed", "level", "sample_cov",
-                  "nobs", "sample_mean")
+                  "nobs", "sample_mean", "boot_ci_type", "bollen_stine", "n_jobs", "backend",
+                  "progress")
 
 
 def _ngroups(data, group, sample_cov) -> int:

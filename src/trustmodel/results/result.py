@@ -63,6 +63,12 @@ class FitResult:
         return self.stats.ntotal
 
     @property
+    def bootstrap(self):
+        """The bootstrap draws (:class:`~trustmodel.estimation.resample.BootstrapResult`):
+        ``draws``, ``defined``, ``failed``, ``chisq`` (Bollen-Stine); None without a bootstrap."""
+        return self.extra.get("bootstrap")
+
+    @property
     def x(self) -> np.ndarray:
         out = self.state.x.copy()
         out.flags.writeable = False
@@ -98,6 +104,8 @@ class FitResult:
         if len(dest):
             est[~par_mask] = dest
             se[~par_mask] = np.sqrt(np.clip(np.diag(dcov), 0, None))
+        if "se" in self.extra:  # bootstrap SDs (defined rows from their own draws, as lavaan)
+            se = np.asarray(self.extra["se"], dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(se > 0, est / se, np.nan)
         pval = 2 * sst.norm.sf(np.abs(z))
@@ -126,6 +134,21 @@ class FitResult:
     def params(self) -> pd.DataFrame:
         """Parameter estimates (a fresh copy: the result itself never changes)."""
         return self._params.copy()
+
+    @cached_property
+    def _effects(self) -> pd.DataFrame:
+        from .effects import effects_table
+        return effects_table(self)
+
+    @property
+    def effects(self) -> pd.DataFrame:
+        """Direct, indirect and total effects among latent variables with delta-method SEs.
+
+        Columns ``name kind from to via est se z pvalue ci_lower ci_upper``; the effects a
+        theory builder names (e.g. ``PERF->DISC->SAT``) come first. See
+        :func:`trustmodel.results.effects.effects_table`.
+        """
+        return self._effects.copy()
 
     # ----- fit measures ----------------------------------------------------------------------
     @cached_property
