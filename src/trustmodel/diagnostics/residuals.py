@@ -1,0 +1,181 @@
+"""Residuals of the fitted moments, as lavaan's ``residuals``/``lavResiduals``
+(``R/lav_residuals.R``).
+
+Types (lavaan's names, "." or "_" accepted):
+
+- ``"raw"``: ``S - Sigma`` (and ``ybar - mu`` with a mean structure), ``S`` the N-divisor
+  sample covariance.
+- ``"cor"`` / ``"cor.bollen"``: ``cor(S) - cor(Sigma)``, each matrix scaled by its own standard
+  deviations (lavaan's ``residuals(fit, type = "cor")``).
+- ``"cor.bentler"``: both matrices scaled by the *observed* standard deviations (the default of
+  ``lavResiduals``; its ``$cov``).
+- ``"standardized"``: raw residuals over their standard errors,
+  ``ACOV = Gamma / N - Delta V Delta'`` with the normal-theory ``Gamma`` of the sample moments,
+  ``Delta`` the Jacobian of the implied moments and ``V`` the parameter covariance (lavaan's
+  ``lav_residuals_acov(z.type = "standardized")``). Residuals whose variance is (numerically)
+  zero, such as the diagonal of a CFA, come back as NaN, as lavaan's ``NA``.
+- ``"normalized"``: raw residuals over ``sqrt(diag(Gamma) / N)`` (ignoring the sampling
+  variability of the estimates).
+
+:func:`largest_residuals` lists the largest ones in a tidy table for reports.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .._errors import OptionError
+
+TYPES = ("raw", "cor", "cor.bollen", "cor.bentler", "standardized", "normalized")
+
+
+def _check_type(type) -> str:
+    t = str(type).lower().replace("_", ".")
+    if t not in TYPES:
+        raise OptionError(f"The 'type' parameter of residuals must be one of {list(TYPES)}. "
+                          f"Got {type!r} instead.")
+    return "cor.bollen" if t == "cor" else t
+
+
+def _gamma_nt(S, mean, ms):
+    """Normal-theory asymptotic covariance of (means, vech(S)): Cov(s_ij, s_kl) = s_ik s_jl +
+    s_il s_jk; means: S."""
+    p = len(S)
+    r, c = np.tril_indices(p)
+    G = S[np.ix_(r, r)] * S[np.ix_(c, c)] + S[np.ix_(r, c)] * S[np.ix_(c, r)]
+    if ms:
+        q = len(r)
+        out = np.zeros((p + q, p + q))
+        out[:p, :p] = S
+        out[p:, p:] = G
+        return out
+    return G
+
+
+def _group_residuals(res, g, kind):
+    gs = res.stats.groups[g]
+    problem = res.state.problem
+    model = problem.model
+    ms = model.meanstructure
+    imp = model.implied(res.state.values, g, derivatives=kind == "standardized")
+    S, Sig = gs.cov, imp.sigma
+    raw_c = S - Sig
+    raw_m = gs.mean - imp.mu if ms else None
+    if kind == "raw":
+        return raw_c, raw_m
+    if kind in ("cor.bollen", "cor.bentler"):
+        sd_s = np.sqrt(np.diag(S))
+        sd_h = sd_s if kind == "cor.bentler" else np.sqrt(np.diag(Sig))
+        c = S / np.outer(sd_s, sd_s) - Sig / np.outer(sd_h, sd_h)
+        m = gs.mean / sd_s - imp.mu / sd_h if ms else None
+        return c, m
+    p = len(S)
+    r, cidx = np.tril_indices(p)
+    gamma = _gamma_nt(S, gs.mean, ms)
+    N = gs.nobs
+    acov = gamma / N
+    if kind == "standardized":
+        d_sig = imp.dsigma[:, r, cidx]                      # npar x q
+        delta = np.hstack([imp.dmu, d_sig]) if ms else d_sig
+        acov = acov - delta.T @ res.vcov_free @ delta
+    var = np.diag(acov)
+    tiny = var < np.sqrt(np.finfo(float).eps) * max(1.0, float(np.abs(np.diag(gamma)).max())) / N
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.where(tiny, np.nan, np.sqrt(np.clip(var, 0, None)))
+    off = p if ms else 0
+    se_c = np.full((p, p), np.nan)
+    se_c[r, cidx] = se[off:]
+    se_c[cidx, r] = se[off:]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z_c = raw_c / se_c
+        z_m = raw_m / se[:p] if ms else None
+    return z_c, z_m
+
+
+def residuals(res, type: str = "raw"):
+    """Residual covariances (and means) of a fitted model, labelled.
+
+    Parameters
+    ----------
+    res : FitResult
+    type : {"raw", "cor", "cor.bollen", "cor.bentler", "standardized", "normalized"}
+        lavaan's residual types (see the module docstring).
+
+    Returns
+    -------
+    dict or list of dict
+        ``{"type": str, "cov": DataFrame, "mean": Series}`` (``mean`` only with a mean
+        structure); a list of them, one per group, for multi-group models.
+
+    Examples
+    --------
+    >>> import trustmodel as tm
+    >>> hs = tm.datasets.load("holzinger_swineford")
+    >>> res = tm.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\n"
+    ...              "speed =~ x7 + x8 + x9", hs)
+    >>> r = residuals(res, "cor.bentler")   # lavaan: lavResiduals(fit)$cov
+    >>> round(float(r["cov"].loc["x7", "x1"]), 4)
+    -0.14
+    >>> round(float(residuals(res, "cor")["cov"].loc["x9", "x1"]), 4)  # residuals(fit, "cor")
+    0.1488
+    """
+    kind = _check_type(type)
+    names = list(res.table.names.ov)
+    out = []
+    for g in range(res.stats.ngroups):
+        c, m = _group_residuals(res, g, kind)
+        d = {"type": kind, "cov": pd.DataFrame(c, index=names, columns=names)}
+        if m is not None:
+            d["mean"] = pd.Series(m, index=names)
+        out.append(d)
+    return out[0] if len(out) == 1 else out
+
+
+def largest_residuals(res, n: int = 10, type: str = "cor") -> pd.DataFrame:
+    """The ``n`` largest residuals in absolute value, one row per variable pair.
+
+    Parameters
+    ----------
+    res : FitResult
+    n : int
+        How many to list (``None`` for all).
+    type : str
+        A residual type of :func:`residuals` (default correlation residuals).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lhs rhs group type residual`` sorted by ``|residual|``; for correlation types the
+        (zero) diagonal is left out; means appear with ``rhs = "(mean)"``.
+
+    Examples
+    --------
+    >>> import trustmodel as tm
+    >>> hs = tm.datasets.load("holzinger_swineford")
+    >>> res = tm.fit("visual =~ x1 + x2 + x3\\ntextual =~ x4 + x5 + x6\\n"
+    ...              "speed =~ x7 + x8 + x9", hs)
+    >>> top = largest_residuals(res, n=1)
+    >>> top[["lhs", "rhs"]].iloc[0].tolist()
+    ['x2', 'x7']
+    """
+    kind = _check_type(type)
+    parts = residuals(res, kind)
+    parts = parts if isinstance(parts, list) else [parts]
+    labels = [g.label if res.stats.ngroups > 1 else 1 for g in res.stats.groups]
+    rows = []
+    for lab, d in zip(labels, parts):
+        C = d["cov"]
+        names = list(C.index)
+        k = -1 if kind.startswith("cor") else 0
+        r, c = np.tril_indices(len(names), k)
+        for i, j in zip(r, c):
+            rows.append((names[j], names[i], lab, float(C.iat[i, j])))
+        if "mean" in d:
+            rows += [(v, "(mean)", lab, float(x)) for v, x in d["mean"].items()]
+    out = pd.DataFrame(rows, columns=["lhs", "rhs", "group", "residual"])
+    out.insert(3, "type", kind)
+    out = out[np.isfinite(out["residual"])]
+    out = out.reindex(out["residual"].abs().sort_values(ascending=False, kind="stable").index)
+    if n is not None:
+        out = out.head(n)
+    return out.reset_index(drop=True)
