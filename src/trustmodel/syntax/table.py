@@ -399,31 +399,35 @@ def _merge_equalities(df, extra_stmts):
 
 
 def _number_free(df):
-    df = df.copy()
+    """Number free rows 1..npar in table order; rows sharing a label share an index."""
+    is_free = df["free"].to_numpy().astype(bool)
+    labels = df["label"].to_numpy()
+    ustart = df["ustart"].to_numpy(dtype=float).copy()
+    # a label shared by a fixed and a free row: the fixed value wins (lavaan fixes both)
+    fixed_val = {}
+    for lab, fr, u in zip(labels, is_free, ustart):
+        if lab and not fr and lab not in fixed_val:
+            fixed_val[lab] = u
     free = np.zeros(len(df), dtype=int)
     by_label: dict = {}
     k = 0
-    for i, (is_free, label) in enumerate(zip(df["free"].astype(bool), df["label"])):
-        if not is_free:
+    for i in range(len(df)):
+        lab = labels[i]
+        if lab in fixed_val:
+            ustart[i] = fixed_val[lab]
             continue
-        if label and label in by_label:
-            free[i] = by_label[label]
+        if not is_free[i]:
+            continue
+        if lab and lab in by_label:
+            free[i] = by_label[lab]
             continue
         k += 1
         free[i] = k
-        if label:
-            by_label[label] = k
-    # a label shared by a fixed and a free row: the fixed value wins (lavaan fixes both)
-    for label in set(df.loc[~df["free"].astype(bool) & (df["label"] != ""), "label"]):
-        idx = np.flatnonzero((df["label"] == label).to_numpy())
-        if free[idx].any():
-            val = df.loc[(df["label"] == label) & ~df["free"].astype(bool), "ustart"].iloc[0]
-            free[idx] = 0
-            df.loc[df["label"] == label, "ustart"] = val
-    # renumber densely
-    used = sorted(set(free[free > 0]))
-    remap = {old: new for new, old in enumerate(used, start=1)}
-    df["free"] = [remap.get(f, 0) for f in free]
+        if lab:
+            by_label[lab] = k
+    df = df.copy()
+    df["free"] = free
+    df["ustart"] = ustart
     return df
 
 
