@@ -3,7 +3,9 @@
 Errors where fitting cannot go on (a variable neither in the data nor a latent); warnings,
 recorded on the result, for statistical trouble: non-convergence, negative variances (Heywood
 cases), non-positive-definite latent or residual covariance matrices, a singular information
-matrix (empirical under-identification), a model with more parameters than moments.
+matrix (empirical under-identification, naming the parameters of the null-space direction),
+near-collinear latents (|r| > .95, naming both) and absurd standard errors, a model with more
+parameters than moments.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import (DataError, HeywoodCaseWarning, IdentificationError, IdentificationWarning,
-                       NonConvergenceWarning, NotPositiveDefiniteWarning)
+                       NonConvergenceWarning, NotPositiveDefiniteWarning, TrustModelWarning)
 from .._validation import did_you_mean
 
 
@@ -103,8 +105,143 @@ def admissibility(table, state, vcov) -> None:
         info = state.optim.info
         if info is not None:
             d = np.sqrt(np.clip(np.diag(info), 1e-300, None))
-            eig = np.linalg.eigvalsh(0.5 * (info + info.T) / np.outer(d, d))  # scale-free
+            scaled = 0.5 * (info + info.T) / np.outer(d, d)  # scale-free
+            eig, vec = np.linalg.eigh(scaled)
             if eig[0] < 1e-10:
-                warnings.warn("The information matrix is singular at the solution: the model may "
-                              "not be (empirically) identified; standard errors are unreliable.",
+                involved = _null_space_names(table, vec[:, 0])
+                warnings.warn("The information matrix is singular at the solution (rank "
+                              f"{int((eig > 1e-10).sum())} of {len(eig)}): the model may not be "
+                              "(empirically) identified; standard errors are unreliable. "
+                              f"Parameters involved (null-space direction): {involved}.",
                               IdentificationWarning, stacklevel=4)
+    check_collinearity(table, state, vcov)
+
+
+class CollinearityWarning(IdentificationWarning):
+    """Latent variables so highly correlated that their effects cannot be told apart."""
+
+
+class StandardErrorWarning(TrustModelWarning):
+    """Standard errors far too large for the scale of the estimates."""
+
+
+LATENT_R_MAX = 0.95     # |latent correlation| above this: near-collinear latents
+STD_SE_MAX = 1.0        # standard error of a standardized coefficient above this: absurd
+
+
+def free_parameter_names(table) -> list:
+    """``lhs op rhs`` of every free parameter (first table row of each free index)."""
+    rows = table.rows
+    out = []
+    for k in range(1, table.npar + 1):
+        r = rows[rows["free"] == k].iloc[0]
+        name = f"{r['lhs']} {r['op']} {r['rhs']}".strip()
+        if table.ngroups > 1:
+            name += f" (group {r['group']})"
+        out.append(name)
+    return out
+
+
+def _null_space_names(table, v, k: int = 6) -> str:
+    names = free_parameter_names(table)
+    order = np.argsort(-np.abs(v))
+    keep = [i for i in order[:k] if abs(v[i]) > 0.1] or list(order[:2])
+    return ", ".join(f"{names[i]} ({v[i]:+.2f})" for i in keep)
+
+
+def check_collinearity(table, state, vcov) -> None:
+    """Near-collinear latents (|r| > .95) and absurd standard errors.
+
+    A structural model whose predictors are latents correlating near 1 (e.g. Image and
+    Quality in an ECSI model) is empirically under-identified in all but name: the paths from
+    both to a shared outcome trade off against each other, their standard errors explode and
+    their signs flip. Warned per pair of co-predictors, naming both latents, their latent
+    correlation and the affected paths; other latent pairs above .95 that no direct path links
+    in one summary warning;
+    standardized coefficients whose standard error exceeds 1 (an absurd SE on a well-scaled
+    model) in another, with the likely cause when one is found.
+    """
+    model = state.problem.model
+    if not model.lv or vcov is None or not np.any(vcov):
+        return
+    from ..results.standardized import standardize
+    values = state.values
+    p = model.p
+    rows = table.rows
+    par = rows[rows["op"] != ":="]
+    free = par["free"].to_numpy().astype(int)
+    se = np.zeros(len(par))
+    sd_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    se[free > 0] = sd_free[free[free > 0] - 1]
+    _, std_all = standardize(table, model, values)
+    std_all = std_all[: len(par)]
+    lvset = set(model.lv)
+    blamed = set()
+    for g in range(model.ngroups):
+        grp = f" in group {g + 1}" if model.ngroups > 1 else ""
+        cov, _ = model.lv_moments(values, g)
+        sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
+        corr = (cov / np.outer(sd, sd))[p:, p:]
+        gsel = (par["group"] == g + 1).to_numpy()
+        reg = par[gsel & (par["op"] == "~").to_numpy()]
+        predictors = {}
+        for r in reg.itertuples():
+            if r.rhs in lvset:
+                predictors.setdefault(r.lhs, []).append(r.rhs)
+        lv = list(model.lv)
+        flagged = set()
+        co = {}
+        for y, xs in predictors.items():
+            for a in range(len(xs)):
+                for b in range(a + 1, len(xs)):
+                    i, j = lv.index(xs[a]), lv.index(xs[b])
+                    if abs(corr[i, j]) > LATENT_R_MAX:
+                        co.setdefault(tuple(sorted((i, j))), []).append(y)
+        for (i, j), ys in co.items():
+            flagged.add((i, j))
+            paths = []
+            for y in ys:
+                for x in (lv[i], lv[j]):
+                    k = np.flatnonzero(gsel & (par["op"] == "~").to_numpy()
+                                       & (par["lhs"] == y).to_numpy()
+                                       & (par["rhs"] == x).to_numpy())
+                    if len(k):
+                        k = k[0]
+                        paths.append(f"{y} ~ {x} = {values[k]:.3g} (SE {se[k]:.3g})")
+                        blamed.add(k)
+            warnings.warn(f"Latent variables {lv[i]!r} and {lv[j]!r}{grp} are nearly collinear "
+                          f"(latent correlation {corr[i, j]:.3f}) and both predict "
+                          f"{', '.join(map(repr, ys))}: their separate effects cannot be "
+                          f"estimated and the standard errors explode ({'; '.join(paths)}). "
+                          "Merge the two constructs, drop one as a predictor, or model a "
+                          "higher-order factor; check their discriminant validity (HTMT).",
+                          CollinearityWarning, stacklevel=5)
+        # a direct path between two latents (stability, dem60 -> dem65) may well carry r > .95
+        linked = {frozenset((r.lhs, r.rhs)) for r in reg.itertuples()}
+        others = [(lv[i], lv[j], corr[i, j]) for i in range(len(lv)) for j in range(i + 1, len(lv))
+                  if abs(corr[i, j]) > LATENT_R_MAX and (i, j) not in flagged
+                  and frozenset((lv[i], lv[j])) not in linked]
+        if others:
+            listed = ", ".join(f"{a!r} and {b!r} ({r:.3f})" for a, b, r in others)
+            warnings.warn(f"Latent correlations above {LATENT_R_MAX}{grp}: {listed}. Such "
+                          "constructs are not empirically distinct (discriminant validity); "
+                          "expect unstable estimates and large standard errors.",
+                          CollinearityWarning, stacklevel=5)
+    # absurd standard errors on the standardized scale
+    bad = []
+    for k, r in enumerate(par.itertuples()):
+        if not r.free or k in blamed or r.op not in ("=~", "~", "~~") or \
+                (r.op == "~~" and r.lhs == r.rhs):
+            continue
+        est = values[k]
+        if est == 0 or not np.isfinite(std_all[k]):
+            continue
+        std_se = se[k] * abs(std_all[k] / est)
+        if std_se > STD_SE_MAX or (se[k] > 10 * abs(est) and abs(std_all[k]) > 0.1):
+            bad.append(f"{r.lhs} {r.op} {r.rhs} = {est:.3g} (SE {se[k]:.3g})")
+    if bad:
+        warnings.warn(f"Absurdly large standard errors: {'; '.join(bad[:6])}"
+                      f"{' ...' if len(bad) > 6 else ''}. The model is close to empirically "
+                      "under-identified: look for near-collinear latents (latent correlations "
+                      "near 1), Heywood cases or a factor with too few indicators.",
+                      StandardErrorWarning, stacklevel=5)
