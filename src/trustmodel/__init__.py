@@ -14,6 +14,7 @@ from .compare import compare
 from .diagnostics.modindices import modindices
 from .diagnostics.reliability import htmt, reliability
 from .results.result import FitResult
+from .rsa import response_surface
 from .simulate import power, simulate
 from .syntax import ParameterTable, build_table, parse_model
 
@@ -26,5 +27,5 @@ __all__ = [
     "HeywoodCaseWarning", "NotPositiveDefiniteWarning", "IdentificationWarning",
     "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning", "__version__",
     "reliability", "htmt", "modindices", "compare",
-    "simulate", "power",
+    "simulate", "power", "response_surface",
 ]
