@@ -412,8 +412,9 @@ def simulate(model, n: int, seed=None, population: dict | None = None,
     >>> df.shape
     (500, 3)
     >>> # lavaan: simulateData(model, sample.nobs = 500, standardized = TRUE)
-    >>> sorted(tm.simulate("f =~ 0.8*x1 + 0.7*x2", n=200, seed=1, likert=5)["x1"].unique())[0]
-    1
+    >>> sorted(int(v) for v in tm.simulate("f =~ 0.8*x1 + 0.7*x2", n=200, seed=1,
+    ...                                        likert=5)["x1"].unique())
+    [1, 2, 3, 4, 5]
     """
     n = _check_n(n)
     likert = _check_likert(likert)
@@ -705,10 +706,10 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
     Examples
     --------
     >>> import trustmodel as tm
-    >>> pop = "f =~ 0.8*x1 + 0.7*x2 + 0.7*x3\\ny ~ 0.3*f\\ny ~~ 0.91*y\\nf ~~ 1*f"
-    >>> res = tm.power(pop, n=[100], reps=50, seed=1, effect="y ~ f")
-    >>> round(float(res["power"].iloc[0]), 2)
-    0.94
+    >>> pop = "f =~ 0.8*x1 + 0.7*x2 + 0.7*x3\\ny ~ 0.3*f"
+    >>> res = tm.power(pop, n=[100, 300], reps=200, seed=1, standardized=True)
+    >>> res[["n", "effect", "power"]].round(2).values.tolist()
+    [[100, 'y ~ f', 0.76], [300, 'y ~ f', 1.0]]
     """
     ns = [n] if isinstance(n, (int, np.integer)) else list(n)
     if not ns:
