@@ -345,7 +345,7 @@ def estimate_fiml(table, stats, x0=None):
 def observed_vcov(state) -> np.ndarray:
     """lavaan's default for missing = "ml": observed information (the Hessian of fmin)."""
     from .robust import _inv, observed_information
-    H = observed_information(state.problem, state.x)
+    H = observed_information(state.problem, state.x, central=False)
     V = _inv(H) / state.problem.ntotal
     return 0.5 * (V + V.T)
 
