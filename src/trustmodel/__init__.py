@@ -10,13 +10,18 @@ from ._errors import (BootstrapFailureWarning, ConvergenceError, DataError, Data
                       ModelSyntaxError, NonConvergenceWarning, NotPositiveDefiniteWarning,
                       OptionError, SmallSampleWarning, TrustModelError, TrustModelWarning)
 from .api import fit, lower_to_cov
+from .invariance import InvarianceResult, invariance
 from .compare import compare
 from .diagnostics.modindices import modindices
 from .diagnostics.reliability import htmt, reliability
+from .pls.index import acsi_index
 from .results.result import FitResult
 from .rsa import response_surface
 from .simulate import power, simulate
 from .syntax import ParameterTable, build_table, parse_model
+from .theory import (CustomerDeliveredValue, ExpectationDisconfirmation, SatisfactionLoyalty,
+                     ThreeLevelTrust)
+from .theory.acsi import ACSI, ECSI
 
 __version__ = "0.1.0"
 
@@ -26,6 +31,10 @@ __all__ = [
     "IdentificationError", "ConvergenceError", "TrustModelWarning", "NonConvergenceWarning",
     "HeywoodCaseWarning", "NotPositiveDefiniteWarning", "IdentificationWarning",
     "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning", "__version__",
+    "invariance", "InvarianceResult",
+    "ExpectationDisconfirmation", "CustomerDeliveredValue", "ThreeLevelTrust",
+    "SatisfactionLoyalty",
+    "ECSI", "ACSI", "acsi_index",
     "reliability", "htmt", "modindices", "compare",
     "simulate", "power", "response_surface",
 ]
