@@ -2,8 +2,8 @@
 
 Replicate ``b`` draws its rows with ``np.random.default_rng(children[b])``, ``children =
 np.random.SeedSequence(seed).spawn(B)`` (``trustmodel._parallel.spawn_seeds``), and replicates
-are processed in fixed chunks of :data:`CHUNK` whatever ``n_jobs`` is, so the draws are identical for ``n_jobs=1`` and
-``n_jobs=2``. Each chunk resamples the standardized data, forms the stack of correlation
+are processed in fixed chunks of :data:`CHUNK` whatever ``n_jobs`` is, so the results are
+identical for ``n_jobs=1`` and ``n_jobs=2``. Each chunk resamples the standardized data, forms the stack of correlation
 matrices and runs the batched algorithm warm-started at the full-sample weights.
 """
 from __future__ import annotations

@@ -54,6 +54,24 @@ def _parts(res, lower, upper):
     return wt, perf, scale
 
 
+def block_index(weights, sds, means, lower, upper) -> float:
+    """0-100 index of one block from its standardized outer weights and item moments.
+
+    ``100 * sum_i u_i (mean_i - lower_i) / (upper_i - lower_i)`` with ``u_i ∝ weights_i *
+    (upper_i - lower_i) / sds_i`` summing to one.
+
+    Examples
+    --------
+    >>> block_index([0.4, 0.7], [1.5, 2.0], [10, 10], 1, 10)
+    100.0
+    """
+    w, sd, m = (np.asarray(v, dtype=float) for v in (weights, sds, means))
+    lo = np.broadcast_to(np.asarray(lower, dtype=float), w.shape)
+    rng = np.broadcast_to(np.asarray(upper, dtype=float), w.shape) - lo
+    u = w * rng / sd
+    return float(100 * np.sum(u / u.sum() * (m - lo) / rng))
+
+
 def unstandardized_weights(res, lower=1, upper=10) -> pd.DataFrame:
     wt, _, _ = _parts(res, lower, upper)
     spec = res.spec
@@ -87,7 +105,7 @@ def acsi_index(res, lower=1, upper=10) -> pd.Series:
     ...                loyalty=["CUSL1", "CUSL2", "CUSL3"])
     >>> res = tm.fit(ecsi, mobi, estimator="PLS")
     >>> # seminr: 100 * (colMeans(mobi[items]) - 1) / 9 weighted by outer_weights / sd, normalized
-    >>> round(tm.acsi_index(res, lower=1, upper=10)["Satisfaction"], 2)
+    >>> float(round(tm.acsi_index(res, lower=1, upper=10)["Satisfaction"], 2))
     72.45
     """
     _, perf, _ = _parts(res, lower, upper)

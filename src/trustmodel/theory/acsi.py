@@ -117,11 +117,11 @@ class ECSI(_IndexModel):
     ...                quality=[f"PERQ{i}" for i in range(1, 8)], value=["PERV1", "PERV2"],
     ...                satisfaction=["CUSA1", "CUSA2", "CUSA3"], complaints=["CUSCO"],
     ...                loyalty=["CUSL1", "CUSL2", "CUSL3"])
-    >>> print(ecsi.syntax.splitlines()[-3])
+    >>> print(ecsi.syntax.splitlines()[-4])
     Satisfaction ~ Image + Expectation + Quality + Value
     >>> res = tm.fit(ecsi, tm.datasets.load("mobi"), estimator="PLS")
     >>> # seminr: estimate_pls(mobi, mobi_mm, mobi_sm) with composite() blocks (Mode A)
-    >>> round(res.path_coefficients.loc["Satisfaction", "Loyalty"], 4)
+    >>> float(round(res.path_coefficients.loc["Satisfaction", "Loyalty"], 4))
     0.4855
     """
 
