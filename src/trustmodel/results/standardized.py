@@ -2,7 +2,9 @@
 
 ``std_lv`` scales by the model-implied standard deviations of the latent variables only;
 ``std_all`` by those of latent and observed variables (the implied, not the sample, variances),
-as ``R/lav_standardize.R``. Defined parameters are re-evaluated on the standardized values.
+as ``R/lav_standardize.R``. Covariances between two residuals (observed-observed or
+latent-latent) become residual correlations. Defined parameters are re-evaluated on the
+standardized values.
 """
 from __future__ import annotations
 
@@ -17,41 +19,41 @@ def standardize(table, model, values: np.ndarray, definitions=None):
     std_all = np.full(n_all, np.nan)
     names = model.ov + model.lv
     pos = {v: k for k, v in enumerate(names)}
-    lvset = set(model.lv)
-    lhs, op, rhs, group = (rows[c].to_numpy() for c in ("lhs", "op", "rhs", "group"))
-    resid = {(g, a): values[r] for r, (g, a, o, b) in enumerate(zip(group, lhs, op, rhs))
-             if o == "~~" and a == b and r < len(values)}
+    p = model.p
+    op = rows["op"].to_numpy()
+    group = rows["group"].to_numpy()
+    lhs_i = np.array([pos.get(v, -1) for v in rows["lhs"]])
+    rhs_i = np.array([pos.get(v, -1) for v in rows["rhs"]])
+    nv = len(values)
     for g in range(model.ngroups):
         cov, _ = model.lv_moments(values, g)
         sd = np.sqrt(np.clip(np.diag(cov), 0, None))
-        sd_lv = np.array([sd[k] if v in lvset else 1.0 for k, v in enumerate(names)])
-        for r in np.flatnonzero(group == g + 1):
-            est = values[r]
-            o = op[r]
-            if o in ("=~", "~"):
-                to, frm = (rhs[r], lhs[r]) if o == "=~" else (lhs[r], rhs[r])
-                a, b = pos[frm], pos[to]
-                std_lv[r] = _ratio(est * sd_lv[a], sd_lv[b])
-                std_all[r] = _ratio(est * sd[a], sd[b])
-            elif o == "~~":
-                a, b = pos[lhs[r]], pos[rhs[r]]
-                std_lv[r] = _ratio(est, sd_lv[a] * sd_lv[b])
-                if a == b:
-                    std_all[r] = _ratio(est, sd[a] * sd[b])
-                    continue
-                va, vb = resid.get((g + 1, lhs[r])), resid.get((g + 1, rhs[r]))
-                both_ov = lhs[r] not in lvset and rhs[r] not in lvset
-                both_lv = lhs[r] in lvset and rhs[r] in lvset
-                if (both_ov or both_lv) and va and vb and va > 0 and vb > 0:
-                    # residual covariance -> residual correlation, as lavaan
-                    std_all[r] = est / np.sqrt(va * vb)
-                    std_lv[r] = est if both_ov else std_all[r]
-                else:
-                    std_all[r] = _ratio(est, sd[a] * sd[b])
-            elif o == "~1":
-                a = pos[lhs[r]]
-                std_lv[r] = _ratio(est, sd_lv[a])
-                std_all[r] = _ratio(est, sd[a])
+        sd_lv = np.where(np.arange(len(names)) >= p, sd, 1.0)
+        _, S, _ = model.matrices(values, g)
+        resid_sd = np.sqrt(np.clip(np.diag(S), 0, None))
+        in_g = (group == g + 1) & (np.arange(n_all) < nv)
+        est = np.zeros(n_all)
+        est[:nv] = values
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # directed: =~ (lhs -> rhs) and ~ (rhs -> lhs)
+            for o, frm, to in (("=~", lhs_i, rhs_i), ("~", rhs_i, lhs_i)):
+                k = np.flatnonzero(in_g & (op == o))
+                std_lv[k] = est[k] * sd_lv[frm[k]] / sd_lv[to[k]]
+                std_all[k] = est[k] * sd[frm[k]] / sd[to[k]]
+            k = np.flatnonzero(in_g & (op == "~~"))
+            a, b = lhs_i[k], rhs_i[k]
+            std_lv[k] = est[k] / (sd_lv[a] * sd_lv[b])
+            std_all[k] = est[k] / (sd[a] * sd[b])
+            off = a != b
+            both_ov = off & (a < p) & (b < p)
+            both_lv = off & (a >= p) & (b >= p)
+            pair = (both_ov | both_lv) & (resid_sd[a] > 0) & (resid_sd[b] > 0)
+            rc = est[k] / (resid_sd[a] * resid_sd[b])
+            std_all[k] = np.where(pair, rc, std_all[k])
+            std_lv[k] = np.where(pair & both_lv, rc, np.where(pair & both_ov, est[k], std_lv[k]))
+            k = np.flatnonzero(in_g & (op == "~1"))
+            std_lv[k] = est[k] / sd_lv[lhs_i[k]]
+            std_all[k] = est[k] / sd[lhs_i[k]]
     if definitions is not None and len(definitions):
         d = np.flatnonzero(op == ":=")
         base = values[: n_all - len(d)] if len(d) else values
@@ -60,7 +62,3 @@ def standardize(table, model, values: np.ndarray, definitions=None):
         std_all[d] = definitions.evaluate(np.where(np.isnan(std_all[:len(base)]), base,
                                                    std_all[:len(base)]))
     return std_lv, std_all
-
-
-def _ratio(a, b):
-    return a / b if b > 0 else np.nan
