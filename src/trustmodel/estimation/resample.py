@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
-from scipy import stats as sst
 
 from .._errors import BootstrapFailureWarning, OptionError
 from .._parallel import parallel_map, spawn_seeds
