@@ -1,0 +1,54 @@
+"""Time the PLS-PM fit and the 1000-draw bootstrap of the ECSI model on mobi (one process).
+
+    python benchmarks/bench_pls.py [--repeats 20] [--boot-repeats 3] [--n-jobs 1 2]
+
+Targets (shared/DESIGN.md): fit under 5 ms, 1000 bootstrap draws under 3 s on 2 cores. Prints
+the best of the repeats. A benchmark, not a test: figures depend on the machine and its load.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import trustmodel as tm
+
+ECSI = tm.ECSI(image=[f"IMAG{i}" for i in range(1, 6)], expectation=["CUEX1", "CUEX2", "CUEX3"],
+               quality=[f"PERQ{i}" for i in range(1, 8)], value=["PERV1", "PERV2"],
+               satisfaction=["CUSA1", "CUSA2", "CUSA3"], complaints=["CUSCO"],
+               loyalty=["CUSL1", "CUSL2", "CUSL3"])
+
+
+def best(func, repeats):
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--boot-repeats", type=int, default=3)
+    ap.add_argument("--n-jobs", type=int, nargs="+", default=[1, 2])
+    args = ap.parse_args()
+    mobi = tm.datasets.load("mobi")
+    syntax = ECSI.syntax
+    for est in ("PLS", "PLSc"):
+        t = best(lambda: tm.fit(syntax, mobi, estimator=est), args.repeats)
+        tp = best(lambda: tm.fit(syntax, mobi, estimator=est).params, args.repeats)
+        print(f"{est:5s} fit                     {t * 1e3:8.2f} ms   (+ params table "
+              f"{tp * 1e3:.2f} ms; target < 5 ms)")
+    for est in ("PLS", "PLSc"):
+        for jobs in args.n_jobs:
+            tm.fit(syntax, mobi, estimator=est, se="bootstrap", bootstrap=100, seed=0,
+                   n_jobs=jobs, progress=False)   # warm the worker pool
+            t = best(lambda: tm.fit(syntax, mobi, estimator=est, se="bootstrap",
+                                    bootstrap=1000, seed=1, n_jobs=jobs, progress=False),
+                     args.boot_repeats)
+            print(f"{est:5s} bootstrap 1000, n_jobs={jobs}  {t:8.3f} s    (target < 3 s)")
+
+
+if __name__ == "__main__":
+    main()
