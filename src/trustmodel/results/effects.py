@@ -58,15 +58,17 @@ def effects_table(res) -> pd.DataFrame:
         ["theory"].named_effects``: e.g. the specific chain ``PERF->DISC->SAT`` with ``via``
         ``"DISC"``), then for every ordered pair of structural variables connected by a directed
         path: its direct effect (if any), its indirect effect (if a path through a mediator
-        exists; ``via`` lists the mediators) and its total effect.
+        exists; ``via`` lists the mediators) and its total effect. These generic rows form a
+        complete decomposition (total = direct + indirect); a named effect may repeat one.
 
     Examples
     --------
     >>> import trustmodel as tm
-    >>> res = tm.fit("X =~ x1 + x2 + x3\\nM =~ y1 + y2 + y3\\nY =~ y5 + y6 + y7\\n"
-    ...              "M ~ X\\nY ~ M + X", tm.datasets.load("political_democracy"))
+    >>> res = tm.fit("ind60 =~ x1 + x2 + x3\\ndem60 =~ y1 + y2 + y3 + y4\\n"
+    ...              "dem65 =~ y5 + y6 + y7 + y8\\ndem60 ~ ind60\\ndem65 ~ ind60 + dem60",
+    ...              tm.datasets.load("political_democracy"))
     >>> eff = res.effects
-    >>> list(eff["kind"][eff["from"].eq("X") & eff["to"].eq("Y")])
+    >>> list(eff["kind"][eff["from"].eq("ind60") & eff["to"].eq("dem65")])
     ['direct', 'indirect', 'total']
     """
     table = res.table
@@ -101,25 +103,16 @@ def effects_table(res) -> pd.DataFrame:
         else:
             specs.append((e.name, e.kind, e.source, e.target, "",
                           ("direct", at[e.source], at[e.target])))
-    # a named chain replaces the generic indirect row only when it is the single indirect path
-    walks, power = np.zeros((k, k)), adj.astype(float)
-    for _ in range(k):
-        power = power @ adj.astype(float)
-        walks += power
-    seen = {(s[1], s[2], s[3]) for s in specs if s[5][0] != "chain"}
-    seen |= {("indirect", s[2], s[3]) for s in specs
-             if s[5][0] == "chain" and walks[at[s[2]], at[s[3]]] == 1}
     for i, a in enumerate(nodes):
         for j, b in enumerate(nodes):
             if i == j or not reach[i, j]:
                 continue
             via = _mediators(nodes, reach, i, j)
-            if adj[i, j] and ("direct", a, b) not in seen:
+            if adj[i, j]:
                 specs.append((f"{a}->{b}", "direct", a, b, "", ("direct", i, j)))
-            if via and ("indirect", a, b) not in seen:
+            if via:
                 specs.append((f"{a}->{b}", "indirect", a, b, via, ("indirect", i, j)))
-            if ("total", a, b) not in seen:
-                specs.append((f"{a}->{b}", "total", a, b, via, ("total", i, j)))
+            specs.append((f"{a}->{b}", "total", a, b, via, ("total", i, j)))
 
     problem = res.state.problem
     x = np.asarray(res.state.x, dtype=float)

@@ -67,8 +67,8 @@ class ExpectationDisconfirmation(TheoryModel):
     PERF ~ b_perf_exp*EXP
     >>> res = tm.fit(edt, tm.datasets.load("edt"))  # lavaan: sem(edt_syntax, data)
     >>> eff = res.effects.set_index("name")
-    >>> round(eff.loc["EXP->DISC->SAT", "est"], 4)
-    -0.1232
+    >>> float(round(eff.loc["EXP->DISC->SAT", "est"], 4))  # lavaan: exp_disc_sat := a*b
+    -0.1233
     """
 
     _owner = "ExpectationDisconfirmation"
