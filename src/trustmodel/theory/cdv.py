@@ -168,10 +168,12 @@ class CustomerDeliveredValue(TheoryModel):
         --------
         >>> import trustmodel as tm
         >>> df = tm.datasets.load("cdv")
+        >>> three = lambda p: [f"{p}{i}" for i in (1, 2, 3)]
         >>> cdv = tm.CustomerDeliveredValue(
-        ...     value={"product": ["pv1", "pv2", "pv3"], "service": ["sv1", "sv2", "sv3"]},
-        ...     cost={"monetary": ["mc1", "mc2", "mc3"], "time": ["tc1", "tc2", "tc3"]},
-        ...     satisfaction=["sat1", "sat2", "sat3"])
+        ...     value={"product": three("pv"), "service": three("sv"),
+        ...            "personnel": three("psv"), "image": three("iv")},
+        ...     cost={"monetary": three("mc"), "time": three("tc"), "energy": three("ec"),
+        ...           "physical": three("pc")}, perceived_value=three("val"))
         >>> dv = cdv.delivered_value(tm.fit(cdv, df + 4))   # items shifted onto a 1-7 range
         >>> list(dv.columns)
         ['total_value', 'total_cost', 'delivered_value', 'value_cost_ratio']
