@@ -193,8 +193,9 @@ def demo() -> str:
     Examples
     --------
     >>> from trustmodel.cli import demo
-    >>> print(demo().splitlines()[0])  # doctest: +ELLIPSIS
-    trustmodel ... ended normally after ... iterations
+    >>> text = demo()
+    >>> "ended normally" in text and "Regressions:" in text
+    True
     """
     import trustmodel as tm
     data = tm.datasets.load("edt")
