@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .discrepancy import _combine_vec
 from .optimize import fisher_scoring
 from .problem import Problem
 
@@ -37,6 +38,8 @@ class Block:
     n: np.ndarray        # K rows per pattern
     ybar: np.ndarray     # K x po pattern means
     S: np.ndarray        # K x po x po pattern covariances (N divisor)
+    mis: np.ndarray      # K x pm missing-variable indices
+    flat: np.ndarray     # K x po*po positions i * p + j of the observed block in a p x p matrix
     kk: np.ndarray       # K x po x po pattern index (for scattering)
     ii: np.ndarray
     jj: np.ndarray
@@ -73,7 +76,10 @@ class Patterns:
             ybar = np.take_along_axis(means[sel], obs, axis=1)
             S = covs[sel][np.arange(K)[:, None, None], obs[:, :, None], obs[:, None, :]]
             kk = np.broadcast_to(np.arange(K)[:, None, None], (K, po, po))
-            blocks.append(Block(obs=obs, n=counts[sel].astype(float), ybar=ybar,
+            mis = np.nonzero(~uniq[sel])[1].reshape(K, p - po)
+            flat = (obs[:, :, None] * p + obs[:, None, :]).reshape(K, po * po)
+            blocks.append(Block(obs=obs, mis=mis, flat=flat, n=counts[sel].astype(float),
+                                ybar=ybar,
                                 S=0.5 * (S + S.transpose(0, 2, 1)), kk=kk,
                                 ii=np.broadcast_to(obs[:, :, None], (K, po, po)),
                                 jj=np.broadcast_to(obs[:, None, :], (K, po, po))))
@@ -83,17 +89,43 @@ class Patterns:
     def npatterns(self) -> int:
         return int(sum(len(b.n) for b in self.blocks))
 
+    def inverses(self, sigma):
+        """(Sigma_oo^-1, log|Sigma_oo|) per block, or None if Sigma is not positive definite.
+
+        From the one full inverse P = Sigma^-1 by the Schur complement: Sigma_oo^-1 =
+        P_oo - P_om P_mm^-1 P_mo and log|Sigma_oo| = log|Sigma| + log|P_mm|, so only the
+        small missing-by-missing blocks are inverted per pattern.
+        """
+        try:
+            L = np.linalg.cholesky(sigma)
+        except np.linalg.LinAlgError:
+            return None
+        logdet_full = 2 * np.log(np.diag(L)).sum()
+        P = np.linalg.inv(sigma)
+        P = 0.5 * (P + P.T)
+        out = []
+        for b in self.blocks:
+            if b.mis.shape[1] == 0:
+                out.append((np.broadcast_to(P, (len(b.n),) + P.shape),
+                            np.full(len(b.n), logdet_full)))
+                continue
+            Poo = P[b.ii, b.jj]
+            Pom = P[b.obs[:, :, None], b.mis[:, None, :]]
+            Pmm = P[b.mis[:, :, None], b.mis[:, None, :]]
+            sign, ld = np.linalg.slogdet(Pmm)
+            if np.any(sign <= 0):
+                return None
+            W = Poo - Pom @ np.linalg.solve(Pmm, Pom.transpose(0, 2, 1))
+            out.append((W, logdet_full + ld))
+        return out
+
     def loglik(self, sigma, mu) -> float:
         """Casewise normal log-likelihood summed over rows (-inf where not defined)."""
         total = 0.0
-        for b in self.blocks:
-            Soo = sigma[b.ii, b.jj]
-            try:
-                L = np.linalg.cholesky(Soo)
-            except np.linalg.LinAlgError:
-                return -np.inf
-            logdet = 2 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
-            W = np.linalg.inv(Soo)
+        inv = self.inverses(sigma)
+        if inv is None:
+            return -np.inf
+        for b, (W, logdet) in zip(self.blocks, inv):
             d = b.ybar - mu[b.obs]
             tr = np.einsum("kij,kji->k", W, b.S) + np.einsum("ki,kij,kj->k", d, W, d)
             total += -0.5 * np.sum(b.n * (b.obs.shape[1] * LOG2PI + logdet + tr))
@@ -108,15 +140,11 @@ class Patterns:
         gmu = np.zeros(p)
         Wvec = [] if info else None
         nvec = [] if info else None
-        Wsum = np.zeros((p, p)) if info else None
-        for b in self.blocks:
-            Soo = sigma[b.ii, b.jj]
-            try:
-                L = np.linalg.cholesky(Soo)
-            except np.linalg.LinAlgError:
-                return np.inf, None, None, None
-            logdet = 2 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
-            W = np.linalg.inv(Soo)
+        Wsum = np.zeros(p * p) if info else None
+        inv = self.inverses(sigma)
+        if inv is None:
+            return np.inf, None, None, None
+        for b, (W, logdet) in zip(self.blocks, inv):
             d = b.ybar - mu[b.obs]
             Wd = np.einsum("kij,kj->ki", W, d)
             C = b.S + np.einsum("ki,kj->kij", d, d)
@@ -124,24 +152,67 @@ class Patterns:
             tr = np.einsum("kij,kji->k", W, C)
             f += 0.5 * np.sum(b.n * (b.obs.shape[1] * LOG2PI + logdet + tr))
             K = len(b.n)
-            pad = np.zeros((K, p, p))
-            pad[b.kk, b.ii, b.jj] = (W - WCW) * (0.5 * b.n)[:, None, None]
-            G += pad.sum(axis=0)
-            np.add.at(gmu, b.obs.ravel(), -(Wd * b.n[:, None]).ravel())
+            G += np.bincount(b.flat.ravel(), ((W - WCW) * (0.5 * b.n)[:, None, None]).ravel(),
+                             minlength=p * p).reshape(p, p)
+            gmu -= np.bincount(b.obs.ravel(), (Wd * b.n[:, None]).ravel(), minlength=p)
             if info:
-                padW = np.zeros((K, p, p))
-                padW[b.kk, b.ii, b.jj] = W
-                Wvec.append(padW.reshape(K, p * p))
+                padW = np.zeros((K, p * p))
+                np.put_along_axis(padW, b.flat, W.reshape(K, -1), axis=1)
+                Wvec.append(padW)
                 nvec.append(b.n)
-                Wsum += np.tensordot(b.n, padW, axes=1)
+                Wsum += b.n @ padW
         if not info:
             return f, G, gmu, None
+        Wsum = Wsum.reshape(p, p)
         Wv = np.concatenate(Wvec)
         nv = np.concatenate(nvec)
         # T[i,j,a,b] = sum_k n_k W_ij W_ab; 1/2 tr(W dA W dB) = 1/2 sum T[i,j,a,b] dA_ja dB_bi
         T = (Wv * nv[:, None]).T @ Wv
         T = T.reshape(p, p, p, p).transpose(1, 2, 3, 0).reshape(p * p, p * p)
         return f, G, gmu, (T, Wsum)
+
+
+    def hessian_parts(self, sigma, mu):
+        """Analytic second derivatives of -log L w.r.t. (Sigma, mu), Sigma entries as free.
+
+        Along symmetric A, B (Sigma) and delta, eps (mu), with W = Sigma_oo^-1, C = S_k + d d',
+        Q = W C W::
+
+            f'' = sum_k n_k [ 1/2 (-tr(A W B W) + tr(A W B Q) + tr(A Q B W))
+                              + (W d)' A (W eps) + (W d)' B (W delta) + eps' W delta ]
+
+        Returns ``G, gmu`` (first derivatives), ``Hss`` (p^2 x p^2, acting on vec A, vec B),
+        ``R`` (p^2 x p, the A-eps block) and ``Wsum`` (p x p, the mu block).
+        """
+        p = self.p
+        G = np.zeros((p, p))
+        gmu = np.zeros(p)
+        Wl, Ql, ul, nl = [], [], [], []
+        for b, (W, _) in zip(self.blocks, self.inverses(sigma)):
+            d = b.ybar - mu[b.obs]
+            Wd = np.einsum("kij,kj->ki", W, d)
+            Q = W @ (b.S + np.einsum("ki,kj->kij", d, d)) @ W
+            K = len(b.n)
+            padW = np.zeros((K, p, p))
+            padQ = np.zeros((K, p, p))
+            padW[b.kk, b.ii, b.jj] = W
+            padQ[b.kk, b.ii, b.jj] = Q
+            u = np.zeros((K, p))
+            u[np.arange(K)[:, None], b.obs] = Wd
+            G += np.tensordot(0.5 * b.n, padW - padQ, axes=1)
+            gmu -= b.n @ u
+            Wl.append(padW.reshape(K, p * p)), Ql.append(padQ.reshape(K, p * p))
+            ul.append(u), nl.append(b.n)
+        Wv, Qv, U, n = map(np.concatenate, (Wl, Ql, ul, nl))
+
+        def pair(Xv, Yv):  # sum_k n_k tr(A X B Y) as a (p^2 x p^2) form on vec A, vec B
+            M = (Xv * n[:, None]).T @ Yv                    # [(j,k),(l,i)] = X_jk Y_li
+            return M.reshape(p, p, p, p).transpose(3, 0, 1, 2).reshape(p * p, p * p)
+
+        Hss = 0.5 * (-pair(Wv, Wv) + pair(Wv, Qv) + pair(Qv, Wv))
+        R = np.einsum("k,ki,kjl->ijl", n, U, Wv.reshape(-1, p, p)).reshape(p * p, p)
+        Wsum = (n @ Wv).reshape(p, p)
+        return G, gmu, Hss, R, Wsum
 
 
 def chain(dsig, dmu, G, gmu, parts, meanstructure=True):
@@ -189,9 +260,23 @@ class _Saturated:
         f, G, gmu, parts = self.pats.derivatives(S, m, info)
         if not np.isfinite(f):
             return np.inf, None, None
-        grad, I = chain(self.dsig, self.dmu, G, gmu, parts)
+        p = self.pats.p
+        r1, r2 = self.r * p + self.c, self.c * p + self.r
+        off = (self.r != self.c).astype(float)
+
+        def sel(M):  # D @ M for the 0/1 duplication rows of vech (no dense Jacobian)
+            return M[r1] + off.reshape((-1,) + (1,) * (M.ndim - 1)) * M[r2]
+
+        grad = np.concatenate([sel(G.ravel()), gmu])
         n = self.pats.nobs
-        return f / n, grad / n, (I / n if I is not None else None)
+        if parts is None:
+            return f / n, grad / n, None
+        T, Wsum = parts
+        m = len(self.r)
+        I = np.zeros((m + p, m + p))
+        I[:m, :m] = 0.5 * sel(sel(T).T).T
+        I[m:, m:] = Wsum
+        return f / n, grad / n, 0.5 * (I + I.T) / n
 
 
 def h1_moments(Y: np.ndarray, pats: Patterns | None = None):
@@ -342,11 +427,44 @@ def estimate_fiml(table, stats, x0=None):
     return FitState(problem, res.x, problem.values(res.x), res), st1
 
 
+def observed_information_fiml(problem: FimlProblem, x, h: float = 1e-7) -> np.ndarray:
+    """Hessian of ``fmin`` (lavaan's ``observed.information = "hessian"``) for FIML.
+
+    The (Sigma, mu) part is analytic (:meth:`Patterns.hessian_parts`), chained with the
+    Jacobian Delta; the curvature of the model itself, sum_s g_s d2 s / dtheta dtheta' (g the
+    first derivatives w.r.t. the implied moments s), by forward differences of Delta(theta)' g
+    (about 1e-7 relative), which needs only implied moments, not the likelihood.
+    """
+    v = problem.values(x)
+    q = problem.npar
+    H = np.zeros((q, q))
+    for g, pats in enumerate(problem.patterns):
+        imp = problem.model.implied(v, g, derivatives=True)
+        p = imp.sigma.shape[0]
+        G, gmu, Hss, R, Wsum = pats.hessian_parts(imp.sigma, imp.mu)
+        D = imp.dsigma.reshape(q, p * p)
+        DR = D @ R @ imp.dmu.T
+        H += D @ Hss @ D.T + DR + DR.T + imp.dmu @ Wsum @ imp.dmu.T
+
+        def first(xx):  # Delta' g in the rank-2 form: tr(G dSigma_e) = 2 u_e' G v_e
+            im = problem.model.implied(problem.values(xx), g, derivatives=True)
+            e = 2 * np.einsum("ie,ie->e", im.U, G @ im.V) + im.W.T @ gmu
+            return _combine_vec(im, e)
+
+        f0 = first(x)
+        for k in range(q):
+            step = h * max(1.0, abs(x[k]))
+            e = np.zeros(q)
+            e[k] = step
+            H[:, k] += (first(x + e) - f0) / step
+    H = H / problem.ntotal
+    return 0.5 * (H + H.T)
+
+
 def observed_vcov(state) -> np.ndarray:
     """lavaan's default for missing = "ml": observed information (the Hessian of fmin)."""
-    from .robust import _inv, observed_information
-    H = observed_information(state.problem, state.x, central=False)
-    V = _inv(H) / state.problem.ntotal
+    from .robust import _inv
+    V = _inv(observed_information_fiml(state.problem, state.x)) / state.problem.ntotal
     return 0.5 * (V + V.T)
 
 
