@@ -313,7 +313,7 @@ def test_single_item_with_fixed_reliability():
 def test_builders_do_not_touch_the_data():
     df = tm.datasets.load("edt")
     before = df.copy()
-    tm.fit(edt_model(disconfirmation="inferred"), df) if False else tm.fit(edt_model(), df)
+    tm.fit(edt_model(), df)
     pd.testing.assert_frame_equal(df, before)
 
 

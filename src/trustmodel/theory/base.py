@@ -110,7 +110,6 @@ class TheoryModel:
     """
 
     _owner = "TheoryModel"
-    _population: dict = {}
 
     def __init__(self):
         self._constructs: dict[str, list[str]] = {}
