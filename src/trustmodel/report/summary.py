@@ -428,7 +428,8 @@ class Summary:
         Parameters
         ----------
         stars : bool
-            Mark significance with * p < .05, ** p < .01, *** p < .001 (on the estimate).
+            Mark significance with ``*`` p < .05, ``**`` p < .01, ``***`` p < .001 (on the
+            estimate).
         ci : bool
             Add the confidence interval column (level of the fit, default 95%).
         standardized : {"std_all", "std_lv"}
