@@ -310,6 +310,7 @@ class FimlProblem(Problem):
     patterns: list = field(default_factory=list)
     logl_h1: list = field(default_factory=list)
     baseline_logl: float = np.nan
+    baseline_moments: list = field(default_factory=list)   # per group (means, variances)
 
     def _group_terms(self, v, g, derivatives, info):
         imp = self.model.implied(v, g, derivatives=derivatives)
@@ -354,6 +355,22 @@ class FimlProblem(Problem):
         ll = self.loglik(x)
         lh1 = float(sum(self.logl_h1))
         return ll, lh1, 2.0 * (lh1 - self.baseline_logl)
+
+    def robust_fit_measures(self, x, df, bdf, N, G) -> dict:
+        """lavaan's FIML-corrected ``*_robust`` RMSEA/CFI (:mod:`.fiml_robust`)."""
+        from .fiml_robust import fiml_corrected, robust_measures
+        if df <= 0 or bdf <= 0 or any(len(v) == 0 for v in self.baseline_moments):
+            return {}
+        XX3, k, XX3b, kb = fiml_corrected(self, x)
+        return robust_measures(XX3, df, k / df, XX3b, bdf, kb / bdf, N, G)
+
+
+def _observed_moments(Y, x_idx=()):
+    """Each variable's observed mean and variance (the FIML independence model); () with
+    fixed-x covariates (their block is saturated there: not built)."""
+    if len(x_idx):
+        return ()
+    return np.nanmean(Y, axis=0), np.nanvar(Y, axis=0)
 
 
 def baseline_loglik(Y: np.ndarray, x_idx=()) -> float:
@@ -415,7 +432,8 @@ def estimate_fiml(table, stats, x0=None):
     bl = sum(baseline_loglik(g.data, xi) for g in stats.groups)
     problem = FimlProblem(base_problem.model, base_problem.covs, base_problem.means,
                           base_problem.nobs, "ML", base_problem.base, base_problem.free_pos,
-                          base_problem.free_of, patterns=pats, logl_h1=lls, baseline_logl=bl)
+                          base_problem.free_of, patterns=pats, logl_h1=lls, baseline_logl=bl,
+                          baseline_moments=[_observed_moments(g.data, xi) for g in stats.groups])
     res = minimize(problem, start if x0 is None else x0)
     if not res.converged:
         simple = start_values(table, st1, simple=True)[: len(problem.base)]

@@ -191,6 +191,10 @@ class FitResult:
         out["ntotal"] = N
         if problem.estimator != "ML":  # information criteria keep the real N
             out["bic"] = out["bic2"] = np.nan
+        if hasattr(problem, "robust_fit_measures"):  # FIML-corrected RMSEA/CFI (fiml.py)
+            for k, v in problem.robust_fit_measures(self.state.x, df, bdf, N,
+                                                    stats.ngroups).items():
+                out[k] = v
         for k, v in self.extra.get("fit_measures", {}).items():
             out[k] = v
         return out

@@ -1,0 +1,92 @@
+"""FIML-corrected ("robust") RMSEA and CFI for missing = "fiml" with the standard test.
+
+lavaan 0.6.14 reports ``cfi_robust``, ``tli_robust``, ``rmsea_robust`` (and CI, p-values) for
+every ``missing = "ml"`` fit: Zhang & Savalei (2023), "New computations for RMSEA and CFI
+following FIML and TS estimation with missing data", Psychological Methods 28(2), 263-283,
+version V6 for the unscaled test (``lav_fit_fiml_corrected`` in ``R/lav_fit_utils.R``):
+
+- XX3: the complete-data ML statistic of the FIML estimates against the h1 (EM) moments;
+- k = sum_g [tr(Wc_g Wm_g^-1) - f_g tr(Delta_g' Wc_g Delta_g E^-1)], with Wm the observed
+  h1 information of the incomplete data, Wc the complete-data h1 information at the EM
+  moments, E = sum_g f_g Delta_g' Wm_g Delta_g (observed.information = "h1", unstructured);
+- c.hat3 = k / df; the same for the independence model (its FIML estimates: each variable's
+  observed mean and variance).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import discrepancy as disc
+from .robust import _delta_in_pi, expected_information, saturated_derivatives
+
+
+def _h1_observed(pats, S, m, dsat):
+    """Observed information of the saturated incomplete-data likelihood, (vech, mu) order."""
+    p = pats.p
+    _, _, Hss, R, Wsum = pats.hessian_parts(S, m)
+    ns = int(np.sum(np.any(dsat.reshape(len(dsat), -1) != 0, axis=1)))
+    D = dsat[:ns].reshape(ns, p * p)
+    out = np.zeros((ns + p, ns + p))
+    out[:ns, :ns] = D @ Hss @ D.T
+    out[:ns, ns:] = D @ R
+    out[ns:, :ns] = out[:ns, ns:].T
+    out[ns:, ns:] = Wsum
+    return 0.5 * (out + out.T) / pats.nobs
+
+
+def fiml_corrected(problem, x):
+    """XX3, k, XX3_null, k_null of a FIML fit (c.hat3 = k / df, c.hat3.null = k_null / bdf)."""
+    v = problem.values(x)
+    p = problem.model.p
+    dsat, dmsat = saturated_derivatives(p, True)
+    ns = dsat.shape[0] - p
+    total = float(sum(problem.nobs))
+    parts = []
+    for g, pats in enumerate(problem.patterns):
+        S, m = problem.covs[g], problem.means[g]
+        Wm = _h1_observed(pats, S, m, dsat)
+        Wc = expected_information(S, dsat, dmsat, True)
+        imp = problem.model.implied(v, g, derivatives=True)
+        Delta = _delta_in_pi(imp.dsigma, imp.dmu, dsat, dmsat, True)
+        # independence model: variances (the diagonal vech elements) and means
+        diag = [k for k in range(ns) if np.count_nonzero(dsat[k]) == 1]
+        DB = np.zeros((2 * p, ns + p))
+        DB[np.arange(p), diag] = 1.0
+        DB[p + np.arange(p), ns + np.arange(p)] = 1.0
+        parts.append((pats.nobs / total, S, m, Wm, Wc, Delta, DB, imp))
+    E = sum(f * D @ Wm @ D.T for f, _, _, Wm, _, D, _, _ in parts)
+    EB = sum(f * DB @ Wm @ DB.T for f, _, _, Wm, _, _, DB, _ in parts)
+    Ei, EBi = np.linalg.inv(E), np.linalg.inv(EB)
+    k = kb = XX3 = XX3b = 0.0
+    for (f, S, m, Wm, Wc, D, DB, imp), pats, bmv in zip(parts, problem.patterns,
+                                                         problem.baseline_moments):
+        base = float(np.sum(Wc * np.linalg.inv(Wm).T))
+        k += base - f * float(np.sum((D @ Wc @ D.T) * Ei.T))
+        kb += base - f * float(np.sum((DB @ Wc @ DB.T) * EBi.T))
+        n = pats.nobs
+        ld = np.linalg.slogdet(S)[1]
+        XX3 += 2 * n * disc.ml_value(S, m, imp.sigma, imp.mu, ld, True)
+        bmean, bvar = bmv
+        XX3b += 2 * n * disc.ml_value(S, m, np.diag(bvar), bmean, ld, True)
+    return XX3, k, XX3b, kb
+
+
+def robust_measures(XX3, df, c, XX3b, bdf, cb, N, G=1, level=0.90) -> dict:
+    """cfi/tli/nnfi/rni and rmsea (CI, p-values) ``_robust`` from the corrected ingredients."""
+    from ..results import fit_measures as fm
+    from .robust_fit import _cfi, _rni, _tli
+    from scipy import stats as sst
+    out = {"cfi_robust": _cfi(XX3, df, XX3b, bdf, c, cb),
+           "tli_robust": _tli(XX3, df, XX3b, bdf, c, cb),
+           "rni_robust": _rni(XX3, df, XX3b, bdf, c, cb)}
+    out["nnfi_robust"] = out["tli_robust"]
+    X2s = XX3 / c
+    out["rmsea_robust"] = (float(np.sqrt(max(XX3 / N / df - c / N, 0.0)) * np.sqrt(G))
+                           if df > 0 else 0.0)
+    lo, hi = fm.rmsea_ci(X2s, df, N, G, level)
+    out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo * np.sqrt(c), hi * np.sqrt(c)
+    out["rmsea_pvalue_robust"] = (float(sst.ncx2.sf(X2s, df, N * df * 0.05 ** 2 / c / G))
+                                  if df > 0 else np.nan)
+    out["rmsea_notclose_pvalue_robust"] = (
+        float(sst.ncx2.cdf(X2s, df, N * df * 0.08 ** 2 / c / G)) if df > 0 else np.nan)
+    return {k: float(v) for k, v in out.items()}
