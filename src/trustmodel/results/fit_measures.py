@@ -94,7 +94,23 @@ def srmr_parts(S, mean, sigma, mu, meanstructure):
     else:
         crmr = crmr_nomean
     return dict(srmr=srmr, srmr_nomean=srmr_nomean, rmr=rmr, rmr_nomean=rmr_nomean,
-                crmr=crmr, crmr_nomean=crmr_nomean)
+                crmr=crmr, crmr_nomean=crmr_nomean, **_srmr_mplus(S, mean, sigma, mu, meanstructure))
+
+
+def _srmr_mplus(S, mean, sigma, mu, meanstructure):
+    """Mplus' SRMR (``lav_fit_srmr_mplus``, https://www.statmodel.com/download/SRMR.pdf):
+    correlation residuals below the diagonal, relative variance residuals, standardized means."""
+    p = S.shape[0]
+    sd, sds = np.sqrt(np.diag(S)), np.sqrt(np.diag(sigma))
+    rc = S / np.outer(sd, sd) - sigma / np.outer(sds, sds)
+    lo = np.sum(rc[np.tril_indices(p, -1)] ** 2)
+    dv = np.sum(((np.diag(S) - np.diag(sigma)) / np.diag(S)) ** 2)
+    e = p * (p + 1) / 2
+    nomean = np.sqrt((lo + dv) / e)
+    if not meanstructure:
+        return dict(srmr_mplus=nomean, srmr_mplus_nomean=nomean)
+    rm = np.sum((mean / sd - mu / sds) ** 2)
+    return dict(srmr_mplus=np.sqrt((lo + rm + dv) / (e + p)), srmr_mplus_nomean=nomean)
 
 
 def gfi_parts(S, mean, sigma, mu, meanstructure, estimator):
@@ -171,6 +187,7 @@ def compute(*, chisq, df, npar, ntotal, ngroups, baseline_chisq, baseline_df, lo
         "rmr": sr["rmr"], "rmr_nomean": sr["rmr_nomean"], "srmr": sr["srmr"],
         "srmr_bentler": sr["srmr"], "srmr_bentler_nomean": sr["srmr_nomean"],
         "crmr": sr["crmr"], "crmr_nomean": sr["crmr_nomean"],
+        "srmr_mplus": sr["srmr_mplus"], "srmr_mplus_nomean": sr["srmr_mplus_nomean"],
         "cn_05": crit(0.05), "cn_01": crit(0.01),
         "gfi": gfi, "agfi": agfi, "pgfi": pgfi,
         "mfi": float(np.exp(-0.5 * (chisq - df) / N)),
