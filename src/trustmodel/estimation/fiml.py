@@ -43,6 +43,8 @@ class Block:
     kk: np.ndarray       # K x po x po pattern index (for scattering)
     ii: np.ndarray
     jj: np.ndarray
+    Yo: np.ndarray = None    # rows of these patterns, observed values only (m x po)
+    pid: np.ndarray = None   # pattern (0..K-1) of each of those rows
 
 
 @dataclass(frozen=True)
@@ -78,11 +80,16 @@ class Patterns:
             kk = np.broadcast_to(np.arange(K)[:, None, None], (K, po, po))
             mis = np.nonzero(~uniq[sel])[1].reshape(K, p - po)
             flat = (obs[:, :, None] * p + obs[:, None, :]).reshape(K, po * po)
+            in_block = np.isin(inv, sel)
+            rows = Y[in_block]
+            pid = np.searchsorted(sel, inv[in_block])
+            Yo = np.take_along_axis(rows, obs[pid], axis=1)
             blocks.append(Block(obs=obs, mis=mis, flat=flat, n=counts[sel].astype(float),
                                 ybar=ybar,
                                 S=0.5 * (S + S.transpose(0, 2, 1)), kk=kk,
                                 ii=np.broadcast_to(obs[:, :, None], (K, po, po)),
-                                jj=np.broadcast_to(obs[:, None, :], (K, po, po))))
+                                jj=np.broadcast_to(obs[:, None, :], (K, po, po)),
+                                Yo=Yo, pid=pid))
         return cls(p=p, nobs=n, blocks=blocks)
 
     @property
@@ -311,6 +318,8 @@ class FimlProblem(Problem):
     logl_h1: list = field(default_factory=list)
     baseline_logl: float = np.nan
     baseline_moments: list = field(default_factory=list)   # per group (means, variances)
+    test: str = "standard"          # or "yuan.bentler.mplus" (MLR)
+    baseline: object = None         # FitState of the independence model (MLR only)
 
     def _group_terms(self, v, g, derivatives, info):
         imp = self.model.implied(v, g, derivatives=derivatives)
@@ -361,8 +370,11 @@ class FimlProblem(Problem):
         from .fiml_robust import fiml_corrected, robust_measures
         if df <= 0 or bdf <= 0 or any(len(v) == 0 for v in self.baseline_moments):
             return {}
-        XX3, k, XX3b, kb = fiml_corrected(self, x)
-        return robust_measures(XX3, df, k / df, XX3b, bdf, kb / bdf, N, G)
+        if self.test == "standard":
+            XX3, k, XX3b, kb = fiml_corrected(self, x)
+            return robust_measures(XX3, df, k / df, XX3b, bdf, kb / bdf, N, G)
+        from .fiml_mlr import scaled_fiml_measures
+        return scaled_fiml_measures(self, x, df, bdf, N, G)
 
 
 def _observed_moments(Y, x_idx=()):
@@ -493,6 +505,10 @@ def fiml_fit(table, stats, *, estimator: str = "ML", se: str = "standard"):
     if se == "none":
         return state, st1, np.zeros((q, q))
     if estimator == "MLR" or se == "robust":
-        raise NotImplementedError("estimator='MLR' / se='robust' with missing='fiml' is not "
-                                  "built yet; use estimator='ML'.")
+        from .fiml_mlr import mlr_vcov
+        from .robust_fit import baseline_table
+        if estimator == "MLR":
+            state.problem.test = "yuan.bentler.mplus"
+            state.problem.baseline = estimate_fiml(baseline_table(table), stats)[0]
+        return state, st1, mlr_vcov(state.problem, state.x)
     return state, st1, observed_vcov(state)

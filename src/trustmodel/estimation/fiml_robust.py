@@ -34,8 +34,13 @@ def _h1_observed(pats, S, m, dsat):
     return 0.5 * (out + out.T) / pats.nobs
 
 
-def fiml_corrected(problem, x):
-    """XX3, k, XX3_null, k_null of a FIML fit (c.hat3 = k / df, c.hat3.null = k_null / bdf)."""
+def fiml_corrected(problem, x, version: str = "V6"):
+    """XX3, k, XX3_null, k_null of a FIML fit (c.hat3 = k / df, c.hat3.null = k_null / bdf).
+
+    ``version="V3"`` (lavaan's choice with a scaled test, e.g. MLR) uses
+    k = tr(U Wm^-1 Wc Wm^-1 U Gamma), Gamma = Wm^-1 Jm Wm^-1 with Jm the first-order h1
+    information; "V6" (the standard test) k = tr(Wc Wm^-1 U Wm^-1).
+    """
     v = problem.values(x)
     p = problem.model.p
     dsat, dmsat = saturated_derivatives(p, True)
@@ -58,17 +63,42 @@ def fiml_corrected(problem, x):
     EB = sum(f * DB @ Wm @ DB.T for f, _, _, Wm, _, _, DB, _ in parts)
     Ei, EBi = np.linalg.inv(E), np.linalg.inv(EB)
     k = kb = XX3 = XX3b = 0.0
+    if version == "V3":
+        k, kb = _v3_traces(problem, parts, dsat, dmsat, Ei, EBi)
     for (f, S, m, Wm, Wc, D, DB, imp), pats, bmv in zip(parts, problem.patterns,
                                                          problem.baseline_moments):
-        base = float(np.sum(Wc * np.linalg.inv(Wm).T))
-        k += base - f * float(np.sum((D @ Wc @ D.T) * Ei.T))
-        kb += base - f * float(np.sum((DB @ Wc @ DB.T) * EBi.T))
+        if version != "V3":
+            base = float(np.sum(Wc * np.linalg.inv(Wm).T))
+            k += base - f * float(np.sum((D @ Wc @ D.T) * Ei.T))
+            kb += base - f * float(np.sum((DB @ Wc @ DB.T) * EBi.T))
         n = pats.nobs
         ld = np.linalg.slogdet(S)[1]
         XX3 += 2 * n * disc.ml_value(S, m, imp.sigma, imp.mu, ld, True)
         bmean, bvar = bmv
         XX3b += 2 * n * disc.ml_value(S, m, np.diag(bvar), bmean, ld, True)
     return XX3, k, XX3b, kb
+
+
+def _v3_traces(problem, parts, dsat, dmsat, Ei, EBi):
+    from scipy.linalg import block_diag
+
+    from .fiml_mlr import h1_scores
+    Wm_all, Wmi_all, Wc_all, Gam_all, Ds, DBs = [], [], [], [], [], []
+    for (f, S, m, Wm, Wc, D, DB, _), pats in zip(parts, problem.patterns):
+        Wmi = np.linalg.inv(Wm)
+        s1 = h1_scores(pats, S, m, dsat, dmsat)
+        Jm = s1.T @ s1 / len(s1)
+        Wm_all.append(f * Wm), Wmi_all.append(Wmi / f), Wc_all.append(f * Wc)
+        Gam_all.append(Wmi @ Jm @ Wmi / f), Ds.append(D), DBs.append(DB)
+    Wm_all, Wmi_all, Wc_all, Gam_all = (block_diag(*a) for a in (Wm_all, Wmi_all, Wc_all,
+                                                                 Gam_all))
+    Delta, DeltaB = np.hstack(Ds).T, np.hstack(DBs).T
+    M = Wmi_all @ Wc_all @ Wmi_all
+    out = []
+    for Dl, E_inv in ((Delta, Ei), (DeltaB, EBi)):
+        U = Wm_all - Wm_all @ Dl @ E_inv @ Dl.T @ Wm_all
+        out.append(float(np.trace(U @ M @ U @ Gam_all)))
+    return out
 
 
 def robust_measures(XX3, df, c, XX3b, bdf, cb, N, G=1, level=0.90) -> dict:

@@ -1,0 +1,105 @@
+"""MLR with incomplete data (``estimator="MLR", missing="fiml"``), as lavaan 0.6.14.
+
+lavaan's MLR with ``missing = "ml"``: ``se = "robust.huber.white"`` with observed information
+(the Hessian) and the Yuan-Bentler Mplus test (``R/lav_test_yuan_bentler.R``) where, for
+incomplete data, A1 is the observed information of the saturated (h1) incomplete-data model at
+the EM moments and B1, B0 are mean outer products of the casewise scores of the h1 and the
+structured model (``lav_mvnorm_missing_scores_mu_vech_sigma``). The robust CFI/RMSEA follow
+Zhang & Savalei (2023) version V3 (``lav_fit_fiml_corrected``).
+
+Casewise scores, row i in pattern k (r = y_o - mu_o, z = Sigma_oo^-1 r):
+d log f / d Sigma = 1/2 P'(z z' - Sigma_oo^-1)P and d log f / d mu = P'z.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .robust import _inv, saturated_derivatives
+
+
+def casewise_pieces(pats, sigma, mu):
+    """Per row: (n x p^2) padded d log f / d Sigma and (n x p) d log f / d mu."""
+    p = pats.p
+    inv = pats.inverses(sigma)
+    dS, dm = [], []
+    for b, (W, _) in zip(pats.blocks, inv):
+        Wr = W[b.pid]
+        z = np.einsum("mij,mj->mi", Wr, b.Yo - mu[b.obs][b.pid])
+        M = 0.5 * (np.einsum("mi,mj->mij", z, z) - Wr)
+        m = len(z)
+        padS = np.zeros((m, p * p))
+        np.put_along_axis(padS, b.flat[b.pid], M.reshape(m, -1), axis=1)
+        padm = np.zeros((m, p))
+        np.put_along_axis(padm, b.obs[b.pid], z, axis=1)
+        dS.append(padS), dm.append(padm)
+    return np.concatenate(dS), np.concatenate(dm)
+
+
+def structured_scores(problem, x):
+    """Casewise scores (n_g x q) of every group at x."""
+    v = problem.values(x)
+    out = []
+    q = problem.npar
+    for g, pats in enumerate(problem.patterns):
+        imp = problem.model.implied(v, g, derivatives=True)
+        dS, dm = casewise_pieces(pats, imp.sigma, imp.mu)
+        out.append(dS @ imp.dsigma.reshape(q, -1).T + dm @ imp.dmu.T)
+    return out
+
+
+def h1_scores(pats, S, m, dsat, dmsat):
+    dS, dm = casewise_pieces(pats, S, m)
+    return dS @ dsat.reshape(len(dsat), -1).T + dm @ dmsat.T
+
+
+def mlr_vcov(problem, x, A=None):
+    """Huber-White sandwich A^-1 B0 A^-1 / N with the observed information A."""
+    from .fiml import observed_information_fiml
+    A = observed_information_fiml(problem, x) if A is None else A
+    scores = structured_scores(problem, x)
+    N = float(sum(len(s) for s in scores))
+    B = sum(s.T @ s for s in scores) / N
+    Ai = _inv(A)
+    V = Ai @ B @ Ai / N
+    return 0.5 * (V + V.T)
+
+
+def yb_trace(problem, x, A=None):
+    """tr(U Gamma) of the Yuan-Bentler Mplus variant for a FIML fit, with h1 and h0 parts."""
+    from .fiml import observed_information_fiml
+    from .fiml_robust import _h1_observed
+    A = observed_information_fiml(problem, x) if A is None else A
+    Ai = _inv(A)
+    p = problem.model.p
+    dsat, dmsat = saturated_derivatives(p, True)
+    N = float(sum(problem.nobs))
+    h1, h0 = [], []
+    for g, (pats, sc) in enumerate(zip(problem.patterns, structured_scores(problem, x))):
+        S, m = problem.covs[g], problem.means[g]
+        A1 = _h1_observed(pats, S, m, dsat)
+        s1 = h1_scores(pats, S, m, dsat, dmsat)
+        B1 = s1.T @ s1 / len(s1)
+        h1.append(float(np.sum(B1 * np.linalg.inv(A1).T)))
+        B0 = sc.T @ sc / len(sc)
+        h0.append(len(sc) / N * float(np.sum(B0 * Ai.T)))
+    return sum(h1) - sum(h0), h1, h0
+
+
+def scaled_fiml_measures(problem, x, df, bdf, N, G) -> dict:
+    """``*_scaled`` (Yuan-Bentler Mplus) and FIML-corrected V3 ``*_robust`` measures."""
+    from .fiml_robust import fiml_corrected, robust_measures
+    from .robust_fit import scaled_measures
+    chisq = 2.0 * (sum(problem.logl_h1) - problem.loglik(x))
+    bchisq = 2.0 * (sum(problem.logl_h1) - problem.baseline_logl)
+    tr, h1, h0 = yb_trace(problem, x)
+    bst = problem.baseline
+    btr = yb_trace(bst.problem, bst.x)[0]
+    p = problem.model.p
+    ndat = len(problem.patterns) * (p * (p + 1) // 2 + p)
+    out = scaled_measures(chisq=chisq, df=df, c=tr / df, bchisq=bchisq, bdf=bdf, cb=btr / bdf,
+                          N=N, G=G, h1_traces=h1, h1_ndat=ndat, h0_traces=h0,
+                          npar=problem.npar)
+    if all(len(v) for v in problem.baseline_moments):
+        XX3, k, XX3b, kb = fiml_corrected(problem, x, version="V3")
+        out.update(robust_measures(XX3, df, k / df, XX3b, bdf, kb / bdf, N, G))
+    return out
