@@ -180,3 +180,21 @@ def test_mlr_fiml_on_incomplete_data(case):
     assert fmx["chisq"] == pytest.approx(res.fit_measures["chisq"], rel=1e-8)
     assert 0.8 < fmx["chisq_scaling_factor"] < 1.2          # normal data: c near 1
     assert rob.params["se"].to_numpy() == pytest.approx(res.params["se"].to_numpy(), rel=0.15)
+
+
+def test_fixed_x_rows_with_missing_covariate_are_dropped():
+    rng = np.random.default_rng(3)
+    n = 300
+    X = rng.standard_normal((n, 2))
+    y1 = X @ [0.5, 0.3] + 0.8 * rng.standard_normal(n)
+    df = pd.DataFrame(dict(x1=X[:, 0], x2=X[:, 1], y1=y1, y2=0.7 * y1 + 0.7 * rng.standard_normal(n)))
+    df.loc[:9, "x1"] = np.nan
+    df.loc[20:40, "y1"] = np.nan
+    model = "y1 ~ x1 + x2\ny2 ~ y1"
+    with pytest.warns(DataWarning, match="exogenous covariates"):
+        res = tm.fit(model, df, missing="fiml")
+    same = tm.fit(model, df.iloc[10:].reset_index(drop=True), missing="fiml")
+    assert res.nobs == n - 10
+    assert res.fit_measures["chisq"] == pytest.approx(same.fit_measures["chisq"], rel=1e-8)
+    fixed = res.params.query("lhs == 'x1' and op == '~~' and rhs == 'x1'")
+    assert fixed["se"].iloc[0] == 0

@@ -405,6 +405,31 @@ def baseline_loglik(Y: np.ndarray, x_idx=()) -> float:
 
 
 # ----- driver -------------------------------------------------------------------------------------
+def drop_missing_x(stats, x_idx):
+    """Rows with a missing fixed-x covariate are deleted, as lavaan 0.6.14 does for
+    ``missing = "ml"`` with ``fixed.x = TRUE`` (``R/lav_data.R``; ``missing = "ml.x"`` would
+    keep them), with a warning."""
+    from dataclasses import replace
+    if not len(x_idx):
+        return stats
+    groups, dropped = [], 0
+    for g in stats.groups:
+        bad = np.isnan(g.data[:, list(x_idx)]).any(axis=1)
+        if bad.any():
+            dropped += int(bad.sum())
+            keep = ~bad
+            g = replace(g, data=g.data[keep], nobs=int(keep.sum()),
+                        rows=None if g.rows is None else g.rows[keep])
+        groups.append(g)
+    if dropped:
+        import warnings
+        from .._errors import DataWarning
+        warnings.warn(f"{dropped} row(s) with missing values on exogenous covariates were "
+                      "deleted (fixed_x=True, as lavaan's missing='ml'); use fixed_x=False to "
+                      "keep them.", DataWarning, stacklevel=4)
+    return replace(stats, groups=groups, n_dropped=stats.n_dropped + dropped)
+
+
 def h1_stats(stats, x_idx=()):
     """Sample statistics with the h1 (EM) moments in place of the available-case ones.
 
@@ -439,6 +464,7 @@ def estimate_fiml(table, stats, x0=None):
     from .start import start_values
 
     xi = x_indices(table)
+    stats = drop_missing_x(stats, xi)
     st1, pats, lls = h1_stats(stats, xi)
     base_problem, start = build_problem(table, st1, "ML")
     bl = sum(baseline_loglik(g.data, xi) for g in stats.groups)
@@ -509,6 +535,6 @@ def fiml_fit(table, stats, *, estimator: str = "ML", se: str = "standard"):
         from .robust_fit import baseline_table
         if estimator == "MLR":
             state.problem.test = "yuan.bentler.mplus"
-            state.problem.baseline = estimate_fiml(baseline_table(table), stats)[0]
+            state.problem.baseline = estimate_fiml(baseline_table(table), st1)[0]
         return state, st1, mlr_vcov(state.problem, state.x)
     return state, st1, observed_vcov(state)
