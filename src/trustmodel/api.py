@@ -86,9 +86,15 @@ def fit(model, data: pd.DataFrame | None = None, *,
     data : pandas.DataFrame, optional
         Raw data (never modified). Alternatively ``sample_cov`` and ``nobs``.
     estimator : {"ML", "MLR", "GLS", "ULS", "PLS", "PLSc"}
-        Discrepancy function. "ML" is maximum likelihood with expected-information SEs.
+        Discrepancy function. "ML" is maximum likelihood with expected-information SEs;
+        "MLR" robust ML as lavaan (Huber-White SEs with observed information, Yuan-Bentler
+        Mplus scaled test, ``*_scaled``/``*_robust`` fit measures); "MLM" Satorra-Bentler
+        (robust.sem SEs, expected information). See :mod:`trustmodel.estimation.robust`.
     missing : {"listwise", "fiml"}
-        Missing-data policy ("ml" is an alias of "fiml").
+        Missing-data policy ("ml" is an alias of "fiml"). "fiml" is casewise ML grouped by
+        missing-data pattern, with the mean structure switched on, observed-information SEs
+        and the h1 model for chisq (lavaan's ``missing = "ml"``); with ``fixed_x`` rows missing
+        an exogenous covariate are dropped. See :mod:`trustmodel.estimation.fiml`.
     group : str, optional
         Column defining groups for a multi-group model.
     group_equal : sequence of str
