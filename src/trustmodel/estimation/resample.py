@@ -16,9 +16,10 @@ Speed (work on sufficient statistics, never on pandas):
   weighted moments: ``mean = c X / n`` and ``cov = c (X x X) / n - mean mean'``, computed for a
   whole chunk of replicates with one matrix product;
 - each refit starts at the full-sample estimate with BFGS whose initial inverse Hessian is the
-  full-sample Hessian of ``fmin`` (a draw's Hessian differs by O(n^-1/2)), which converges in
-  about six gradient evaluations; a refit that does not converge falls back to the regular
-  optimizer (Fisher scoring, then BFGS) before it is counted as failed;
+  full-sample Hessian of ``fmin`` (a draw's Hessian differs by O(n^-1/2)); under ML a chunk
+  of replicates is refitted in lockstep with batched numpy (:mod:`.batched`); a refit that
+  does not converge falls back to the regular optimizer (Fisher scoring, then BFGS) before it
+  is counted as failed;
 - chunks of replicates run in parallel (joblib/dask, :mod:`trustmodel._parallel`) and every
   replicate draws from its own child of ``SeedSequence(seed)``, so results never depend on
   ``n_jobs``, the backend or the chunking.
@@ -40,6 +41,7 @@ import numpy as np
 from .._errors import BootstrapFailureWarning, OptionError
 from .._parallel import parallel_map, spawn_seeds
 from .defined import Definitions
+from .batched import bfgs_refit
 from .optimize import minimize
 from .problem import Problem
 from .boot_intervals import CI_TYPES, interval, norm_inter  # noqa: F401 (re-exported)
@@ -266,22 +268,48 @@ def bfgs_warm(problem, x0, h_inv, *, max_iter: int = 60, tol: float = 1e-6):
     return x, f, nev, False
 
 
+_CHUNK = 100  # replicates per batched task: fixed, so results never depend on n_jobs
+
+
 def _counts(rng, sizes):
     """Row counts of one replicate per group (``sample.int(n, replace=TRUE)`` as lavaan)."""
     return [np.bincount(rng.integers(0, n, n), minlength=n) for n in sizes]
 
 
 def _run_chunk(ctx: _Context, seeds) -> list:
-    """Refit the replicates of one chunk: list of (x, fmin, evaluations, reason)."""
+    """Refit the replicates of one chunk: list of (x, fmin, evaluations, reason).
+
+    ML replicates are refitted together by the batched chord iteration
+    (:func:`.batched.bfgs_refit`); any that it cannot finish are refitted one at a time.
+    """
     sizes = [len(X) for X in ctx.data]
     per_rep = [_counts(np.random.default_rng(s), sizes) for s in seeds]
     by_group = [np.array([c[g] for c in per_rep], dtype=float) for g in range(len(sizes))]
     moments = ctx.moments(by_group)
+    K = len(seeds)
+    covs_k = [0.5 * (mom[1] + np.swapaxes(mom[1], 1, 2)) for mom in moments]
+    means_k = [mom[0] for mom in moments]
+    done = [None] * K
+    if ctx.problem.estimator == "ML" and K:
+        bases = None
+        if any(ctx.exo):
+            bases = np.tile(ctx.problem.base, (K, 1))
+            for g, rows in enumerate(ctx.exo):
+                for pos, kind, i, j in rows:
+                    bases[:, pos] = covs_k[g][:, i, j] if kind == 0 else means_k[g][:, i]
+        pd_ok = np.ones(K, dtype=bool)
+        for S in covs_k:
+            pd_ok &= np.linalg.eigvalsh(S)[:, 0] > 1e-12
+        X, f, ok, it = bfgs_refit(ctx.problem, covs_k, means_k, ctx.x0, ctx.h_inv, bases)
+        for k in np.flatnonzero(ok & pd_ok):
+            done[k] = (X[k], float(f[k]), int(it[k]), "")
     out = []
-    for k in range(len(seeds)):
-        means = [moments[g][0][k] for g in range(len(sizes))]
-        covs = [moments[g][1][k] for g in range(len(sizes))]
-        covs = [0.5 * (S + S.T) for S in covs]
+    for k in range(K):
+        if done[k] is not None:
+            out.append(done[k])
+            continue
+        means = [means_k[g][k] for g in range(len(sizes))]
+        covs = [covs_k[g][k] for g in range(len(sizes))]
         out.append(ctx.refit(covs, means))
     return out
 
@@ -414,7 +442,7 @@ def run_bootstrap(table, stats, state, B: int = 1000, *, seed=None, n_jobs=1,
     if ordinary:
         ctx = _context(table, stats, state)
         res = parallel_map(partial(_run_chunk, ctx), seeds[:B], n_jobs=n_jobs, backend=backend,
-                           progress=progress, desc="bootstrap")
+                           progress=progress, desc="bootstrap", chunk_size=_CHUNK)
         X, _, nev, failed, reasons = _collect(res, q)
         if len(defs):
             vals = state.problem.values
@@ -427,7 +455,7 @@ def run_bootstrap(table, stats, state, B: int = 1000, *, seed=None, n_jobs=1,
     if bollen_stine:
         ctx = _context(table, stats, state, transform=True)
         res = parallel_map(partial(_run_chunk, ctx), seeds[B:], n_jobs=n_jobs, backend=backend,
-                           progress=progress, desc="Bollen-Stine")
+                           progress=progress, desc="Bollen-Stine", chunk_size=_CHUNK)
         _, fb, _, chisq_failed, bs_reasons = _collect(res, q)
         ntot = state.problem.ntotal
         chisq = 2 * ntot * fb
