@@ -12,18 +12,7 @@ import time
 
 import trustmodel as tm
 
-MODEL = """
-EXP =~ e1 + e2 + e3
-PERF =~ p1 + p2 + p3
-DISC =~ d1 + d2 + d3
-SAT =~ s1 + s2 + s3
-LOY =~ l1 + l2 + l3
-PERF ~ EXP
-DISC ~ PERF + a*EXP
-SAT ~ b*DISC + PERF + EXP
-LOY ~ SAT
-exp_disc_sat := a*b
-"""
+MODEL = tm.datasets.model("edt")
 
 
 def main():

@@ -11,22 +11,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import trustmodel as tm
+from _timing import best  # benchmarks/_timing.py
 from trustmodel.estimation import fiml
 
 REFS = Path(__file__).resolve().parents[1] / "tests" / "refs"
 
 
-def best(func, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

@@ -9,24 +9,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 import warnings
 from pathlib import Path
 
 import trustmodel as tm
+from _timing import best  # benchmarks/_timing.py
 
 REFS = Path(__file__).resolve().parents[1] / "tests" / "refs"
 CASES = [("hs_cfa_ml", "holzinger_swineford"), ("political_democracy", "political_democracy"),
          ("edt_ml", "edt"), ("cdv_ml", "cdv")]
 
 
-def best(func, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

@@ -8,9 +8,9 @@ the best of the repeats. A benchmark, not a test: figures depend on the machine 
 from __future__ import annotations
 
 import argparse
-import time
 
 import trustmodel as tm
+from _timing import best  # benchmarks/_timing.py
 
 ECSI = tm.ECSI(image=[f"IMAG{i}" for i in range(1, 6)], expectation=["CUEX1", "CUEX2", "CUEX3"],
                quality=[f"PERQ{i}" for i in range(1, 8)], value=["PERV1", "PERV2"],
@@ -18,13 +18,6 @@ ECSI = tm.ECSI(image=[f"IMAG{i}" for i in range(1, 6)], expectation=["CUEX1", "C
                loyalty=["CUSL1", "CUSL2", "CUSL3"])
 
 
-def best(func, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main() -> None:

@@ -46,18 +46,7 @@ l2 ~~ 0.4375*l2
 l3 ~~ 0.5100*l3
 """
 
-ANALYSIS = """
-EXP =~ e1 + e2 + e3
-PERF =~ p1 + p2 + p3
-DISC =~ d1 + d2 + d3
-SAT =~ s1 + s2 + s3
-LOY =~ l1 + l2 + l3
-PERF ~ EXP
-DISC ~ PERF + a*EXP
-SAT ~ b*DISC + PERF + EXP
-LOY ~ SAT
-exp_disc_sat := a*b
-"""
+ANALYSIS = tm.datasets.model("edt")
 
 
 def main() -> None:

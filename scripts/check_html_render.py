@@ -19,20 +19,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+import trustmodel as tm
+
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
          "--disable-dev-shm-usage", "--hide-scrollbars"]
-EDT = """
-EXP  =~ e1 + e2 + e3
-PERF =~ p1 + p2 + p3
-DISC =~ d1 + d2 + d3
-SAT  =~ s1 + s2 + s3
-LOY  =~ l1 + l2 + l3
-PERF ~ EXP
-DISC ~ PERF + a*EXP
-SAT  ~ b*DISC + PERF + EXP
-LOY  ~ SAT
-"""
+EDT = tm.datasets.model("edt")
 
 
 def find_chromium() -> str | None:
@@ -75,7 +67,6 @@ def ink_fraction(png: Path) -> float:
 
 def report_page(out: Path) -> tuple[Path, list[str]]:
     """Write the EDT fit's ``_repr_html_`` to a page; return it and the texts to expect."""
-    import trustmodel as tm
     res = tm.fit(EDT, tm.datasets.load("edt"))
     r = res.params.query("lhs == 'SAT' and op == '~' and rhs == 'DISC'").iloc[0]
     page = out / "report.html"

@@ -1,41 +1,29 @@
 """Factor scores against lavaan's lavPredict (tests/refs/hs_cfa_ml.json)."""
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import trustmodel as tm
+from conftest import load_ref
 from trustmodel.diagnostics.factor_scores import factor_scores
 
-REF = json.loads((Path(__file__).parent / "refs" / "hs_cfa_ml.json").read_text())
+REF = load_ref("hs_cfa_ml")
 HS_MODEL = REF["model"]
-
-
-@pytest.fixture(scope="module")
-def hs():
-    return tm.datasets.load("holzinger_swineford")
-
-
-@pytest.fixture(scope="module")
-def res(hs):
-    return tm.fit(HS_MODEL, hs)
 
 
 @pytest.mark.parametrize("method,key", [("regression", "factor_scores_regression_first10"),
                                         ("bartlett", "factor_scores_bartlett_first10")])
-def test_first_rows_match_lavpredict(res, method, key):
+def test_first_rows_match_lavpredict(hs_fit, method, key):
     ref = pd.DataFrame(REF["extra"][key])
-    fs = factor_scores(res, method=method)
+    fs = factor_scores(hs_fit, method=method)
     assert list(fs.columns) == ["visual", "textual", "speed"]
     assert len(fs) == 301
     np.testing.assert_allclose(fs.iloc[:10].to_numpy(), ref[fs.columns].to_numpy(), atol=1e-4)
 
 
-def test_method_on_result(res):
-    a = res.factor_scores("Bartlett")
-    b = factor_scores(res, "bartlett")
+def test_method_on_result(hs_fit):
+    a = hs_fit.factor_scores("Bartlett")
+    b = factor_scores(hs_fit, "bartlett")
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -60,6 +48,6 @@ def test_multigroup_has_group_column(hs):
     assert np.abs(means.to_numpy()).max() < 1e-8
 
 
-def test_bad_method(res):
+def test_bad_method(hs_fit):
     with pytest.raises(tm.OptionError):
-        factor_scores(res, "mystery")
+        factor_scores(hs_fit, "mystery")

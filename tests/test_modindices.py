@@ -1,50 +1,38 @@
 """Modification indices against lavaan's modindices (tests/refs/hs_cfa_ml.json)."""
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import trustmodel as tm
+from conftest import load_ref
 from trustmodel.diagnostics.modindices import modification_indices, score_test_equality
 
-REF = json.loads((Path(__file__).parent / "refs" / "hs_cfa_ml.json").read_text())
+REF = load_ref("hs_cfa_ml")
 HS_MODEL = REF["model"]
 
 
-@pytest.fixture(scope="module")
-def hs():
-    return tm.datasets.load("holzinger_swineford")
-
-
-@pytest.fixture(scope="module")
-def res(hs):
-    return tm.fit(HS_MODEL, hs)
-
-
-def test_top10_match_lavaan(res):
+def test_top10_match_lavaan(hs_fit):
     ref = pd.DataFrame(REF["extra"]["modindices_top10"])
-    mi = res.modification_indices().head(10)
+    mi = hs_fit.modification_indices().head(10)
     assert list(mi["lhs"] + mi["op"] + mi["rhs"]) == list(ref["lhs"] + ref["op"] + ref["rhs"])
     for ours, theirs in [("mi", "mi"), ("epc", "epc"), ("sepc_lv", "sepc.lv"),
                          ("sepc_all", "sepc.all"), ("sepc_nox", "sepc.nox")]:
         np.testing.assert_allclose(mi[ours].to_numpy(), ref[theirs].to_numpy(), rtol=1e-3)
 
 
-def test_candidate_set_and_filters(res):
-    mi = modification_indices(res, sort=False)
+def test_candidate_set_and_filters(hs_fit):
+    mi = modification_indices(hs_fit, sort=False)
     # 18 cross-loadings + 36 residual covariances, as lavaan
     assert (mi["op"] == "=~").sum() == 18 and (mi["op"] == "~~").sum() == 36
-    big = tm.modindices(res, op="~~", minimum=10)
+    big = tm.modindices(hs_fit, op="~~", minimum=10)
     assert list(big["lhs"] + big["rhs"]) == ["x7x8", "x8x9"]
     with pytest.raises(tm.OptionError):
-        modification_indices(res, op="=>")
+        modification_indices(hs_fit, op="=>")
 
 
 def test_structural_model_has_regressions():
     pd_ = tm.datasets.load("political_democracy")
-    ref = json.loads((Path(__file__).parent / "refs" / "political_democracy.json").read_text())
+    ref = load_ref("political_democracy")
     r = tm.fit(ref["model"], pd_)
     mi = r.modification_indices()
     # the structural part is saturated: reversed paths are equivalent models (V = 0, dropped)
@@ -55,7 +43,7 @@ def test_structural_model_has_regressions():
 
 
 def test_unsaturated_structure_lists_regressions():
-    ref = json.loads((Path(__file__).parent / "refs" / "edt_ml.json").read_text())
+    ref = load_ref("edt_ml")
     r = tm.fit(ref["model"], tm.datasets.load("edt"))
     mi = r.modification_indices(op="~")
     assert ((mi["lhs"] == "LOY") & (mi["rhs"] == "EXP")).any()

@@ -16,17 +16,7 @@ import trustmodel as tm  # noqa: E402
 from trustmodel.plotting import (plot_ipma, plot_path, plot_residuals,  # noqa: E402
                                  plot_response_surface)
 
-EDT = """
-EXP =~ e1 + e2 + e3
-PERF =~ p1 + p2 + p3
-DISC =~ d1 + d2 + d3
-SAT =~ s1 + s2 + s3
-LOY =~ l1 + l2 + l3
-PERF ~ EXP
-DISC ~ PERF + a*EXP
-SAT ~ b*DISC + PERF + EXP
-LOY ~ SAT
-"""
+EDT = tm.datasets.model("edt")
 CDV = """
 PV =~ pv1 + pv2 + pv3
 SV =~ sv1 + sv2 + sv3

@@ -12,18 +12,7 @@ import trustmodel as tm
 from trustmodel.report import Summary, fit_schema, from_json, load_json
 from trustmodel.report.summary import apa_num, apa_p
 
-EDT = """
-EXP =~ e1 + e2 + e3
-PERF =~ p1 + p2 + p3
-DISC =~ d1 + d2 + d3
-SAT =~ s1 + s2 + s3
-LOY =~ l1 + l2 + l3
-PERF ~ EXP
-DISC ~ PERF + a*EXP
-SAT ~ b*DISC + PERF + EXP
-LOY ~ SAT
-exp_disc_sat := a*b
-"""
+EDT = tm.datasets.model("edt")
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 
 

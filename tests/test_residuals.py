@@ -1,41 +1,29 @@
 """Residuals against lavaan's lavResiduals (tests/refs/hs_cfa_ml.json)."""
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
 import trustmodel as tm
+from conftest import load_ref
 from trustmodel.diagnostics.residuals import largest_residuals, residuals
 
-REF = json.loads((Path(__file__).parent / "refs" / "hs_cfa_ml.json").read_text())
+REF = load_ref("hs_cfa_ml")
 HS_MODEL = REF["model"]
 
 
-@pytest.fixture(scope="module")
-def hs():
-    return tm.datasets.load("holzinger_swineford")
-
-
-@pytest.fixture(scope="module")
-def res(hs):
-    return tm.fit(HS_MODEL, hs)
-
-
-def test_lavresiduals_cov_matches(res):
+def test_lavresiduals_cov_matches(hs_fit):
     """lavResiduals(fit)$cov: correlation residuals scaled by the observed SDs (cor.bentler)."""
     ref = pd.DataFrame(REF["extra"]["standardized_residual_cov"]).set_index("_row")
-    r = res.residuals("cor.bentler")["cov"]
+    r = hs_fit.residuals("cor.bentler")["cov"]
     np.testing.assert_allclose(r.to_numpy(), ref.loc[r.index, r.columns].to_numpy(), atol=1e-5)
 
 
-def test_raw_and_cor(res):
-    raw = res.residuals()["cov"]
-    S = res.sample["cov"]
-    Sig = res.implied["cov"]
+def test_raw_and_cor(hs_fit):
+    raw = hs_fit.residuals()["cov"]
+    S = hs_fit.sample["cov"]
+    Sig = hs_fit.implied["cov"]
     np.testing.assert_allclose(raw.to_numpy(), (S - Sig).to_numpy(), atol=1e-14)
-    cor = residuals(res, "cor")["cov"]
+    cor = residuals(hs_fit, "cor")["cov"]
     assert np.abs(np.diag(cor)).max() < 1e-12
     # off-diagonal cor.bollen and cor.bentler agree up to the tiny variance misfit
     ref = pd.DataFrame(REF["extra"]["standardized_residual_cov"]).set_index("_row")
@@ -43,10 +31,10 @@ def test_raw_and_cor(res):
                                atol=1e-4)
 
 
-def test_standardized_and_normalized(res):
-    z = residuals(res, "standardized")["cov"]
-    nz = residuals(res, "normalized")["cov"]
-    raw = residuals(res, "raw")["cov"]
+def test_standardized_and_normalized(hs_fit):
+    z = residuals(hs_fit, "standardized")["cov"]
+    nz = residuals(hs_fit, "normalized")["cov"]
+    raw = residuals(hs_fit, "raw")["cov"]
     assert np.isnan(np.diag(z)).all()  # zero-variance residuals are NA, as lavaan
     # lavaan: residuals(fit, type = "standardized")
     assert z.loc["x3", "x5"] == pytest.approx(-4.443, abs=2e-3)
@@ -57,10 +45,10 @@ def test_standardized_and_normalized(res):
     assert np.sign(z.to_numpy()[ok]).tolist() == np.sign(raw.to_numpy()[ok]).tolist()
 
 
-def test_largest(res):
-    top = largest_residuals(res, n=3)
+def test_largest(hs_fit):
+    top = largest_residuals(hs_fit, n=3)
     assert top[["lhs", "rhs"]].values.tolist() == [["x2", "x7"], ["x3", "x5"], ["x1", "x9"]]
-    assert res.largest_residuals(3).equals(top)
+    assert hs_fit.largest_residuals(3).equals(top)
     assert top["residual"].iloc[0] == pytest.approx(-0.189184, abs=1e-5)
 
 
@@ -73,6 +61,6 @@ def test_meanstructure_and_groups(hs):
     assert set(top["group"]) == {"Pasteur", "Grant-White"}
 
 
-def test_bad_type(res):
+def test_bad_type(hs_fit):
     with pytest.raises(tm.OptionError):
-        res.residuals("studentized")
+        hs_fit.residuals("studentized")

@@ -24,18 +24,7 @@ DISC ~ 0.65*PERF + -0.3*EXP
 SAT ~ 0.5*DISC + 0.25*PERF + 0.1*EXP
 LOY ~ 0.6*SAT
 """
-EDT_MODEL = """
-EXP =~ e1 + e2 + e3
-PERF =~ p1 + p2 + p3
-DISC =~ d1 + d2 + d3
-SAT =~ s1 + s2 + s3
-LOY =~ l1 + l2 + l3
-PERF ~ EXP
-DISC ~ PERF + a*EXP
-SAT ~ b*DISC + PERF + EXP
-LOY ~ SAT
-exp_disc_sat := a*b
-"""
+EDT_MODEL = tm.datasets.model("edt")
 ONE_FACTOR = "f =~ 0.8*x1 + 0.7*x2 + 0.6*x3 + 0.5*x4"
 
 

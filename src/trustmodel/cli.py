@@ -11,18 +11,9 @@ import argparse
 import sys
 import warnings
 
-EDT_DEMO_MODEL = """\
-EXP  =~ e1 + e2 + e3
-PERF =~ p1 + p2 + p3
-DISC =~ d1 + d2 + d3
-SAT  =~ s1 + s2 + s3
-LOY  =~ l1 + l2 + l3
-PERF ~ EXP
-DISC ~ PERF + a*EXP
-SAT  ~ b*DISC + PERF + EXP
-LOY  ~ SAT
-exp_disc_sat := a*b
-"""
+from . import datasets
+
+EDT_DEMO_MODEL = datasets.model("edt")
 
 # --theory NAME -> public builder name in the trustmodel namespace
 THEORIES = {

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sstats
 
-from ._errors import DataError, OptionError, TrustModelWarning
+from ._errors import OptionError, TrustModelWarning
 from ._parallel import BACKENDS, effective_jobs, parallel_map, resolve_progress, spawn_seeds
 from ._validation import check_option, check_seed, did_you_mean
 from .api import statements_of

@@ -18,6 +18,61 @@ from .._errors import OptionError
 NAMES = ("holzinger_swineford", "political_democracy", "edt", "cdv", "trust", "edt_missing",
          "mobi")
 
+_CDV_FIRST = "\n".join(f"{k} =~ {v}1 + {v}2 + {v}3" for k, v in (
+    ("PV", "pv"), ("SV", "sv"), ("PSV", "psv"), ("IV", "iv"), ("MC", "mc"), ("TC", "tc"),
+    ("EC", "ec"), ("PC", "pc")))
+
+#: The lavaan syntax each data set was analysed with in the shared lavaan references
+#: (``tests/refs/make_refs.R``): lavaan's tutorial models for the classic data, the
+#: population structure (free) for the simulated customer surveys.
+MODELS = {
+    "holzinger_swineford": "visual  =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n"
+                           "speed   =~ x7 + x8 + x9\n",
+    "political_democracy": """\
+ind60 =~ x1 + x2 + x3
+dem60 =~ y1 + y2 + y3 + y4
+dem65 =~ y5 + y6 + y7 + y8
+dem60 ~ ind60
+dem65 ~ ind60 + dem60
+y1 ~~ y5
+y2 ~~ y4 + y6
+y3 ~~ y7
+y4 ~~ y8
+y6 ~~ y8
+""",
+    "edt": """\
+EXP  =~ e1 + e2 + e3
+PERF =~ p1 + p2 + p3
+DISC =~ d1 + d2 + d3
+SAT  =~ s1 + s2 + s3
+LOY  =~ l1 + l2 + l3
+PERF ~ EXP
+DISC ~ PERF + a*EXP
+SAT  ~ b*DISC + PERF + EXP
+LOY  ~ SAT
+exp_disc_sat := a*b
+""",
+    "cdv": _CDV_FIRST + """
+TCV =~ PV + SV + PSV + IV
+TCC =~ MC + TC + EC + PC
+VAL =~ val1 + val2 + val3
+SAT =~ sat1 + sat2 + sat3
+VAL ~ TCV + TCC
+SAT ~ VAL
+""",
+    "trust": """\
+SAT =~ sat1 + sat2 + sat3
+COG =~ cog1 + cog2 + cog3
+AFF =~ aff1 + aff2 + aff3
+BEH =~ beh1 + beh2 + beh3
+COG ~ a*SAT
+AFF ~ b*COG + SAT
+BEH ~ c*AFF
+sat_cog_aff_beh := a*b*c
+""",
+}
+MODELS["edt_missing"] = MODELS["edt"]
+
 
 def load(name: str) -> pd.DataFrame:
     """Load a bundled data set as a new DataFrame.
@@ -34,4 +89,18 @@ def load(name: str) -> pd.DataFrame:
         return pd.read_csv(fh)
 
 
-__all__ = ["load", "NAMES"]
+def model(name: str) -> str:
+    """The example lavaan syntax for a bundled data set (see :data:`MODELS`).
+
+    Examples
+    --------
+    >>> print(model("holzinger_swineford").splitlines()[0])
+    visual  =~ x1 + x2 + x3
+    """
+    if name not in MODELS:
+        raise OptionError(f"name= of model() must be one of {', '.join(map(repr, MODELS))}; "
+                          f"got {name!r}.")
+    return MODELS[name]
+
+
+__all__ = ["load", "model", "NAMES", "MODELS"]

@@ -82,7 +82,7 @@ def factor_scores(res, method: str = "regression", index=None) -> pd.DataFrame:
                         "fit with missing='listwise'.")
     model = res.state.problem.model
     values = res.state.values
-    p, lv = model.p, list(model.lv)
+    lv = list(model.lv)
     n_rows = _n_input_rows(stats)
     out = np.full((n_rows, len(lv)), np.nan)
     group_col = np.full(n_rows, None, dtype=object)

@@ -118,7 +118,7 @@ def bfgs_refit(problem, covs, means, x0, h_inv, bases=None, *, max_iter: int = 6
     Returns ``(X, fmin, converged, gradient_evaluations)`` (the last per replicate).
     """
     batch = BatchedML(problem, covs, means, bases)
-    K, q = batch.K, len(x0)
+    K = batch.K
     X = np.tile(np.asarray(x0, dtype=float), (K, 1))
     f, g = batch.evaluate(X)
     nev = np.ones(K, dtype=int)  # gradient evaluations per replicate
