@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import warnings
 from contextlib import contextmanager
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,7 +56,7 @@ def recorded_warnings():
 def statements_of(model):
     """Statements from syntax, a ParameterTable or a theory builder (anything with .syntax)."""
     if isinstance(model, str):
-        return parse_model(model)
+        return _parsed(model)
     if isinstance(model, ParameterTable):
         return list(model.statements)
     syntax = getattr(model, "syntax", None)
@@ -188,12 +189,11 @@ def fit(model, data: pd.DataFrame | None = None, *,
     check_seed(seed)
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)                                    # 1 syntax / theory
-        statements = statements_of(model)
+        statements = tuple(statements_of(model))
         ngroups = _ngroups(data, group, sample_cov)
         ms = bool(meanstructure) or ngroups > 1 or sample_mean is not None or fiml
-        table = build_table(statements, ngroups=ngroups, meanstructure=ms, std_lv=std_lv,
-                            fixed_x=fixed_x, group_equal=tuple(group_equal),
-                            group_partial=tuple(group_partial))
+        table = _table(statements, ngroups, ms, bool(std_lv), bool(fixed_x),
+                       tuple(group_equal), tuple(group_partial))
         checks.check_variables(table, data, sample_cov)
         stats = _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean)  # 2
         checks.check_identification(table, stats)
@@ -272,6 +272,19 @@ _KNOWN_OPTIONS = ("estimator", "missing", "group", "group_equal", "group_partial
                   "meanstructure", "fixed_x", "se", "bootstrap", "seed", "level", "sample_cov",
                   "nobs", "sample_mean", "boot_ci_type", "bollen_stine", "n_jobs", "backend",
                   "progress")
+
+
+@lru_cache(maxsize=64)
+def _parsed(text: str) -> tuple:
+    return tuple(parse_model(text))
+
+
+@lru_cache(maxsize=64)
+def _table(statements, ngroups, meanstructure, std_lv, fixed_x, group_equal, group_partial):
+    """build_table, memoised: statements and tables are immutable, and refits of one model
+    (simulation studies, notebooks) should not pay for the same table twice."""
+    return build_table(statements, ngroups=ngroups, meanstructure=meanstructure, std_lv=std_lv,
+                       fixed_x=fixed_x, group_equal=group_equal, group_partial=group_partial)
 
 
 def _ngroups(data, group, sample_cov) -> int:

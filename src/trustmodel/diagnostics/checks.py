@@ -75,17 +75,18 @@ def admissibility(table, state, vcov) -> None:
                       f"{state.optim.iterations} iterations); estimates are not trustworthy. "
                       "Check the model's identification and the starting values.",
                       NonConvergenceWarning, stacklevel=4)
-    rows = table.rows
-    par = rows[rows["op"] != ":="]
+    c = table.cols
     values = state.values
     lv = set(table.names.lv)
-    for k, r in enumerate(par.itertuples()):
-        if r.op == "~~" and r.lhs == r.rhs and r.free and values[k] < 0:
-            kind = "latent (residual) variance" if r.lhs in lv else "residual variance"
-            grp = f" in group {r.group}" if table.ngroups > 1 else ""
-            warnings.warn(f"The {kind} of {r.lhs!r}{grp} is negative ({values[k]:.4g}), a Heywood "
-                          "case; see res.params.query(\"op == '~~'\").", HeywoodCaseWarning,
-                          stacklevel=4)
+    n = len(values)
+    heywood = np.flatnonzero((c.op[:n] == "~~") & (c.lhs[:n] == c.rhs[:n]) & (c.free[:n] > 0)
+                             & (values < 0))
+    for k in heywood:
+        kind = "latent (residual) variance" if c.lhs[k] in lv else "residual variance"
+        grp = f" in group {c.group[k]}" if table.ngroups > 1 else ""
+        warnings.warn(f"The {kind} of {c.lhs[k]!r}{grp} is negative ({values[k]:.4g}), a Heywood "
+                      "case; see res.params.query(\"op == '~~'\").", HeywoodCaseWarning,
+                      stacklevel=4)
     model = state.problem.model
     p = model.p
     for g in range(model.ngroups):
@@ -167,14 +168,15 @@ def check_collinearity(table, state, vcov) -> None:
     from ..results.standardized import standardize
     values = state.values
     p = model.p
-    rows = table.rows
-    par = rows[rows["op"] != ":="]
-    free = par["free"].to_numpy().astype(int)
-    se = np.zeros(len(par))
+    c = table.cols
+    n = len(values)
+    op, lhs, rhs, group = c.op[:n], c.lhs[:n], c.rhs[:n], c.group[:n]
+    free = c.free[:n].astype(int)
+    se = np.zeros(n)
     sd_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
     se[free > 0] = sd_free[free[free > 0] - 1]
     _, std_all = standardize(table, model, values)
-    std_all = std_all[: len(par)]
+    std_all = std_all[:n]
     lvset = set(model.lv)
     blamed = set()
     for g in range(model.ngroups):
@@ -182,12 +184,12 @@ def check_collinearity(table, state, vcov) -> None:
         cov, _ = model.lv_moments(values, g)
         sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
         corr = (cov / np.outer(sd, sd))[p:, p:]
-        gsel = (par["group"] == g + 1).to_numpy()
-        reg = par[gsel & (par["op"] == "~").to_numpy()]
+        gsel = group == g + 1
+        reg = [(lhs[k], rhs[k]) for k in np.flatnonzero(gsel & (op == "~"))]
         predictors = {}
-        for r in reg.itertuples():
-            if r.rhs in lvset:
-                predictors.setdefault(r.lhs, []).append(r.rhs)
+        for y, x in reg:
+            if x in lvset:
+                predictors.setdefault(y, []).append(x)
         lv = list(model.lv)
         flagged = set()
         co = {}
@@ -202,9 +204,7 @@ def check_collinearity(table, state, vcov) -> None:
             paths = []
             for y in ys:
                 for x in (lv[i], lv[j]):
-                    k = np.flatnonzero(gsel & (par["op"] == "~").to_numpy()
-                                       & (par["lhs"] == y).to_numpy()
-                                       & (par["rhs"] == x).to_numpy())
+                    k = np.flatnonzero(gsel & (op == "~") & (lhs == y) & (rhs == x))
                     if len(k):
                         k = k[0]
                         paths.append(f"{y} ~ {x} = {values[k]:.3g} (SE {se[k]:.3g})")
@@ -217,7 +217,7 @@ def check_collinearity(table, state, vcov) -> None:
                           "higher-order factor; check their discriminant validity (HTMT).",
                           CollinearityWarning, stacklevel=5)
         # a direct path between two latents (stability, dem60 -> dem65) may well carry r > .95
-        linked = {frozenset((r.lhs, r.rhs)) for r in reg.itertuples()}
+        linked = {frozenset(pair) for pair in reg}
         others = [(lv[i], lv[j], corr[i, j]) for i in range(len(lv)) for j in range(i + 1, len(lv))
                   if abs(corr[i, j]) > LATENT_R_MAX and (i, j) not in flagged
                   and frozenset((lv[i], lv[j])) not in linked]
@@ -229,16 +229,14 @@ def check_collinearity(table, state, vcov) -> None:
                           CollinearityWarning, stacklevel=5)
     # absurd standard errors on the standardized scale
     bad = []
-    for k, r in enumerate(par.itertuples()):
-        if not r.free or k in blamed or r.op not in ("=~", "~", "~~") or \
-                (r.op == "~~" and r.lhs == r.rhs):
-            continue
+    candidates = (free > 0) & np.isin(op, ("=~", "~", "~~")) & ~((op == "~~") & (lhs == rhs))
+    for k in np.flatnonzero(candidates):
         est = values[k]
-        if est == 0 or not np.isfinite(std_all[k]):
+        if k in blamed or est == 0 or not np.isfinite(std_all[k]):
             continue
         std_se = se[k] * abs(std_all[k] / est)
         if std_se > STD_SE_MAX or (se[k] > 10 * abs(est) and abs(std_all[k]) > 0.1):
-            bad.append(f"{r.lhs} {r.op} {r.rhs} = {est:.3g} (SE {se[k]:.3g})")
+            bad.append(f"{lhs[k]} {op[k]} {rhs[k]} = {est:.3g} (SE {se[k]:.3g})")
     if bad:
         warnings.warn(f"Absurdly large standard errors: {'; '.join(bad[:6])}"
                       f"{' ...' if len(bad) > 6 else ''}. The model is close to empirically "

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import combinations
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -107,6 +109,16 @@ class ParameterTable:
     def frame(self) -> pd.DataFrame:
         """A copy of the rows (the table itself never changes)."""
         return self.rows.copy()
+
+    @cached_property
+    def cols(self) -> SimpleNamespace:
+        """The columns as read-only numpy arrays (fast access in loops; no pandas)."""
+        out = {}
+        for name in COLUMNS:
+            arr = self.rows[name].to_numpy(copy=True)
+            arr.flags.writeable = False
+            out[name] = arr
+        return SimpleNamespace(**out)
 
     @property
     def observed(self) -> list:
