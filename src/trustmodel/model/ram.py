@@ -85,34 +85,51 @@ class RamModel:
         return cls(ov=ov, lv=lv, ngroups=table.ngroups, npar=table.npar,
                    meanstructure=table.meanstructure, patterns=patterns, nrows=len(rows))
 
+    @cached_property
+    def _index(self):
+        """Per group: flat positions of the A, S (both triangles) and m entries."""
+        n = self.n
+        out = []
+        for pat in self.patterns:
+            k = pat.kind
+            a, s, m = k == _A, k == _S, k == _M
+            a_flat = pat.i[a] * n + pat.j[a]
+            s_flat = np.concatenate([pat.i[s] * n + pat.j[s], pat.j[s] * n + pat.i[s]])
+            out.append((pat.rows[a], a_flat, np.concatenate([pat.rows[s], pat.rows[s]]), s_flat,
+                        pat.rows[m], pat.i[m]))
+        return out
+
     def matrices(self, values: np.ndarray, g: int):
         """RAM matrices (A, S, m) of group ``g`` from the full row-value vector."""
-        pat = self.patterns[g]
         n = self.n
-        A = np.zeros((n, n))
-        S = np.zeros((n, n))
+        ra, fa, rs, fs, rm, im = self._index[g]
+        A = np.zeros(n * n)
+        S = np.zeros(n * n)
         m = np.zeros(n)
-        v = values[pat.rows]
-        k = pat.kind
-        A[pat.i[k == _A], pat.j[k == _A]] = v[k == _A]
-        s = k == _S
-        S[pat.i[s], pat.j[s]] = v[s]
-        S[pat.j[s], pat.i[s]] = v[s]
-        m[pat.i[k == _M]] = v[k == _M]
-        return A, S, m
+        A[fa] = values[ra]
+        S[fs] = values[rs]
+        m[im] = values[rm]
+        return A.reshape(n, n), S.reshape(n, n), m
 
     @cached_property
     def _entries(self):
-        """Per group: free entries (kind, i, j) and the entries -> free-parameter map K."""
+        """Per group: free entries and their derivative recipe.
+
+        ``(i, j, isA, scale, isM, K, order)``: the RAM position, whether the entry is in A
+        (else S or m), the factor on U and V (sqrt(1/2) for a variance, 0 for a mean), the
+        entries -> free-parameter map K, and a permutation when that map is one-to-one.
+        """
         out = []
         for pat in self.patterns:
             free = pat.free > 0
             f = pat.free[free] - 1
+            kind, i, j = pat.kind[free], pat.i[free], pat.j[free]
             K = np.zeros((self.npar, len(f)))
             K[f, np.arange(len(f))] = 1.0
             unique = len(np.unique(f)) == len(f) and len(f) == self.npar
             order = np.argsort(f) if unique else None
-            out.append((pat.kind[free], pat.i[free], pat.j[free], K, order))
+            scale = np.where((kind == _S) & (i == j), np.sqrt(0.5), 1.0) * (kind != _M)
+            out.append((i, j, kind == _A, scale, kind == _M, K, order))
         return out
 
     def implied(self, values: np.ndarray, g: int, derivatives: bool = False):
@@ -133,18 +150,12 @@ class RamModel:
         mu = G @ m
         if not derivatives:
             return Implied(sigma, mu, E)
-        kind, i, j, K, order = self._entries[g]
+        i, j, isA, scale, isM, K, order = self._entries[g]
         H = GS @ E.T              # p x n
-        Em = E @ m
-        U = G[:, i]
-        V = np.where(kind == _A, 0.0, 1.0) * G[:, j] + np.where(kind == _A, 1.0, 0.0) * H[:, j]
-        diag = (kind == _S) & (i == j)
-        U = U.copy()
-        V[:, diag] *= np.sqrt(0.5)
-        U[:, diag] *= np.sqrt(0.5)
-        W = np.where(kind == _A, Em[j], 0.0) * G[:, i] + np.where(kind == _M, 1.0, 0.0) * G[:, i]
-        V[:, kind == _M] = 0.0
-        U[:, kind == _M] = 0.0
+        Gi = G[:, i]
+        U = Gi * scale
+        V = np.where(isA, H[:, j], G[:, j]) * scale
+        W = Gi * np.where(isA, (E @ m)[j], isM)
         return Implied(sigma, mu, E, U, V, W, K, order)
 
     def lv_moments(self, values: np.ndarray, g: int):
