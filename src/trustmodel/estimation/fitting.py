@@ -1,6 +1,7 @@
 """Drive one fit: problem set-up, optimisation, information and standard errors."""
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,15 +30,24 @@ class FitState:
         return bool(self.optim.converged)
 
 
+_MODELS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def ram_model(table) -> RamModel:
+    """The RAM model of a table, built once per (immutable) table."""
+    model = _MODELS.get(table)
+    if model is None:
+        model = _MODELS[table] = RamModel.from_table(table)
+    return model
+
+
 def build_problem(table, stats, estimator: str) -> tuple[Problem, np.ndarray]:
-    model = RamModel.from_table(table)
-    rows = table.rows
-    par = rows[rows["op"] != ":="]
+    model = ram_model(table)
     start = start_values(table, stats)
-    free = par["free"].to_numpy().astype(int)
+    free = table.cols.free[table.cols.op != ":="].astype(int)
     free_pos = np.flatnonzero(free > 0)
     free_of = free[free_pos] - 1
-    base = np.where(np.isnan(start), 0.0, start)[: len(par)]
+    base = np.where(np.isnan(start), 0.0, start)[: len(free)]
     covs = [g.cov if estimator == "ML" else g.cov * g.nobs / (g.nobs - 1) for g in stats.groups]
     problem = Problem(model, covs, [g.mean for g in stats.groups],
                       [g.nobs for g in stats.groups], estimator, base, free_pos, free_of)

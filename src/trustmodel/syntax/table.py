@@ -80,7 +80,7 @@ def variable_names(rows: list[dict]) -> VariableNames:
                          lv_y=lv_y, eqs_y=eqs_y, eqs_x=eqs_x)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity semantics: hashable, usable as a cache key
 class ParameterTable:
     """lavaan-style parameter table (immutable).
 
