@@ -40,15 +40,15 @@ class Definitions:
     """Evaluate the table's ``:=`` rows from the row-value vector."""
 
     def __init__(self, table):
-        rows = table.rows
+        c = table.cols
         self.names, self.codes = [], []
-        for r in rows.itertuples():
-            if r.op == ":=":
-                self.names.append(r.lhs)
-                self.codes.append(compile_expression(r.rhs, r.lhs))
-        par = rows[rows["op"] != ":="]
+        for lhs, op, rhs in zip(c.lhs, c.op, c.rhs):
+            if op == ":=":
+                self.names.append(lhs)
+                self.codes.append(compile_expression(rhs, lhs))
+        par = c.op != ":="
         self.lookup = {}
-        for k, (label, plabel) in enumerate(zip(par["label"], par["plabel"])):
+        for k, (label, plabel) in enumerate(zip(c.label[par], c.plabel[par])):
             if label and label not in self.lookup:
                 self.lookup[label] = k
             self.lookup[plabel] = k

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import optimize as sopt
+from scipy import special
 from scipy import stats as sst
 
 LOG2PI = np.log(2 * np.pi)
@@ -43,29 +43,26 @@ def rmsea(X2, df, N, G=1):
 
 
 def rmsea_ci(X2, df, N, G=1, level=0.90):
+    """RMSEA confidence limits by inverting the non-central chi-square in its
+    non-centrality (lavaan's ``lav_fit_rmsea_ci``); a limit is 0 when even lambda = 0 puts
+    X2 below the quantile."""
     if df <= 0 or not np.isfinite(X2):
         return np.nan, np.nan
-    lo_p, hi_p = (1 + level) / 2, (1 - level) / 2
-
-    def find(target):
-        f = lambda lam: sst.ncx2.cdf(X2, df, lam) - target if lam > 0 else sst.chi2.cdf(X2, df) - target
-        if f(0.0) < 0:  # even lambda = 0 puts X2 below the quantile
-            return 0.0
-        hi = max(X2, 1.0)
-        while f(hi) > 0:
-            hi *= 2
-        return sopt.brentq(f, 0.0, hi, xtol=1e-12)
-
-    lam_lo, lam_hi = find(lo_p), find(hi_p)
-    return (float(np.sqrt(lam_lo / (N * df)) * np.sqrt(G)),
-            float(np.sqrt(lam_hi / (N * df)) * np.sqrt(G)))
+    out = []
+    for target in ((1 + level) / 2, (1 - level) / 2):
+        if sst.chi2.cdf(X2, df) < target:
+            lam = 0.0
+        else:
+            lam = float(special.chndtrinc(X2, df, target))
+        out.append(float(np.sqrt(lam / (N * df)) * np.sqrt(G)))
+    return out[0], out[1]
 
 
 def rmsea_pvalue(X2, df, N, G=1, h0=0.05):
     if df <= 0:
         return np.nan
     ncp = N * df * h0 ** 2 / G
-    return float(1.0 - sst.ncx2.cdf(X2, df, ncp))
+    return float(1.0 - special.chndtr(X2, df, ncp))
 
 
 def srmr_parts(S, mean, sigma, mu, meanstructure):
@@ -181,7 +178,7 @@ def compute(*, chisq, df, npar, ntotal, ngroups, baseline_chisq, baseline_df, lo
         "ntotal": N, "bic2": bic2, "rmsea": rmsea(chisq, df, N, G), "rmsea_ci_lower": lo,
         "rmsea_ci_upper": hi, "rmsea_ci_level": 0.90,
         "rmsea_pvalue": rmsea_pvalue(chisq, df, N, G), "rmsea_close_h0": 0.05,
-        "rmsea_notclose_pvalue": (float(sst.ncx2.cdf(chisq, df, N * df * 0.08 ** 2 / G))
+        "rmsea_notclose_pvalue": (float(special.chndtr(chisq, df, N * df * 0.08 ** 2 / G))
                                   if df > 0 else np.nan),
         "rmsea_notclose_h0": 0.08,
         "rmr": sr["rmr"], "rmr_nomean": sr["rmr_nomean"], "srmr": sr["srmr"],
