@@ -7,7 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 import trustmodel as tm
-from trustmodel.simulate import PowerTable
+from trustmodel.power import PowerTable
 
 # a latent predictor and an observed outcome: y ~ f with a standardized path
 SMALL = "f =~ 0.8*x1 + 0.7*x2 + 0.7*x3\ny ~ {b}*f"
@@ -96,7 +96,8 @@ def test_independent_of_n_jobs_with_processes():
 
 def test_wishart_path_matches_raw_data_path_in_distribution():
     """Fast path (Wishart moments) and raw rows give the same sampling distribution."""
-    from trustmodel.simulate import _Study, _resolve_effects, population_model
+    from trustmodel.power import _Study, _resolve_effects
+    from trustmodel.simulate import population_model
     from trustmodel.syntax import build_table
     pop = population_model(SMALL.format(b=0.3), standardized=True)
     sigma, mu = pop._moments[0], pop._moments[1]

@@ -17,7 +17,8 @@ from .diagnostics.reliability import htmt, reliability
 from .pls.index import acsi_index
 from .results.result import FitResult
 from .rsa import response_surface
-from .simulate import power, simulate
+from .power import power
+from .simulate import simulate
 from .syntax import ParameterTable, build_table, parse_model
 from .theory import (CustomerDeliveredValue, ExpectationDisconfirmation, SatisfactionLoyalty,
                      ThreeLevelTrust)
