@@ -149,3 +149,27 @@ def test_parameter_recovery_large_sample():
     z = (got["est"][free] - truth["est"][free]) / got["se"][free]
     assert np.all(np.abs(z) < 4.5), z.abs().max()
     assert res.fit_measures["pvalue"] > 1e-4
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from([("holzinger_swineford", False), ("holzinger_swineford", True),
+                        ("political_democracy", True), ("edt", False), ("trust", True)]),
+       st.integers(0, 2 ** 31 - 1))
+def test_exact_hessian_matches_finite_differences(case, seed):
+    """The analytic ML Hessian (estimation/hessian.py) against differences of the gradient."""
+    name, ms = case
+    table = build_table(tm.datasets.model(name), meanstructure=ms)
+    stats = SampleStats.from_frame(tm.datasets.load(name), table.observed)
+    problem, x0 = build_problem(table, stats, "ML")
+    x = x0 + np.random.default_rng(seed).normal(scale=0.02, size=len(x0))
+    H = problem.hessian(x)
+    if H is None or not np.all(np.isfinite(H)):
+        return
+    num = np.empty_like(H)
+    for k in range(len(x)):
+        h = 1e-6 * max(1.0, abs(x[k]))
+        e = np.zeros(len(x))
+        e[k] = h
+        num[:, k] = (problem.evaluate(x + e, info=False)[1]
+                     - problem.evaluate(x - e, info=False)[1]) / (2 * h)
+    np.testing.assert_allclose(H, num, atol=1e-6 * max(1.0, np.abs(num).max()))

@@ -58,8 +58,8 @@ def _weighted_parts(imp, omega, M, d, meanstructure, info):
     return grad, _combine_mat(imp, I)
 
 
-def ml_parts(S, mean, imp, logdet_s, meanstructure, info=True):
-    """fmin, gradient and expected information of ML for one group."""
+def ml_parts(S, mean, imp, logdet_s, meanstructure, info=True, hessian=False):
+    """fmin, gradient and expected information (or the exact Hessian) of ML for one group."""
     sigma, mu = imp.sigma, imp.mu
     try:
         c = np.linalg.cholesky(sigma)
@@ -71,7 +71,10 @@ def ml_parts(S, mean, imp, logdet_s, meanstructure, info=True):
     W = S + np.outer(d, d) if meanstructure else S
     f = 0.5 * (logdet + np.sum(W * inv) - logdet_s - S.shape[0])
     M = inv @ (sigma - W) @ inv
-    grad, I = _weighted_parts(imp, inv, M, d, meanstructure, info)
+    grad, I = _weighted_parts(imp, inv, M, d, meanstructure, info and not hessian)
+    if hessian:
+        from .hessian import ml_hessian
+        I = ml_hessian(imp, inv, M, d if meanstructure else None)
     return f, grad, I
 
 

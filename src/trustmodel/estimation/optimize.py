@@ -26,11 +26,13 @@ class OptimResult:
 
 
 def fisher_scoring(problem, x0, *, max_iter: int = 500, tol: float = 1e-14,
-                   secant_from: float = 1e-4) -> OptimResult:
-    """Fisher scoring with a structured secant correction near the solution.
+                   secant_from: float = 1e-4, newton_from: float = 1e-3) -> OptimResult:
+    """Fisher scoring that turns into Newton's method near the solution.
 
     The step solves (I + C) step = -g, I the expected information. Far from the solution C = 0
     (plain Fisher scoring, robust). Once the Newton decrement g' step drops below
+    ``newton_from`` and the problem has an exact Hessian (ML, :mod:`.hessian`), that Hessian
+    replaces I + C while it is positive definite: quadratic convergence. Otherwise, below
     ``secant_from``, C learns the part of the Hessian that I misses under misfit by the
     Dennis-Gay-Welsch update used in NL2SOL (Dennis, Gay & Welsch 1981), which turns Fisher
     scoring's linear convergence into a superlinear one. Stops when the decrement < ``tol``.
@@ -40,10 +42,21 @@ def fisher_scoring(problem, x0, *, max_iter: int = 500, tol: float = 1e-14,
     if not np.isfinite(f):
         return OptimResult(x, np.inf, None, None, False, 0, "fisher", "start not admissible")
     C = np.zeros_like(I)
-    secant = False
+    secant = newton = False       # newton: I currently holds the exact Hessian
+    exact = getattr(problem, "has_hessian", False)
     ridge = 1e-12 * max(1.0, float(np.trace(I)))
+
+    def done(it, message, ok=True):
+        info = problem.evaluate(x)[2] if newton else I   # SEs need the expected information
+        return OptimResult(x, f, g, info, ok, it, "fisher", message)
+
     for it in range(1, max_iter + 1):
-        step = _solve(I + C, g, ridge)
+        step = _cholesky_step(I, g) if newton else None
+        if newton and step is None:   # Hessian not positive definite here: back to Fisher
+            newton, exact = False, False
+            f, g, I = problem.evaluate(x)
+        if step is None:
+            step = _solve(I + C, g, ridge)
         if step is None or g @ step >= 0:
             C[:] = 0.0
             step = _solve(I, g, ridge)
@@ -51,26 +64,37 @@ def fisher_scoring(problem, x0, *, max_iter: int = 500, tol: float = 1e-14,
                 step = -g
         slope = g @ step
         if -slope < tol:
-            return OptimResult(x, f, g, I, True, it - 1, "fisher", "converged")
+            return done(it - 1, "converged")
         secant = secant or -slope < secant_from
+        use_newton = exact and -slope < newton_from
         t = 1.0
         while True:
-            f_new, g_new, I_new = problem.evaluate(x + t * step)
+            f_new, g_new, I_new = (problem.evaluate(x + t * step, hessian=True) if use_newton
+                                   else problem.evaluate(x + t * step))
             if np.isfinite(f_new) and f_new <= f + 1e-4 * t * slope:
                 break
             t *= 0.5
             if t < 1e-10:
-                ok = _small(g, f, tol)
-                return OptimResult(x, f, g, I, ok, it, "fisher", "line search failed")
+                return done(it, "line search failed", _small(g, f, tol))
         s_ = t * step
         x = x + s_
         y = g_new - g
         ys = y @ s_
-        if secant and ys > 1e-16:
+        if secant and not use_newton and ys > 1e-16:
             r = (y - I_new @ s_) - C @ s_
             C = C + (np.outer(r, y) + np.outer(y, r)) / ys - (r @ s_) * np.outer(y, y) / ys ** 2
         f, g, I = f_new, g_new, I_new
-    return OptimResult(x, f, g, I, False, max_iter, "fisher", "iteration limit reached")
+        newton = use_newton
+    return done(max_iter, "iteration limit reached", False)
+
+
+def _cholesky_step(H, g):
+    """-H^-1 g, or None where H is not positive definite."""
+    try:
+        L = np.linalg.cholesky(H)
+    except np.linalg.LinAlgError:
+        return None
+    return -np.linalg.solve(L.T, np.linalg.solve(L, g))
 
 
 def _solve(H, g, ridge):

@@ -74,22 +74,28 @@ class Problem:
             total += self.weights[g] * f
         return total
 
-    def _parts(self, g, imp, info=True):
+    def _parts(self, g, imp, info=True, hessian=False):
         ms = self.model.meanstructure
         if self.estimator == "ML":
-            return disc.ml_parts(self.covs[g], self.means[g], imp, self.logdet_s[g], ms, info)
+            return disc.ml_parts(self.covs[g], self.means[g], imp, self.logdet_s[g], ms, info,
+                                 hessian)
         if self.estimator == "GLS":
             return disc.gls_parts(self.covs[g], self.means[g], imp, self.s_inv[g], ms, info)
         return disc.uls_parts(self.covs[g], self.means[g], imp, ms, info)
 
-    def evaluate(self, x: np.ndarray, info: bool = True):
-        """fmin, gradient and information (groups weighted by N_g / N)."""
+    def evaluate(self, x: np.ndarray, info: bool = True, hessian: bool = False):
+        """fmin, gradient and information (groups weighted by N_g / N).
+
+        With ``hessian=True`` (ML only) the third item is the exact Hessian of fmin instead
+        of the expected information.
+        """
         v = self.values(x)
         q = self.npar
+        info = info or hessian
         f, grad, I = 0.0, np.zeros(q), np.zeros((q, q))
         for g in range(self.model.ngroups):
             imp = self.model.implied(v, g, derivatives=True)
-            fg, gg, Ig = self._parts(g, imp, info)
+            fg, gg, Ig = self._parts(g, imp, info, hessian)
             if not np.isfinite(fg):
                 return np.inf, None, None
             w = self.weights[g]
@@ -98,6 +104,15 @@ class Problem:
             if info:
                 I += w * Ig
         return f, grad, (I if info else None)
+
+    @property
+    def has_hessian(self) -> bool:
+        """Whether ``evaluate(x, hessian=True)`` gives the exact Hessian (complete-data ML)."""
+        return self.estimator == "ML" and type(self).evaluate is Problem.evaluate
+
+    def hessian(self, x: np.ndarray) -> np.ndarray:
+        """Exact Hessian of fmin (ML only; :mod:`.hessian`), groups weighted by N_g / N."""
+        return self.evaluate(x, hessian=True)[2]
 
     def implied(self, x: np.ndarray, derivatives: bool = False):
         v = self.values(x)

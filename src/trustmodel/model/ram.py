@@ -155,8 +155,10 @@ class RamModel:
         Gi = G[:, i]
         U = Gi * scale
         V = np.where(isA, H[:, j], G[:, j]) * scale
-        W = Gi * np.where(isA, (E @ m)[j], isM)
-        return Implied(sigma, mu, E, U, V, W, K, order)
+        Em = E @ m
+        W = Gi * np.where(isA, Em[j], isM)
+        return Implied(sigma, mu, E, U, V, W, K, order, G=G, H=H, S=S, Em=Em,
+                       recipe=(i, j, isA, isM))
 
     def lv_moments(self, values: np.ndarray, g: int):
         """Model-implied covariance and means of ALL variables (observed and latent)."""
@@ -177,6 +179,12 @@ class Implied:
     W: np.ndarray | None = None
     K: np.ndarray | None = None
     order: np.ndarray | None = None
+    # what the second derivatives need (estimation/hessian.py)
+    G: np.ndarray | None = None
+    H: np.ndarray | None = None
+    S: np.ndarray | None = None
+    Em: np.ndarray | None = None
+    recipe: tuple | None = None
 
     def _combine(self, entries: np.ndarray) -> np.ndarray:
         if self.order is not None:
