@@ -67,13 +67,14 @@ class SampleStats:
                             + did_you_mean(absent, cols))
         if group is not None and group not in cols:
             raise DataError(f"group={group!r} is not a column of data." + did_you_mean([group], cols))
-        frame = data.loc[:, list(names)]
+        columns = []
         for name in names:
-            col = frame[name]
+            col = data[name]
             if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
                 raise DataError(f"Column {name!r} is not numeric (dtype {col.dtype}); recode it "
                                 "as numbers or drop it from the model.")
-        values = frame.to_numpy(dtype=float, na_value=np.nan)
+            columns.append(col.to_numpy(dtype=float, na_value=np.nan))
+        values = np.column_stack(columns) if columns else np.zeros((len(data), 0))
         all_nan = [n for j, n in enumerate(names) if np.isnan(values[:, j]).all()]
         if all_nan:
             raise DataError(f"Column{'s' if len(all_nan) > 1 else ''} "

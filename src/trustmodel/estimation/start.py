@@ -13,17 +13,14 @@ import numpy as np
 
 def start_values(table, stats, simple: bool = False) -> np.ndarray:
     """Start value for every table row (fixed rows get their fixed value)."""
-    rows = table.rows
+    c = table.cols
     ov = list(table.names.ov)
     lv = set(table.names.lv)
     pos = {v: k for k, v in enumerate(ov)}
     std_lv = bool(table.options.get("std_lv"))
-    out = rows["ustart"].to_numpy(dtype=float).copy()
-    lhs, op, rhs = rows["lhs"].to_numpy(), rows["op"].to_numpy(), rows["rhs"].to_numpy()
-    group = rows["group"].to_numpy()
-    free = rows["free"].to_numpy()
-    exo = rows["exo"].to_numpy()
-    user_start = rows["start"].to_numpy(dtype=float)
+    out = c.ustart.astype(float)
+    lhs, op, rhs, group, free, exo = c.lhs, c.op, c.rhs, c.group, c.free, c.exo
+    user_start = c.start.astype(float)
     for g in range(1, table.ngroups + 1):
         gs = stats.groups[g - 1]
         S, mean = gs.cov, gs.mean
@@ -58,8 +55,7 @@ def start_values(table, stats, simple: bool = False) -> np.ndarray:
 
 
 def _factor_starts(table, sel, S, pos, lv, std_lv):
-    rows = table.rows
-    op, lhs, rhs = rows["op"].to_numpy(), rows["lhs"].to_numpy(), rows["rhs"].to_numpy()
+    op, lhs, rhs = table.cols.op, table.cols.lhs, table.cols.rhs
     inds: dict = {}
     for r in sel:
         if op[r] == "=~" and rhs[r] in pos:

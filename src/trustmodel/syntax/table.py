@@ -128,9 +128,9 @@ class ParameterTable:
     def latent(self) -> list:
         return list(self.names.lv)
 
-    @property
+    @cached_property
     def npar(self) -> int:
-        return int(self.rows["free"].max()) if len(self.rows) else 0
+        return int(self.cols.free.max()) if len(self.rows) else 0
 
     @property
     def meanstructure(self) -> bool:
