@@ -173,6 +173,11 @@ def _check_moments(cov, names, where):
                         "a constant cannot be modelled: drop it.")
     sd = np.sqrt(var)
     corr = cov / np.outer(sd, sd)
+    try:  # cheap test first; the eigen-decomposition only to explain a failure
+        np.linalg.cholesky(corr - 1e-8 * np.eye(len(corr)))
+        return
+    except np.linalg.LinAlgError:
+        pass
     eig, vec = np.linalg.eigh(corr)
     if eig[0] < 1e-8:
         v = vec[:, 0]

@@ -54,10 +54,9 @@ def check_identification(table, stats) -> None:
         raise IdentificationError(
             f"The model has {table.npar} free parameters but only {nd} sample moments "
             f"(df = {nd - table.npar}): it is not identified (t-rule). Fix or drop parameters.")
-    rows = table.rows
-    fixed = rows["free"].to_numpy() == 0
+    c = table.cols
     scaled = set()
-    for lhs, op, rhs, g, fx in zip(rows["lhs"], rows["op"], rows["rhs"], rows["group"], fixed):
+    for lhs, op, rhs, g, fx in zip(c.lhs, c.op, c.rhs, c.group, c.free == 0):
         if fx and (op == "=~" or (op == "~~" and lhs == rhs)):
             scaled.add((lhs, g))
     for g in range(1, table.ngroups + 1):

@@ -20,10 +20,9 @@ def standardize(table, model, values: np.ndarray, definitions=None):
     names = model.ov + model.lv
     pos = {v: k for k, v in enumerate(names)}
     p = model.p
-    op = rows["op"].to_numpy()
-    group = rows["group"].to_numpy()
-    lhs_i = np.array([pos.get(v, -1) for v in rows["lhs"]])
-    rhs_i = np.array([pos.get(v, -1) for v in rows["rhs"]])
+    op, group = rows["op"].to_numpy(), rows["group"].to_numpy()
+    lhs_i = np.array([pos.get(v, -1) for v in rows["lhs"].to_numpy()])
+    rhs_i = np.array([pos.get(v, -1) for v in rows["rhs"].to_numpy()])
     nv = len(values)
     for g in range(model.ngroups):
         cov, _ = model.lv_moments(values, g)
