@@ -67,7 +67,7 @@ def statements_of(model):
 
 
 def fit(model, data: pd.DataFrame | None = None, *,
-        estimator: Literal["ML", "MLR", "GLS", "ULS", "PLS", "PLSc"] = "ML",
+        estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"] = "ML",
         missing: Literal["listwise", "fiml", "ml"] = "listwise",
         group: str | None = None, group_equal=(), group_partial=(),
         std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool = True,
@@ -86,7 +86,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
         :class:`trustmodel.ExpectationDisconfirmation`.
     data : pandas.DataFrame, optional
         Raw data (never modified). Alternatively ``sample_cov`` and ``nobs``.
-    estimator : {"ML", "MLR", "GLS", "ULS", "PLS", "PLSc"}
+    estimator : {"ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"}
         Discrepancy function. "ML" is maximum likelihood with expected-information SEs;
         "MLR" robust ML as lavaan (Huber-White SEs with observed information, Yuan-Bentler
         Mplus scaled test, ``*_scaled``/``*_robust`` fit measures); "MLM" Satorra-Bentler
