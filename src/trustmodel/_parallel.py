@@ -10,8 +10,8 @@ The contract every resampling routine of trustmodel follows:
    results come back in replicate order.
 3. Backends: ``"loky"`` (processes, joblib's default), ``"threading"``, ``"sequential"`` and
    ``"dask"`` (joblib's dask backend on the active ``dask.distributed`` client).
-4. ``progress`` shows a tqdm bar over replicates; ``None`` means "on when stderr is a
-   terminal".
+4. ``progress`` shows a tqdm bar over replicates (:mod:`trustmodel._progress`); ``None``
+   means "on in interactive runs" (a terminal or a notebook).
 
 Examples
 --------
@@ -26,12 +26,12 @@ True
 """
 from __future__ import annotations
 
-import sys
 from typing import Callable, Sequence
 
 import numpy as np
 
 from ._errors import OptionError
+from ._progress import interactive, progress_bar
 
 BACKENDS = ("loky", "threading", "sequential", "dask")
 
@@ -52,13 +52,8 @@ def spawn_seeds(seed, n: int) -> list:
 
 
 def resolve_progress(progress) -> bool:
-    """``None`` -> show a bar only when stderr is a terminal (interactive use)."""
-    if progress is None:
-        try:
-            return bool(sys.stderr.isatty())
-        except (AttributeError, ValueError):
-            return False
-    return bool(progress)
+    """``None`` -> show a bar only in interactive runs (a terminal or a notebook)."""
+    return interactive() if progress is None else bool(progress)
 
 
 def chunks(n: int, n_jobs: int, chunk_size: int | None = None) -> list[slice]:
@@ -112,10 +107,7 @@ def parallel_map(func: Callable[[Sequence], list], seeds: Sequence, *, n_jobs: i
     jobs = effective_jobs(n_jobs)
     seeds = list(seeds)
     parts = chunks(len(seeds), jobs, chunk_size)
-    bar = None
-    if resolve_progress(progress):
-        from tqdm.auto import tqdm
-        bar = tqdm(total=len(seeds), desc=desc)
+    bar = progress_bar(total=len(seeds), desc=desc, progress=progress)
     out: list = []
     try:
         if backend == "dask":
@@ -125,8 +117,7 @@ def parallel_map(func: Callable[[Sequence], list], seeds: Sequence, *, n_jobs: i
             for sl in parts:
                 res = func(seeds[sl])
                 out.extend(res)
-                if bar is not None:
-                    bar.update(len(res))
+                bar.update(len(res))
             return out
         import joblib
         tasks = (joblib.delayed(func)(seeds[sl]) for sl in parts)
@@ -134,12 +125,10 @@ def parallel_map(func: Callable[[Sequence], list], seeds: Sequence, *, n_jobs: i
             runner = joblib.Parallel(return_as="generator")
             for res in runner(tasks):
                 out.extend(res)
-                if bar is not None:
-                    bar.update(len(res))
+                bar.update(len(res))
         return out
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
 
 
 def _require_dask_client():
