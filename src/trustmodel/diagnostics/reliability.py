@@ -9,6 +9,9 @@ HTMT and cross-loadings, with semTools' definitions.
   covariances and cross-loadings enter through the observed total variance.
 - AVE as ``semTools::AVE(fit)``: ``sum(lambda^2) psi / tr(S)``.
 - Fornell-Larcker: ``sqrt(AVE)`` on the diagonal against the latent correlations.
+- Multi-group fits: every quantity per group, from that group's moments and estimates
+  (semTools' ``compRelSEM``/``AVE`` give a row per group, ``htmt(..., group = )`` a matrix per
+  group); tables are stacked with a ``group`` column.
 - HTMT as ``semTools::htmt(model, data)``: the mean absolute heterotrait-heteromethod
   correlation over the geometric mean of the two mean monotrait-heteromethod correlations,
   with semTools' default ``htmt2 = TRUE`` (the means are geometric: HTMT2, Roemer, Schuberth &
@@ -44,15 +47,20 @@ class Reliability:
         One row per construct (and group): ``construct group n_items alpha omega ave
         sqrt_ave``; ``omega`` is semTools' ``compRelSEM``.
     fornell_larcker : pandas.DataFrame
-        sqrt(AVE) on the diagonal, latent correlations off it (first group).
+        sqrt(AVE) on the diagonal, latent correlations off it.
     htmt : pandas.DataFrame
-        HTMT matrix (first group's data).
+        HTMT matrix from the sample moments.
     htmt_flags : pandas.DataFrame
         Pairs with HTMT above .85 / .90.
     cross_loadings : pandas.DataFrame
         Implied indicator-construct correlations, ``own`` construct, ``flag`` when an
         indicator correlates more with another construct.
     notes : tuple of str
+
+    In a multi-group fit every table covers every group: the matrices are stacked, one block
+    per group, with a leading ``group`` column (the row index keeps the construct or
+    indicator names); notes start with the group. :meth:`in_group` gives one group's tables
+    without the ``group`` column.
     """
 
     table: pd.DataFrame
@@ -62,11 +70,45 @@ class Reliability:
     cross_loadings: pd.DataFrame
     notes: tuple = field(default_factory=tuple)
 
+    @property
+    def groups(self) -> list:
+        """Group labels (``[]`` for a single-group fit)."""
+        if "group" not in self.table.columns:
+            return []
+        return list(dict.fromkeys(self.table["group"]))
+
+    def in_group(self, group) -> "Reliability":
+        """The tables of one group (its label, as in ``res.params["group"]``), without the
+        ``group`` column; notes of other groups are left out.
+
+        Raises
+        ------
+        KeyError
+            ``group`` is not a group label of this fit (or the fit has a single group).
+        """
+        if group not in self.groups:
+            raise KeyError(f"group {group!r} is not among the groups {self.groups} of this fit.")
+
+        def pick(frame):
+            return frame[frame["group"] == group].drop(columns="group")
+
+        other = [f"Group {g!r}: " for g in self.groups if g != group]
+        mine = f"Group {group!r}: "
+        notes = tuple(n[len(mine):] if n.startswith(mine) else n for n in self.notes
+                      if not any(n.startswith(o) for o in other))
+        return Reliability(table=pick(self.table).reset_index(drop=True),
+                           fornell_larcker=pick(self.fornell_larcker), htmt=pick(self.htmt),
+                           htmt_flags=pick(self.htmt_flags).reset_index(drop=True),
+                           cross_loadings=pick(self.cross_loadings), notes=notes)
+
     def __repr__(self) -> str:
-        parts = ["Reliability and validity", self.table.to_string(index=False, float_format="%.3f"),
-                 "", "Fornell-Larcker (sqrt AVE on the diagonal)",
-                 self.fornell_larcker.to_string(float_format="%.3f"),
-                 "", "HTMT", self.htmt.to_string(float_format="%.3f")]
+        parts = ["Reliability and validity", self.table.to_string(index=False, float_format="%.3f")]
+        for g in (self.groups or [None]):
+            one = self if g is None else self.in_group(g)
+            head = "" if g is None else f" (group {g!r})"
+            parts += ["", f"Fornell-Larcker{head} (sqrt AVE on the diagonal)",
+                      one.fornell_larcker.to_string(float_format="%.3f"),
+                      "", f"HTMT{head}", one.htmt.to_string(float_format="%.3f")]
         if self.notes:
             parts += ["", "Notes:"] + [f"[{i + 1}] {n}" for i, n in enumerate(self.notes)]
         return "\n".join(parts)
@@ -101,6 +143,12 @@ def cronbach_alpha(cov: np.ndarray) -> float:
 def reliability(res) -> Reliability:
     """Alpha, composite reliability (omega), AVE, Fornell-Larcker, HTMT and cross-loadings.
 
+    Every group of a multi-group fit gets its own numbers, from its own sample moments and
+    estimates, as semTools does (``compRelSEM``/``AVE`` return one row per group; ``htmt(...,
+    group = )`` one matrix per group). Multi-group tables are stacked with a leading ``group``
+    column (the group labels of ``res.params``); a single-group fit has no ``group`` column.
+    :meth:`Reliability.in_group` picks one group's tables.
+
     Parameters
     ----------
     res : FitResult
@@ -125,16 +173,18 @@ def reliability(res) -> Reliability:
     model = res.state.problem.model
     names = model.ov + model.lv
     pos = {v: k for k, v in enumerate(names)}
+    ovpos = {v: k for k, v in enumerate(model.ov)}
     values = res.state.values
-    rows, notes = [], []
-    fl = cross = None
     multi = table.ngroups > 1
+    rows, notes = [], []
+    fls, crosses, hts, flag_tabs = [], [], [], []
     for g, gs in enumerate(res.stats.groups):
+        label = gs.label if multi else 1
+        where = f"Group {gs.label!r}: " if multi else ""
         ind = _indicators(table, g + 1)
         A, _, _ = model.matrices(values, g)
         cov_all, _ = model.lv_moments(values, g)
         S = gs.cov
-        ovpos = {v: k for k, v in enumerate(model.ov)}
         sqrt_ave = {}
         for f, items in ind.items():
             k = len(items)
@@ -149,55 +199,73 @@ def reliability(res) -> Reliability:
             else:
                 alpha = omega = ave = float("nan")
             sqrt_ave[f] = np.sqrt(ave) if ave >= 0 else float("nan")
-            row = {"construct": f, "group": gs.label if multi else 1, "n_items": k,
-                   "alpha": alpha, "omega": omega, "ave": ave, "sqrt_ave": sqrt_ave[f]}
-            rows.append(row)
-            if g == 0:
+            rows.append({"construct": f, "group": label, "n_items": k, "alpha": alpha,
+                         "omega": omega, "ave": ave, "sqrt_ave": sqrt_ave[f]})
+            if g == 0:  # the indicator count is a property of the model, not of a group
                 if k == 1:
                     notes.append(f"{f!r} has a single indicator: no alpha, omega or AVE (semTools "
                                  "drops single-indicator factors).")
                 elif k == 2:
                     notes.append(f"{f!r} has only 2 indicators: alpha and omega rest on one "
                                  "correlation and are unstable; 3 or more items are recommended.")
-        if g == 0:
-            lvs = list(ind)
-            li = [pos[f] for f in lvs]
-            sd = np.sqrt(np.clip(np.diag(cov_all), 1e-300, None))
-            corr = cov_all / np.outer(sd, sd)
-            fl = pd.DataFrame(corr[np.ix_(li, li)], index=lvs, columns=lvs)
-            for f in lvs:
-                fl.loc[f, f] = sqrt_ave[f]
-            items = [v for f in lvs for v in ind[f]]
-            items = list(dict.fromkeys(items))
-            cl = pd.DataFrame(corr[np.ix_([pos[v] for v in items], li)], index=items, columns=lvs)
-            own = {v: f for f in lvs for v in ind[f]}
-            cl["own"] = [own[v] for v in items]
-            cl["flag"] = [cl.loc[v, lvs].abs().idxmax() != own[v] and
-                          cl.loc[v, lvs].abs().max() > abs(cl.loc[v, own[v]]) for v in items]
-            cross = cl
-            for a in range(len(lvs)):
-                for b in range(a):
-                    r_ab = abs(corr[li[a], li[b]])
-                    if r_ab > max(sqrt_ave[lvs[a]], sqrt_ave[lvs[b]]):
-                        notes.append(f"Fornell-Larcker: the correlation of {lvs[b]!r} and "
-                                     f"{lvs[a]!r} ({r_ab:.3f}) exceeds sqrt(AVE) of one of them; "
-                                     "discriminant validity is in doubt.")
-            for v in items:
-                if cross.loc[v, "flag"]:
-                    other = cross.loc[v, lvs].abs().idxmax()
-                    notes.append(f"Indicator {v!r} correlates more with {other!r} than with its "
-                                 f"own construct {own[v]!r}.")
-    ht = _htmt_from_cov(res.stats.groups[0].cov, list(model.ov), _indicators(table, 1))
-    flags = htmt_flags(ht)
-    for r in flags.itertuples():
-        notes.append(f"HTMT of {r.construct_1!r} and {r.construct_2!r} is {r.htmt:.3f} "
-                     f"(above {'.90' if r.htmt > HTMT_LIBERAL else '.85'}): discriminant validity "
-                     "is in doubt.")
+        fl, cross, fl_notes = _validity_group(ind, pos, cov_all, sqrt_ave)
+        notes += [where + n for n in fl_notes]
+        ht = _htmt_from_cov(S, list(model.ov), ind)
+        flags = htmt_flags(ht)
+        for r in flags.itertuples():
+            notes.append(f"{where}HTMT of {r.construct_1!r} and {r.construct_2!r} is "
+                         f"{r.htmt:.3f} (above {'.90' if r.htmt > HTMT_LIBERAL else '.85'}): "
+                         "discriminant validity is in doubt.")
+        for frame, bucket in ((fl, fls), (cross, crosses), (ht, hts), (flags, flag_tabs)):
+            bucket.append(_with_group(frame, gs.label) if multi else frame)
     out = pd.DataFrame(rows)
     if not multi:
         out = out.drop(columns="group")
-    return Reliability(table=out, fornell_larcker=fl, htmt=ht, htmt_flags=flags,
-                       cross_loadings=cross, notes=tuple(notes))
+    return Reliability(table=out, fornell_larcker=pd.concat(fls), htmt=pd.concat(hts),
+                       htmt_flags=pd.concat(flag_tabs, ignore_index=True),
+                       cross_loadings=pd.concat(crosses), notes=tuple(notes))
+
+
+def _with_group(frame: pd.DataFrame, label) -> pd.DataFrame:
+    out = frame.copy()
+    out.insert(0, "group", pd.Series([label] * len(out), index=out.index, dtype=object))
+    return out
+
+
+def _validity_group(ind, pos, cov_all, sqrt_ave):
+    """One group's Fornell-Larcker matrix, cross-loadings and their notes.
+
+    ``cov_all`` is the implied covariance matrix of observed and latent variables (``pos``
+    gives each name's row), so the correlations are the standardized solution's (lavaan's
+    ``std.all`` latent correlations; structure coefficients for indicator-latent pairs).
+    """
+    notes = []
+    lvs = list(ind)
+    li = [pos[f] for f in lvs]
+    sd = np.sqrt(np.clip(np.diag(cov_all), 1e-300, None))
+    corr = cov_all / np.outer(sd, sd)
+    fl = pd.DataFrame(corr[np.ix_(li, li)], index=lvs, columns=lvs)
+    for f in lvs:
+        fl.loc[f, f] = sqrt_ave[f]
+    items = list(dict.fromkeys(v for f in lvs for v in ind[f]))
+    cl = pd.DataFrame(corr[np.ix_([pos[v] for v in items], li)], index=items, columns=lvs)
+    own = {v: f for f in lvs for v in ind[f]}
+    cl["own"] = [own[v] for v in items]
+    cl["flag"] = [cl.loc[v, lvs].abs().idxmax() != own[v] and
+                  cl.loc[v, lvs].abs().max() > abs(cl.loc[v, own[v]]) for v in items]
+    for a in range(len(lvs)):
+        for b in range(a):
+            r_ab = abs(corr[li[a], li[b]])
+            if r_ab > max(sqrt_ave[lvs[a]], sqrt_ave[lvs[b]]):
+                notes.append(f"Fornell-Larcker: the correlation of {lvs[b]!r} and {lvs[a]!r} "
+                             f"({r_ab:.3f}) exceeds sqrt(AVE) of one of them; discriminant "
+                             "validity is in doubt.")
+    for v in items:
+        if cl.loc[v, "flag"]:
+            other = cl.loc[v, lvs].abs().idxmax()
+            notes.append(f"Indicator {v!r} correlates more with {other!r} than with its own "
+                         f"construct {own[v]!r}.")
+    return fl, cl, notes
 
 
 def _htmt_from_cov(cov, ov, ind, absolute=True, htmt2=True) -> pd.DataFrame:
@@ -231,7 +299,14 @@ def _htmt_from_cov(cov, ov, ind, absolute=True, htmt2=True) -> pd.DataFrame:
 
 
 def htmt_flags(ht: pd.DataFrame) -> pd.DataFrame:
-    """Pairs of constructs with HTMT above .85 (``strict``) or .90 (``liberal``)."""
+    """Pairs of constructs with HTMT above .85 (``strict``) or .90 (``liberal``); per group
+    (a leading ``group`` column) when ``ht`` is a stacked multi-group matrix."""
+    cols = ["construct_1", "construct_2", "htmt", "above_85", "above_90"]
+    if "group" in ht.columns:
+        parts = [_with_group(htmt_flags(ht[ht["group"] == g].drop(columns="group")), g)
+                 for g in dict.fromkeys(ht["group"])]
+        return pd.concat(parts, ignore_index=True) if parts else \
+            pd.DataFrame(columns=["group"] + cols)
     out = []
     lvs = list(ht.index)
     for a in range(len(lvs)):
@@ -240,19 +315,23 @@ def htmt_flags(ht: pd.DataFrame) -> pd.DataFrame:
             if v > HTMT_STRICT:
                 out.append({"construct_1": lvs[b], "construct_2": lvs[a], "htmt": v,
                             "above_85": v > HTMT_STRICT, "above_90": v > HTMT_LIBERAL})
-    return pd.DataFrame(out, columns=["construct_1", "construct_2", "htmt", "above_85",
-                                      "above_90"])
+    return pd.DataFrame(out, columns=cols)
 
 
-def htmt(model, data=None, *, absolute: bool = True, htmt2: bool = True) -> pd.DataFrame:
+def htmt(model, data=None, *, group: str | None = None, absolute: bool = True,
+         htmt2: bool = True) -> pd.DataFrame:
     """Heterotrait-monotrait ratio of correlations, as ``semTools::htmt(model, data)``.
 
     Parameters
     ----------
     model : str, ParameterTable, theory builder or FitResult
-        The measurement model (its ``=~`` lines); a FitResult brings its own data.
+        The measurement model (its ``=~`` lines); a FitResult brings its own data (and its
+        groups).
     data : pandas.DataFrame, optional
-        Raw data (rows with missing values on the indicators are dropped listwise).
+        Raw data (rows with missing values on the indicators are dropped listwise, per group).
+    group : str, optional
+        Column of ``data`` that splits it into groups (semTools' ``group =``): one matrix per
+        group, stacked with a leading ``group`` column.
     absolute : bool
         Use absolute correlations (semTools' default ``absolute = TRUE``).
     htmt2 : bool
@@ -263,8 +342,9 @@ def htmt(model, data=None, *, absolute: bool = True, htmt2: bool = True) -> pd.D
     Returns
     -------
     pandas.DataFrame
-        Symmetric construct x construct matrix with ones on the diagonal. Use
-        :func:`htmt_flags` for the pairs above .85 / .90.
+        Symmetric construct x construct matrix with ones on the diagonal (stacked per group,
+        with a ``group`` column, for several groups). Use :func:`htmt_flags` for the pairs
+        above .85 / .90.
 
     Examples
     --------
@@ -279,8 +359,13 @@ def htmt(model, data=None, *, absolute: bool = True, htmt2: bool = True) -> pd.D
     if isinstance(model, FitResult):
         table = model.table
         if data is None:
-            return _htmt_from_cov(model.stats.groups[0].cov, list(table.names.ov),
-                                  _indicators(table, 1), absolute, htmt2)
+            ov = list(table.names.ov)
+            mats = [_htmt_from_cov(gs.cov, ov, _indicators(table, g + 1), absolute, htmt2)
+                    for g, gs in enumerate(model.stats.groups)]
+            if len(mats) == 1:
+                return mats[0]
+            return pd.concat([_with_group(m, gs.label)
+                              for m, gs in zip(mats, model.stats.groups)])
     else:
         from ..api import statements_of
         from ..syntax import build_table
@@ -290,9 +375,17 @@ def htmt(model, data=None, *, absolute: bool = True, htmt2: bool = True) -> pd.D
     ind = _indicators(table, 1)
     items = list(dict.fromkeys(v for f in ind for v in ind[f]))
     absent = [v for v in items if v not in data.columns]
+    if group is not None and group not in data.columns:
+        absent.append(group)
     if absent:
         raise DataError(f"Columns {', '.join(map(repr, absent))} named in the model are missing "
                         "from data.")
-    x = data.loc[:, items].dropna().to_numpy(dtype=float)
-    cov = np.cov(x, rowvar=False)
-    return _htmt_from_cov(cov, items, ind, absolute, htmt2)
+
+    def one(frame):
+        x = frame.loc[:, items].dropna().to_numpy(dtype=float)
+        return _htmt_from_cov(np.cov(x, rowvar=False), items, ind, absolute, htmt2)
+
+    if group is None:
+        return one(data)
+    labels = list(pd.unique(data[group].dropna()))
+    return pd.concat([_with_group(one(data[data[group] == lab]), lab) for lab in labels])
