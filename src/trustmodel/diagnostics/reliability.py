@@ -77,7 +77,7 @@ class Reliability:
             return []
         return list(dict.fromkeys(self.table["group"]))
 
-    def in_group(self, group) -> "Reliability":
+    def in_group(self, group) -> Reliability:
         """The tables of one group (its label, as in ``res.params["group"]``), without the
         ``group`` column; notes of other groups are left out.
 
@@ -94,7 +94,7 @@ class Reliability:
 
         other = [f"Group {g!r}: " for g in self.groups if g != group]
         mine = f"Group {group!r}: "
-        notes = tuple(n[len(mine):] if n.startswith(mine) else n for n in self.notes
+        notes = tuple(n.removeprefix(mine) for n in self.notes
                       if not any(n.startswith(o) for o in other))
         return Reliability(table=pick(self.table).reset_index(drop=True),
                            fornell_larcker=pick(self.fornell_larcker), htmt=pick(self.htmt),
