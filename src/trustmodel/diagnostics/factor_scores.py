@@ -15,6 +15,20 @@ without one, lavaan centres the data at the sample means and the latent means ar
 ``Sigma``, ``Cov(eta, y)``, ``Lambda`` and ``Theta`` come from the RAM matrices at the estimates,
 so structural paths among latents (``B``) enter through the implied latent covariances exactly
 as lavaan's ``VETA``.
+
+Missing data (``missing="fiml"``, lavaan's ``missing = "ml"``): as ``lav_predict_eta_normal`` /
+``lav_predict_eta_bartlett`` with ``lavdata@Mp``, each row is scored from its observed
+variables ``o`` only, with the weights of its missing-data pattern::
+
+    regression:  eta_i = E(eta) + Cov(eta, y_o) Sigma_oo^-1 (y_io - E(y_o))
+    Bartlett:    eta_i = E(eta) + (L_o' Sigma_oo^-1 L_o)^-1 L_o' Sigma_oo^-1 (y_io - E(y_o))
+
+(lavaan's Bartlett weights are the "GLS" form with ``Sigma``, equal to the ``Theta`` form when
+``Theta_oo`` is positive definite, Bentler & Yuan 1997). A latent none of whose indicators is
+observed in a row gets ``NaN`` as its Bartlett score there (lavaan: "showing 'NA' is better than
+getting 0"); its regression score still borrows from the other latents. Patterns with the same
+number of observed variables are solved in one batched call; complete data is the single
+all-observed pattern, so the two cases share one code path.
 """
 from __future__ import annotations
 
@@ -47,7 +61,9 @@ def factor_scores(res, method: str = "regression", index=None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns are the latent variables; rows are aligned with the fitted data, rows dropped by
-        listwise deletion are kept as NaN in place. Multi-group fits get a ``group`` column.
+        listwise deletion (or, under FIML, rows with no observed value) are kept as NaN in
+        place. Under ``missing="fiml"`` each row is scored from its observed variables (see
+        the module docstring). Multi-group fits get a ``group`` column.
 
     Raises
     ------
@@ -77,9 +93,6 @@ def factor_scores(res, method: str = "regression", index=None) -> pd.DataFrame:
     if any(g.data is None or g.rows is None for g in stats.groups):
         raise DataError("Factor scores need the raw data: this model was fitted from sample "
                         "moments (sample_cov=).")
-    if np.isnan(np.concatenate([g.data.ravel() for g in stats.groups])).any():
-        raise DataError("Factor scores with missing values (FIML) are not supported yet; "
-                        "fit with missing='listwise'.")
     model = res.state.problem.model
     values = res.state.values
     lv = list(model.lv)
@@ -87,8 +100,7 @@ def factor_scores(res, method: str = "regression", index=None) -> pd.DataFrame:
     out = np.full((n_rows, len(lv)), np.nan)
     group_col = np.full(n_rows, None, dtype=object)
     for g, gs in enumerate(stats.groups):
-        scores = _scores_group(model, values, g, gs, m)
-        out[gs.rows] = scores
+        out[gs.rows] = _scores_group(model, values, g, gs.data, gs.mean, m)
         group_col[gs.rows] = gs.label
     frame = pd.DataFrame(out, columns=lv)
     if index is not None:
@@ -101,25 +113,61 @@ def factor_scores(res, method: str = "regression", index=None) -> pd.DataFrame:
     return frame
 
 
-def _scores_group(model, values, g, gs, method) -> np.ndarray:
+def _pattern_blocks(Y: np.ndarray):
+    """Rows of ``Y`` grouped by missing-data pattern, the patterns by their number of observed
+    variables: yields ``(obs, pid, rows)`` with ``obs`` (K x po) the observed columns of each
+    pattern, ``rows`` the row positions of the block and ``pid`` each row's pattern (0..K-1)."""
+    mask = ~np.isnan(Y)
+    uniq, inv = np.unique(mask, axis=0, return_inverse=True)
+    inv = inv.ravel()
+    n_obs = uniq.sum(axis=1)
+    for po in np.unique(n_obs):
+        sel = np.flatnonzero(n_obs == po)
+        obs = np.nonzero(uniq[sel])[1].reshape(len(sel), po)
+        rows = np.flatnonzero(np.isin(inv, sel))
+        yield obs, np.searchsorted(sel, inv[rows]), rows
+
+
+def _scores_group(model, values, g, Y, sample_mean, method) -> np.ndarray:
+    """Scores of one group's rows ``Y`` (NaN = missing), per missing-data pattern."""
     p = model.p
     A, S, mvec = model.matrices(values, g)
     E = np.linalg.inv(np.eye(model.n) - A)
     cov_all = E @ S @ E.T
-    mean_all = E @ mvec
     if model.meanstructure:
+        mean_all = E @ mvec
         ey, eeta = mean_all[:p], mean_all[p:]
-    else:
-        ey, eeta = gs.mean, np.zeros(model.n - p)
-    yc = gs.data - ey
-    if method == "regression":
-        sigma = cov_all[:p, :p]
-        c_ey = cov_all[p:, :p]
-        weights = np.linalg.solve(sigma, c_ey.T)          # p x m
-    else:
-        lam = A[:p, p:]
-        theta = S[:p, :p]
-        ti_l = np.linalg.solve(theta, lam) if np.all(np.diag(theta) > 0) else \
-            np.linalg.pinv(theta) @ lam
-        weights = ti_l @ np.linalg.pinv(lam.T @ ti_l)     # p x m
-    return eeta + yc @ weights
+    else:  # lavaan centres at the sample means; latent means zero
+        ey, eeta = sample_mean, np.zeros(model.n - p)
+    sigma = cov_all[:p, :p]
+    c_ey = cov_all[p:, :p]                                  # Cov(eta, y): m x p
+    lam = A[:p, p:]                                         # direct loadings: p x m
+    has_ind = np.any(lam != 0, axis=0)                      # latents with indicators at all
+    yc = Y - ey
+    out = np.full((len(Y), model.n - p), np.nan)
+    for obs, pid, rows in _pattern_blocks(Y):
+        po = obs.shape[1]
+        if po == 0:
+            continue
+        s_oo = sigma[obs[:, :, None], obs[:, None, :]]      # K x po x po
+        if method == "regression":
+            # Cov(eta, y_o) Sigma_oo^-1 = (Sigma_oo^-1 Cov(y_o, eta))'
+            w = np.linalg.solve(s_oo, c_ey.T[obs])          # K x po x m
+        else:
+            l_o = lam[obs]                                  # K x po x m
+            wl = np.linalg.solve(s_oo, l_o)                 # Sigma_oo^-1 L_o
+            M = l_o.transpose(0, 2, 1) @ wl                 # K x m x m
+            seen = np.any(l_o != 0, axis=1)                 # K x m: an indicator observed
+            # unmeasured latents: a unit diagonal decouples them (their row of M is zero)
+            M = M + np.einsum("kf,fg->kfg", (~seen).astype(float), np.eye(M.shape[1]))
+            try:
+                Minv = np.linalg.inv(M)
+            except np.linalg.LinAlgError:
+                Minv = np.linalg.pinv(M)
+            w = wl @ Minv                                   # K x po x m
+        yo = np.take_along_axis(yc[rows], obs[pid], axis=1)  # n_b x po
+        sc = eeta + np.einsum("no,nof->nf", yo, w[pid])
+        if method == "bartlett":  # lavaan: NA for a latent with no observed indicator
+            sc = np.where(~seen[pid] & has_ind, np.nan, sc)
+        out[rows] = sc
+    return out
