@@ -17,6 +17,16 @@ Types (lavaan's names, "." or "_" accepted):
 - ``"normalized"``: raw residuals over ``sqrt(diag(Gamma) / N)`` (ignoring the sampling
   variability of the estimates).
 
+Missing data (``missing="fiml"``, lavaan's ``missing = "ml"``): as lavaan, the "sample" moments
+are the h1 (EM) estimates of the mean vector and covariance matrix (``lavInspect(fit, "h1")``,
+``res.sample``), so raw residuals are ``h1 - implied`` and the correlation types scale by the
+h1 standard deviations. ``"normalized"`` divides by the square roots of ``diag(A1^-1) / N_g``,
+``A1`` the unit observed information of (means, vech Sigma) of the casewise likelihood at the
+h1 moments (lavaan's ``lav_model_h1_acov`` with ``h1.acov = "unstructured"``; on complete data
+``A1^-1`` is ``Gamma`` exactly). ``"standardized"`` is refused for FIML fits for now: lavaan's
+version evaluates the information at the implied moments (``h1.information = "structured"``)
+and there is no lavaan reference to check it against yet.
+
 :func:`largest_residuals` lists the largest ones in a tidy table for reports.
 """
 from __future__ import annotations
@@ -71,13 +81,19 @@ def _group_residuals(res, g, kind):
         return c, m
     p = len(S)
     r, cidx = np.tril_indices(p)
-    gamma = _gamma_nt(S, gs.mean, ms)
     N = gs.nobs
-    acov = gamma / N
-    if kind == "standardized":
-        d_sig = imp.dsigma[:, r, cidx]                      # npar x q
-        delta = np.hstack([imp.dmu, d_sig]) if ms else d_sig
-        acov = acov - delta.T @ res.vcov_free @ delta
+    if hasattr(problem, "patterns"):   # FIML: the h1 information (module docstring)
+        if kind == "standardized":
+            raise OptionError("Standardized residuals of a FIML fit (missing='fiml') are not "
+                              "available yet; use type='normalized' or a correlation type.")
+        acov, gamma = _fiml_acov(res, g)
+    else:
+        gamma = _gamma_nt(S, gs.mean, ms)
+        acov = gamma / N
+        if kind == "standardized":
+            d_sig = imp.dsigma[:, r, cidx]                      # npar x q
+            delta = np.hstack([imp.dmu, d_sig]) if ms else d_sig
+            acov = acov - delta.T @ res.vcov_free @ delta
     var = np.diag(acov)
     tiny = var < np.sqrt(np.finfo(float).eps) * max(1.0, float(np.abs(np.diag(gamma)).max())) / N
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -90,6 +106,36 @@ def _group_residuals(res, g, kind):
         z_c = raw_c / se_c
         z_m = raw_m / se[:p] if ms else None
     return z_c, z_m
+
+
+def _vech_directions(p):
+    """vec of the symmetric unit directions E_k of vech(Sigma) (np.tril_indices order): p^2 x q."""
+    r, c = np.tril_indices(p)
+    D = np.zeros((p, p, len(r)))
+    k = np.arange(len(r))
+    D[r, c, k] = 1.0
+    D[c, r, k] = 1.0
+    return D.reshape(p * p, len(r))
+
+
+def _fiml_h1_information(pats, sigma, mu) -> np.ndarray:
+    """Unit observed information (Hessian of -log L / N) of (mu, vech Sigma) of the casewise
+    likelihood at (sigma, mu) (lavaan's ``lav_mvnorm_missing_information_observed_*``)."""
+    p = len(sigma)
+    _, _, Hss, R, Wsum = pats.hessian_parts(sigma, mu)
+    D = _vech_directions(p)
+    H = np.block([[Wsum, (D.T @ R).T], [D.T @ R, D.T @ Hss @ D]])
+    return 0.5 * (H + H.T) / pats.nobs
+
+
+def _fiml_acov(res, g):
+    """ACOV of the h1 moments (means, vech) of group ``g`` of a FIML fit: the inverse unit
+    observed information at the h1 moments over N_g (lavaan's ``lav_model_h1_acov``,
+    ``h1.information = "unstructured"``); returned with N_g * ACOV."""
+    gs = res.stats.groups[g]
+    a1_h1 = _fiml_h1_information(res.state.problem.patterns[g], gs.cov, gs.mean)
+    acov = np.linalg.inv(a1_h1) / gs.nobs
+    return acov, acov * gs.nobs
 
 
 def residuals(res, type: str = "raw"):
