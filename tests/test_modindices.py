@@ -73,3 +73,31 @@ def test_score_test_equality(hs):
                 group_partial=["textual =~ x5"])
     lr = r.fit_measures["chisq"] - r2.fit_measures["chisq"]
     assert abs(top["x2"] - lr) < 0.5 * lr + 0.5
+
+
+def test_score_test_equals_rao_statistic_of_released_model(hs):
+    """Exact identity: the univariate score test of releasing one equality constraint is Rao's
+    statistic N g' I^-1 g of the model with that constraint released, its gradient g and unit
+    expected information I evaluated at the constrained estimates (written out here)."""
+    r = tm.fit(HS_MODEL, hs, group="school", group_equal=["loadings"])
+    st = score_test_equality(r)
+    for partial in ("textual =~ x5", "visual =~ x2", "speed =~ x9"):
+        r2 = tm.fit(HS_MODEL, hs, group="school", group_equal=["loadings"],
+                    group_partial=[partial])
+        rows, rows2 = r.table.rows, r2.table.rows
+        key = ["lhs", "op", "rhs", "group"]
+        assert rows[key].equals(rows2[key])
+        prob = r2.state.problem
+        vals = r.state.values                       # constrained estimates, per table row
+        x = np.zeros(prob.npar)
+        x[prob.free_of] = vals[prob.free_pos]
+        np.testing.assert_allclose(prob.values(x), vals, atol=0)
+        _, g, info = prob.evaluate(x)
+        rao = prob.ntotal * g @ np.linalg.solve(info, g)
+        lhs = f"{partial} (group 1)"
+        row = st[(st["lhs"] == lhs)]
+        assert len(row) == 1 and row["rhs"].iloc[0] == f"{partial} (group 2)"
+        assert row["x2"].iloc[0] == pytest.approx(rao, rel=1e-8, abs=1e-10)
+        # and it approximates the LR difference of the refit
+        lr = r.fit_measures["chisq"] - r2.fit_measures["chisq"]
+        assert abs(row["x2"].iloc[0] - lr) < 0.25 * lr + 0.5
