@@ -320,6 +320,7 @@ class FimlProblem(Problem):
     baseline_moments: list = field(default_factory=list)   # per group (means, variances)
     test: str = "standard"          # or "yuan.bentler.mplus" (MLR)
     baseline: object = None         # FitState of the independence model (MLR only)
+    pairwise_moments: list = field(default_factory=list)  # (cov, mean) per group, for GFI
 
     def _group_terms(self, v, g, derivatives, info):
         imp = self.model.implied(v, g, derivatives=derivatives)
@@ -365,6 +366,46 @@ class FimlProblem(Problem):
         lh1 = float(sum(self.logl_h1))
         return ll, lh1, 2.0 * (lh1 - self.baseline_logl)
 
+    def gfi_parts(self, x, x_idx=()) -> list:
+        """GFI numerator and denominator per group as lavaan 0.6.14 under ``missing = "ml"``.
+
+        lavaan's ``lav_fit_gfi`` (``R/lav_fit_gfi.R``) takes ``1 - e' V e / s' V s`` with
+        ``s = WLS.obs``, ``e = s - WLS.est`` and ``V = lavInspect(fit, "wls.v")``. Under
+        ``missing = "ml"`` (no sampling weights) ``WLS.obs`` is built from the *pairwise*
+        available-case moments, colMeans(na.rm = TRUE) and the pairwise covariance rescaled by
+        (N - 1) / N (``lav_samplestats_from_data``, ``R/lav_samplestats.R``: "NEEDED? why not
+        just EM-based?"), not from the EM moments; ``V`` is the h1 expected information
+        (``lav_object_inspect_wls_v`` -> ``lav_model_h1_information_expected``,
+        ``R/lav_model_h1_information.R``), for missing data the pattern-weighted
+        ``lav_mvnorm_missing_information_expected`` at the implied moments,
+        ``(1/N) sum_k n_k [W_k (means), 1/2 D'(W_k (x) W_k) D (vech Sigma)]`` with ``W_k``
+        the zero-padded ``Sigma_oo^-1`` of pattern ``k``; its fixed-x rows and columns are
+        zero (here: those elements of ``s`` and ``e`` are zeroed). Returned doubled, as
+        :func:`trustmodel.results.fit_measures.gfi_parts` (only the ratio matters).
+        """
+        v = self.values(x)
+        out = []
+        xi = np.asarray(list(x_idx), dtype=int)
+        for g, pats in enumerate(self.patterns):
+            imp = self.model.implied(v, g)
+            S, m = self.pairwise_moments[g]
+            E, d = S - imp.sigma, m - imp.mu
+            if len(xi):
+                S, m, E, d = S.copy(), m.copy(), E.copy(), d.copy()
+                for M in (S, E):
+                    M[np.ix_(xi, xi)] = 0.0
+                m[xi] = d[xi] = 0.0
+            num = den = 0.0
+            for b, (W, _) in zip(pats.blocks, pats.inverses(imp.sigma)):
+                WE, WS = W @ E[b.ii, b.jj], W @ S[b.ii, b.jj]
+                do, mo = d[b.obs], m[b.obs]
+                num += np.sum(b.n * (np.einsum("kij,kji->k", WE, WE)
+                                     + 2 * np.einsum("ki,kij,kj->k", do, W, do)))
+                den += np.sum(b.n * (np.einsum("kij,kji->k", WS, WS)
+                                     + 2 * np.einsum("ki,kij,kj->k", mo, W, mo)))
+            out.append((float(num), float(den)))
+        return out
+
     def robust_fit_measures(self, x, df, bdf, N, G) -> dict:
         """lavaan's FIML-corrected ``*_robust`` RMSEA/CFI (:mod:`.fiml_robust`)."""
         from .fiml_robust import fiml_corrected, robust_measures
@@ -383,6 +424,16 @@ def _observed_moments(Y, x_idx=()):
     if len(x_idx):
         return ()
     return np.nanmean(Y, axis=0), np.nanvar(Y, axis=0)
+
+
+def pairwise_moments(Y: np.ndarray):
+    """lavaan's sample moments under ``missing = "ml"``: the pairwise-complete covariance
+    (N - 1 divisor per pair, rescaled by (N - 1) / N, undefined pairs 0) and the available-case
+    means (``lav_samplestats_from_data``, ``R/lav_samplestats.R``); only the GFI uses them."""
+    import pandas as pd
+    n = len(Y)
+    S = pd.DataFrame(Y).cov(min_periods=2).to_numpy() * (n - 1) / n
+    return np.where(np.isnan(S), 0.0, S), np.nanmean(Y, axis=0)
 
 
 def baseline_loglik(Y: np.ndarray, x_idx=()) -> float:
@@ -471,7 +522,8 @@ def estimate_fiml(table, stats, x0=None):
     problem = FimlProblem(base_problem.model, base_problem.covs, base_problem.means,
                           base_problem.nobs, "ML", base_problem.base, base_problem.free_pos,
                           base_problem.free_of, patterns=pats, logl_h1=lls, baseline_logl=bl,
-                          baseline_moments=[_observed_moments(g.data, xi) for g in stats.groups])
+                          baseline_moments=[_observed_moments(g.data, xi) for g in stats.groups],
+                          pairwise_moments=[pairwise_moments(g.data) for g in stats.groups])
     res = minimize(problem, start if x0 is None else x0)
     if not res.converged:
         simple = start_values(table, st1, simple=True)[: len(problem.base)]

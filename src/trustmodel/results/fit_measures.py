@@ -65,33 +65,46 @@ def rmsea_pvalue(X2, df, N, G=1, h0=0.05):
     return float(1.0 - special.chndtr(X2, df, ncp))
 
 
+def _rescale(x, scale):
+    """lavaan's ``lav_residuals_rescale`` (``R/lav_residuals.R``): multiply by ``scale``
+    except where ``|x| < 1e-5`` (those elements are left as they are, "to avoid many NAs")."""
+    return np.where(np.abs(x) < 1e-5, x, x * scale)
+
+
 def srmr_parts(S, mean, sigma, mu, meanstructure):
-    """Bentler's SRMR (with and without means) and the RMR of one group."""
-    sd = np.sqrt(np.diag(S))
-    R = (S - sigma) / np.outer(sd, sd)
-    r, c = np.triu_indices(S.shape[0])
-    e = R[r, c]
+    """RMR, SRMR (Bentler) and CRMR (Bollen) of one group, with and without the means.
+
+    lavaan 0.6 (``lav_fit_srmr_lavobject``, ``R/lav_fit_srmr.R``) takes them from
+    ``lav_residuals_summary`` (``R/lav_residuals.R``): residuals ``obs - est`` after
+    ``lav_residuals_rescale``; type ``cor.bentler`` scales both moments by the *observed*
+    SDs, type ``cor.bollen`` the covariances each by its own SDs (correlation residuals) but
+    both mean vectors by the *observed* SDs (``diag.cov2 = var.obs``), so a saturated mean
+    structure gives zero mean residuals. RMS over ``vech`` (diagonal included;
+    ``pstar = p(p+1)/2``, for CRMR less the ``p`` zero diagonal terms) and, with means, over
+    ``c(mean, vech)``.
+    """
+    p = S.shape[0]
+    isd = 1.0 / np.sqrt(np.diag(S))
+    isds = 1.0 / np.sqrt(np.diag(sigma))
+    r, c = np.triu_indices(p)
+    ps = len(r)
     raw = (S - sigma)[r, c]
-    srmr_nomean = np.sqrt(np.mean(e ** 2))
-    rmr_nomean = np.sqrt(np.mean(raw ** 2))
+    obs_c = _rescale(S, np.outer(isd, isd))
+    bent = (obs_c - _rescale(sigma, np.outer(isd, isd)))[r, c]
+    boll = (obs_c - _rescale(sigma, np.outer(isds, isds)))[r, c]
+    out = dict(rmr_nomean=np.sqrt(np.sum(raw ** 2) / ps),
+               srmr_nomean=np.sqrt(np.sum(bent ** 2) / ps),
+               crmr_nomean=np.sqrt(np.sum(boll ** 2) / (ps - p)) if p > 1 else 0.0)
     if meanstructure:
-        em = (mean - mu) / sd
-        srmr = np.sqrt((np.sum(e ** 2) + np.sum(em ** 2)) / (len(e) + len(em)))
-        rmr = np.sqrt((np.sum(raw ** 2) + np.sum((mean - mu) ** 2)) / (len(e) + len(em)))
+        rm = mean - mu
+        sm = _rescale(mean, isd) - _rescale(mu, isd)   # the same for Bentler and Bollen
+        out["rmr"] = np.sqrt((np.sum(raw ** 2) + np.sum(rm ** 2)) / (ps + p))
+        out["srmr"] = np.sqrt((np.sum(bent ** 2) + np.sum(sm ** 2)) / (ps + p))
+        out["crmr"] = (np.sqrt((np.sum(boll ** 2) + np.sum(sm ** 2)) / ps) if p > 1 else 0.0)
     else:
-        srmr, rmr = srmr_nomean, rmr_nomean
-    # correlation residuals (CRMR: off-diagonal only)
-    sds = np.sqrt(np.diag(sigma))
-    Rc = S / np.outer(sd, sd) - sigma / np.outer(sds, sds)
-    ro, co = np.triu_indices(S.shape[0], 1)
-    crmr_nomean = np.sqrt(np.mean(Rc[ro, co] ** 2)) if len(ro) else 0.0
-    if meanstructure:
-        em2 = mean / sd - mu / sds
-        crmr = np.sqrt((np.sum(Rc[ro, co] ** 2) + np.sum(em2 ** 2)) / (len(ro) + len(em2)))
-    else:
-        crmr = crmr_nomean
-    return dict(srmr=srmr, srmr_nomean=srmr_nomean, rmr=rmr, rmr_nomean=rmr_nomean,
-                crmr=crmr, crmr_nomean=crmr_nomean, **_srmr_mplus(S, mean, sigma, mu, meanstructure))
+        for k in ("rmr", "srmr", "crmr"):
+            out[k] = out[k + "_nomean"]
+    return dict(**out, **_srmr_mplus(S, mean, sigma, mu, meanstructure))
 
 
 def _srmr_mplus(S, mean, sigma, mu, meanstructure):
@@ -110,27 +123,44 @@ def _srmr_mplus(S, mean, sigma, mu, meanstructure):
     return dict(srmr_mplus=np.sqrt((lo + rm + dv) / (e + p)), srmr_mplus_nomean=nomean)
 
 
-def gfi_parts(S, mean, sigma, mu, meanstructure, estimator):
-    """GFI numerator and denominator of one group, lavaan style (weight at the implied/ sample)."""
+def gfi_parts(S, mean, sigma, mu, meanstructure, estimator, x_idx=()):
+    """GFI numerator and denominator of one group, lavaan style.
+
+    lavaan 0.6 (``lav_fit_gfi``, ``R/lav_fit_gfi.R``): ``gfi_g = 1 - e' V e / s' V s`` with
+    ``s = WLS.obs``, ``e = s - WLS.est`` and ``V = lavInspect(fit, "wls.v")``, the h1 expected
+    information (``lav_model_h1_information_expected``, ``R/lav_model_h1_information.R``):
+    for ML the structured one, ``blockdiag(Sigma^-1, 1/2 D'(Sigma^-1 (x) Sigma^-1) D)`` at the
+    implied Sigma, with the fixed-x rows and columns zeroed (``lav_mvnorm_information_expected``
+    with ``x.idx``; done here by zeroing those elements of ``s`` and ``e``); for GLS the sample
+    ``S^-1``; for ULS the identity (``WLS.VD``). Returned as ``(2 e'Ve, 2 s'Vs)``.
+    """
     p = S.shape[0]
+    xi = np.asarray(list(x_idx), dtype=int)
+    if estimator == "ML" and len(xi):
+        S, mean = S.copy(), np.array(mean, dtype=float)
+        E, d = S - sigma, mean - mu
+        for M in (S, E):
+            M[np.ix_(xi, xi)] = 0.0
+        mean[xi] = d[xi] = 0.0
+    else:
+        E, d = S - sigma, mean - mu
     if estimator == "ULS":  # identity weight on the unique elements (lavaan's WLS.V)
         r, c = np.triu_indices(p)
-        num = np.sum((S - sigma)[r, c] ** 2)
+        num = np.sum(E[r, c] ** 2)
         den = np.sum(S[r, c] ** 2)
         if meanstructure:
-            num += np.sum((mean - mu) ** 2)
+            num += np.sum(d ** 2)
             den += np.sum(mean ** 2)
         return num, den
     if estimator == "GLS":
         Winv = np.linalg.inv(S)
     else:
         Winv = np.linalg.inv(sigma)
-    A = Winv @ (S - sigma)
+    A = Winv @ E
     B = Winv @ S
     num = np.sum(A * A.T)
     den = np.sum(B * B.T)
     if meanstructure:
-        d = mean - mu
         num += 2 * d @ Winv @ d
         den += 2 * mean @ Winv @ mean
     return num, den
@@ -164,7 +194,8 @@ def compute(*, chisq, df, npar, ntotal, ngroups, baseline_chisq, baseline_df, lo
           for k in srmr_by_group[0]}
     num = np.array([a for a, _ in gfi_by_group])
     den = np.array([b for _, b in gfi_by_group])
-    gfi = float(1.0 - np.sum(w * num) / np.sum(w * den))
+    # lavaan: the N_g / N weighted mean of the groups' GFIs (not a ratio of pooled sums)
+    gfi = float(np.sum(w * (1.0 - num / den)))
     nel = G * (p * (p + 1) // 2 + (p if meanstructure else 0))
     agfi = 1.0 - (nel / df) * (1.0 - gfi) if df > 0 else np.nan
     pgfi = df / nel * gfi

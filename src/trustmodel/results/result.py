@@ -176,8 +176,12 @@ class FitResult:
         covs = problem.covs  # what the estimator fitted (unbiased for GLS/ULS, as lavaan)
         srmr = [fm.srmr_parts(S, g.mean, i.sigma, i.mu, ms)
                 for S, g, i in zip(covs, stats.groups, imps)]
-        gfi = [fm.gfi_parts(S, g.mean, i.sigma, i.mu, ms, problem.estimator)
-               for S, g, i in zip(covs, stats.groups, imps)]
+        x_idx = [list(names.ov).index(v) for v in names.ov_x] if fixed_x else []
+        if hasattr(problem, "gfi_parts"):  # FIML: pattern-weighted h1 information (fiml.py)
+            gfi = problem.gfi_parts(self.state.x, x_idx)
+        else:
+            gfi = [fm.gfi_parts(S, g.mean, i.sigma, i.mu, ms, problem.estimator, x_idx)
+                   for S, g, i in zip(covs, stats.groups, imps)]
         # lavaan: ML uses N in RMSEA, ECVI, MFI, CN; the least-squares estimators N - G
         n_fit = N if problem.estimator == "ML" else N - stats.ngroups
         out = fm.compute(chisq=chisq, df=df, npar=npar, ntotal=n_fit, ngroups=stats.ngroups,
@@ -188,6 +192,8 @@ class FitResult:
         if problem.estimator != "ML":
             for k in ("logl", "unrestricted_logl", "aic", "bic", "bic2"):
                 out[k] = np.nan
+        if problem.estimator == "ULS":  # lavaan: refdistr "unknown", p-values NA (lav_test.R)
+            out["pvalue"] = out["baseline_pvalue"] = np.nan
         out["ntotal"] = N
         if problem.estimator != "ML":  # information criteria keep the real N
             out["bic"] = out["bic2"] = np.nan
