@@ -70,6 +70,11 @@ class BootstrapResult:
     bollen_stine_pvalue : float or None
     iterations : numpy.ndarray
         Gradient evaluations per ordinary replicate.
+    ci_type : str
+        The interval type the fit's parameter table uses (``boot_ci_type``); set by
+        :func:`summarize`, so that derived quantities (``res.effects``) use the same one.
+    jackknife : numpy.ndarray or None
+        Leave-one-row-out estimates (free then defined) when ``ci_type="bca"``.
     """
 
     draws: np.ndarray
@@ -82,6 +87,7 @@ class BootstrapResult:
     bollen_stine_pvalue: float | None = None
     iterations: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     ci_type: str = "perc"
+    jackknife: np.ndarray | None = None
 
     @property
     def B(self) -> int:
@@ -532,6 +538,11 @@ def summarize(table, state, boot: BootstrapResult, *, level: float = 0.95,
     if ci_type not in CI_TYPES:
         raise OptionError(f"boot_ci_type= must be one of {', '.join(map(repr, CI_TYPES))}; "
                           f"got {ci_type!r}.")
+    # record the interval settings on the draws (the record is otherwise complete once
+    # run_bootstrap returns; summarize is the one step that knows boot_ci_type and the
+    # jackknife), so res.effects and other derived quantities use the same intervals
+    object.__setattr__(boot, "ci_type", ci_type)
+    object.__setattr__(boot, "jackknife", jack)
     ok = boot.ok
     X = boot.draws[ok]
     D = boot.defined[ok]

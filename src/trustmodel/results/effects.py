@@ -10,6 +10,11 @@ Standard errors use the delta method, ``J V J'``, with the Jacobian of the effec
 to the free parameters taken by central differences through the model's values (the same way
 ``:=`` parameters get theirs, as lavaan's ``lav_func_jacobian_complex``), so an effect equals
 the ``:=`` parameter of the same product in estimate and SE.
+
+With ``se="bootstrap"`` the effects are evaluated on every bootstrap draw instead: bootstrap
+SEs (SD of the draws, divisor B) and the fit's bootstrap interval type (``boot_ci_type``),
+exactly as the ``:=`` rows of ``res.params`` get theirs (lavaan's ``parameterEstimates`` on
+a bootstrap fit), so an effect still equals the ``:=`` row of the same product.
 """
 from __future__ import annotations
 
@@ -119,6 +124,9 @@ def effects_table(res) -> pd.DataFrame:
     vcov = np.asarray(res.vcov_free, dtype=float)
     level = res.options.get("level", 0.95) if isinstance(res.options, dict) else 0.95
     q = sst.norm.ppf(0.5 + level / 2)
+    boot = res.bootstrap if getattr(res, "se_kind", "standard") == "bootstrap" else None
+    if boot is not None and boot.draws.shape[1] != len(x):
+        boot = None
     frames = []
     for g in range(model.ngroups):
         def evaluate(xv, g=g):
@@ -144,6 +152,12 @@ def effects_table(res) -> pd.DataFrame:
             return out
 
         est = evaluate(x)
+        if boot is not None:
+            se, lo, hi = _bootstrap_columns(boot, evaluate, est, level)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z = np.where(se > 0, est / se, np.nan)
+            frames.append(_frame(specs, est, se, z, lo, hi, model, res, g))
+            continue
         J = np.zeros((len(specs), len(x)))
         for m in range(len(x)):
             h = 1e-6 * max(1.0, abs(x[m]))
@@ -155,16 +169,49 @@ def effects_table(res) -> pd.DataFrame:
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(se > 0, est / se, np.nan)
-        df = pd.DataFrame({"name": [s[0] for s in specs], "kind": [s[1] for s in specs],
-                           "from": [s[2] for s in specs], "to": [s[3] for s in specs],
-                           "via": [s[4] for s in specs], "est": est, "se": se, "z": z,
-                           "pvalue": 2 * sst.norm.sf(np.abs(z)), "ci_lower": est - q * se,
-                           "ci_upper": est + q * se})
-        if model.ngroups > 1:
-            labels = [grp.label for grp in res.stats.groups]
-            df.insert(0, "group", labels[g])
-        frames.append(df)
+        frames.append(_frame(specs, est, se, z, est - q * se, est + q * se, model, res, g))
     return pd.concat(frames, ignore_index=True)
+
+
+def _frame(specs, est, se, z, lo, hi, model, res, g) -> pd.DataFrame:
+    df = pd.DataFrame({"name": [s[0] for s in specs], "kind": [s[1] for s in specs],
+                       "from": [s[2] for s in specs], "to": [s[3] for s in specs],
+                       "via": [s[4] for s in specs], "est": est, "se": se, "z": z,
+                       "pvalue": 2 * sst.norm.sf(np.abs(z)), "ci_lower": lo, "ci_upper": hi})
+    if model.ngroups > 1:
+        labels = [grp.label for grp in res.stats.groups]
+        df.insert(0, "group", labels[g])
+    return df
+
+
+def _bootstrap_columns(boot, evaluate, est, level):
+    """(se, ci_lower, ci_upper) of every effect from the bootstrap draws.
+
+    Each effect is evaluated on every successful replicate's free parameters, exactly as
+    :func:`trustmodel.estimation.resample.summarize` treats a ``:=`` row (lavaan's
+    ``lav_model_vcov_se`` with ``BOOT``, ``R/lav_model_vcov.R``, and ``parameterEstimates``'
+    bootstrap intervals, ``R/lav_object_methods.R``): SE = SD of the draws with divisor B, the
+    interval of ``boot.ci_type`` (percentile by default; BCa from the jackknife values of
+    the effect, when the fit kept them) at ``level``.
+    """
+    from ..estimation.boot_intervals import interval
+    X = boot.draws[boot.ok]
+    T = np.array([evaluate(xb) for xb in X]) if len(X) else np.zeros((0, len(est)))
+    ci_type = getattr(boot, "ci_type", "perc") or "perc"
+    jack = getattr(boot, "jackknife", None)
+    JK = None
+    if ci_type == "bca" and jack is not None:
+        q = boot.draws.shape[1]
+        JK = np.array([evaluate(row[:q]) if np.all(np.isfinite(row[:q]))
+                       else np.full(len(est), np.nan) for row in jack])
+    se = np.full(len(est), np.nan)
+    lo, hi = np.full(len(est), np.nan), np.full(len(est), np.nan)
+    for m in range(len(est)):
+        t = T[:, m] if len(T) else np.zeros(0)
+        if len(t) > 1:
+            se[m] = np.sqrt(np.mean((t - t.mean()) ** 2))
+        lo[m], hi[m] = interval(t, est[m], level, ci_type, None if JK is None else JK[:, m])
+    return se, lo, hi
 
 
 def _mediators(nodes, reach, i, j) -> str:
