@@ -75,6 +75,13 @@ class BootstrapResult:
         :func:`summarize`, so that derived quantities (``res.effects``) use the same one.
     jackknife : numpy.ndarray or None
         Leave-one-row-out estimates (free then defined) when ``ci_type="bca"``.
+    inadmissible : numpy.ndarray
+        (B,) mask of the successful replicates whose solution is not admissible: a negative
+        variance, or a latent (Psi) or residual (Theta) covariance matrix that is not positive
+        semi-definite (lavaan's ``lavInspect(fit, "post.check")``). As lavaan
+        (``lav_bootstrap_internal``, ``R/lav_bootstrap.R``: ``attr(t.star, "nonadmissible")``,
+        which ``lav_model_vcov`` does not drop) they are flagged but *kept* in the SEs and
+        intervals; drop them yourself with ``draws[~inadmissible]`` if you prefer.
     """
 
     draws: np.ndarray
@@ -88,6 +95,7 @@ class BootstrapResult:
     iterations: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     ci_type: str = "perc"
     jackknife: np.ndarray | None = None
+    inadmissible: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def B(self) -> int:
@@ -96,6 +104,22 @@ class BootstrapResult:
     @property
     def n_failed(self) -> int:
         return int(len(self.failed))
+
+    @property
+    def n_inadmissible(self) -> int:
+        return int(np.sum(self.inadmissible))
+
+    @property
+    def note(self) -> str:
+        """One line on failed and inadmissible replicates ("" when there are none)."""
+        parts = []
+        if self.n_failed:
+            parts.append(f"{self.n_failed} of {self.B} resamples failed (excluded)")
+        if self.n_inadmissible:
+            parts.append(f"{self.n_inadmissible} of {self.B} resamples have an inadmissible "
+                         "solution (negative variance or non-positive-definite covariance "
+                         "matrix; kept, as lavaan does; mask res.bootstrap.inadmissible)")
+        return "; ".join(parts) + ("." if parts else "")
 
     @property
     def ok(self) -> np.ndarray:
@@ -275,6 +299,7 @@ def bfgs_warm(problem, x0, h_inv, *, max_iter: int = 60, tol: float = 1e-6):
 
 
 _CHUNK = 100  # replicates per batched task: fixed, so results never depend on n_jobs
+_CHUNK_FIML = 10  # FIML refits are one at a time and slower: smaller tasks
 
 
 def _counts(rng, sizes):
@@ -394,6 +419,100 @@ def _sym_power(M, power):
     return (V * w ** power) @ V.T
 
 
+def inadmissible_draws(problem, draws) -> np.ndarray:
+    """Mask of the draws (rows of free parameters; NaN rows are failed ones, False here)
+    whose solution is not admissible in lavaan's ``post.check`` sense
+    (``lav_object_post_check``, ``R/lav_object_post_check.R``): a negative (residual) variance
+    of an observed or latent variable, or a latent (Psi) or residual (Theta) covariance block
+    that is not positive semi-definite (smallest eigenvalue below -1e-10)."""
+    model = problem.model
+    p = model.p
+    out = np.zeros(len(draws), dtype=bool)
+    for b, x in enumerate(draws):
+        if not np.all(np.isfinite(x)):
+            continue
+        v = problem.values(x)
+        for g in range(model.ngroups):
+            S = model.matrices(v, g)[1]
+            bad = np.any(np.diag(S) < 0)
+            if not bad and model.lv and len(S) > p:
+                bad = np.linalg.eigvalsh(S[p:, p:])[0] < -1e-10
+            if not bad:
+                bad = np.linalg.eigvalsh(S[:p, :p])[0] < -1e-10
+            if bad:
+                out[b] = True
+                break
+    return out
+
+
+@dataclass
+class _FimlContext:
+    """Replicates of a FIML fit: resampled rows keep their NaNs and are refitted by FIML.
+
+    lavaan's ``bootstrapLavaan`` with ``missing = "ml"`` resamples rows of the raw data and
+    refits the model with the same options (``lav_bootstrap_internal``,
+    ``R/lav_bootstrap.R``). Each replicate here builds its missing-data patterns
+    (:class:`.fiml.Patterns`) and minimizes the casewise likelihood from the full-sample
+    estimate (Fisher scoring on the pattern-weighted expected information). The h1 model is
+    not refitted: it only shifts ``fmin`` by a constant (so a replicate's ``fmin`` here is
+    ``-log L / N``) and is needed for test statistics, not for the estimates.
+    """
+
+    problem: object          # FimlProblem of the full sample
+    data: list               # per group: (n_g, p) rows with NaN
+    x0: np.ndarray
+    exo: list                # per group: list of (row position, kind, i, j) of fixed-x rows
+
+    def refit(self, rows):
+        from dataclasses import replace
+        from .fiml import Patterns
+        for Y in rows:
+            seen = (~np.isnan(Y)).sum(axis=0)
+            if np.any(seen < 2):
+                return None, np.nan, 0, "a variable has fewer than 2 observed values in the resample"
+        base = self.problem.base
+        if any(self.exo):
+            base = base.copy()
+            for g, sel in enumerate(self.exo):  # fixed-x moments of this resample (complete x)
+                Y = rows[g]
+                for pos, kind, i, j in sel:
+                    if kind == 0:
+                        base[pos] = np.mean((Y[:, i] - Y[:, i].mean()) * (Y[:, j] - Y[:, j].mean()))
+                    else:
+                        base[pos] = Y[:, i].mean()
+        prob = replace(self.problem, base=base, patterns=[Patterns.from_data(Y) for Y in rows],
+                       logl_h1=[0.0] * len(rows), baseline=None, baseline_moments=[],
+                       pairwise_moments=[], _cache={})
+        res = minimize(prob, self.x0)
+        if not res.converged or not np.all(np.isfinite(res.x)):
+            return None, np.nan, int(res.iterations), "optimizer did not converge"
+        return res.x, float(res.fmin), int(res.iterations), ""
+
+
+def _run_chunk_fiml(ctx: _FimlContext, seeds) -> list:
+    """Refit the replicates of one chunk by FIML (one at a time)."""
+    sizes = [len(X) for X in ctx.data]
+    out = []
+    for s in seeds:
+        counts = _counts(np.random.default_rng(s), sizes)
+        out.append(ctx.refit([np.repeat(X, c, axis=0) for X, c in zip(ctx.data, counts)]))
+    return out
+
+
+def _fiml_context(table, stats, state) -> _FimlContext:
+    data = []
+    for gs in stats.groups:
+        if gs.data is None:
+            raise OptionError("se='bootstrap' needs raw data (data=), not sample_cov=.")
+        data.append(np.asarray(gs.data, dtype=float))
+    return _FimlContext(state.problem, data, state.x.copy(),
+                        _exo_rows(table, state.problem.model))
+
+
+def _is_fiml(state) -> bool:
+    return hasattr(state.problem, "patterns")
+
+
 def _collect(results, q):
     B = len(results)
     X = np.full((B, q), np.nan)
@@ -445,17 +564,30 @@ def run_bootstrap(table, stats, state, B: int = 1000, *, seed=None, n_jobs=1,
     X = np.full((B, q), np.nan)
     D = np.full((B, len(defs)), np.nan)
     failed, reasons, nev = np.zeros(0, dtype=int), (), np.zeros(0, dtype=int)
+    fiml = _is_fiml(state)
+    if fiml and bollen_stine:
+        raise OptionError("bollen_stine=True needs complete data (missing='listwise'); with "
+                          "missing='fiml' only the ordinary bootstrap (se='bootstrap') is "
+                          "available.")
+    inadm = np.zeros(B, dtype=bool)
     if ordinary:
-        ctx = _context(table, stats, state)
-        res = parallel_map(partial(_run_chunk, ctx), seeds[:B], n_jobs=n_jobs, backend=backend,
-                           progress=progress, desc="bootstrap", chunk_size=_CHUNK)
+        if fiml:
+            ctx = _fiml_context(table, stats, state)
+            runner, chunk = partial(_run_chunk_fiml, ctx), _CHUNK_FIML
+        else:
+            ctx = _context(table, stats, state)
+            runner, chunk = partial(_run_chunk, ctx), _CHUNK
+        res = parallel_map(runner, seeds[:B], n_jobs=n_jobs, backend=backend,
+                           progress=progress, desc="bootstrap", chunk_size=chunk)
         X, _, nev, failed, reasons = _collect(res, q)
         if len(defs):
             vals = state.problem.values
             for b in np.flatnonzero(np.isfinite(X[:, 0]) if q else np.ones(B, bool)):
                 D[b] = defs.evaluate(vals(X[b]))
+        inadm = inadmissible_draws(state.problem, X)
         if len(failed):
-            warnings.warn(_failure_message(len(failed), B, reasons, "resamples"),
+            warnings.warn(_failure_message(len(failed), B, reasons, "resamples",
+                                           int(inadm.sum())),
                           BootstrapFailureWarning, stacklevel=3)
     chisq = chisq_failed = pval = None
     if bollen_stine:
@@ -474,16 +606,21 @@ def run_bootstrap(table, stats, state, B: int = 1000, *, seed=None, n_jobs=1,
                           BootstrapFailureWarning, stacklevel=3)
     return BootstrapResult(draws=X, defined=D, failed=failed, reasons=reasons, names=names,
                            chisq=chisq, chisq_failed=chisq_failed, bollen_stine_pvalue=pval,
-                           iterations=nev)
+                           iterations=nev, inadmissible=inadm)
 
 
-def _failure_message(k, B, reasons, what):
+def _failure_message(k, B, reasons, what, n_inadmissible=0):
     kinds = {}
     for r in reasons:
         kinds[r] = kinds.get(r, 0) + 1
     why = "; ".join(f"{n} x {r}" for r, n in sorted(kinds.items(), key=lambda t: -t[1]))
-    return (f"{k} of {B} {what} failed ({why}); they are excluded from the bootstrap SEs and "
-            "intervals and listed in res.bootstrap.failed.")
+    msg = (f"{k} of {B} {what} failed ({why}); they are excluded from the bootstrap SEs and "
+           "intervals and listed in res.bootstrap.failed.")
+    if n_inadmissible:
+        msg += (f" {n_inadmissible} further {what} have an inadmissible solution (negative "
+                "variance or non-positive-definite covariance matrix); they are kept, as "
+                "lavaan does (mask res.bootstrap.inadmissible).")
+    return msg
 
 
 def _free_names(table):
@@ -505,8 +642,22 @@ def jackknife(table, stats, state) -> np.ndarray:
     (``mean_-i = (n mean - x_i) / (n - 1)``, likewise the second moments), so the jackknife
     costs one warm refit per row.
     """
-    ctx = _context(table, stats, state)
     defs = Definitions(table)
+    if _is_fiml(state):  # leave one row out and refit by FIML
+        fctx = _fiml_context(table, stats, state)
+        rows = []
+        for g, X in enumerate(fctx.data):
+            for i in range(len(X)):
+                data = [np.delete(Y, i, axis=0) if h == g else Y
+                        for h, Y in enumerate(fctx.data)]
+                x, _, _, _ = fctx.refit(data)
+                if x is None:
+                    rows.append(np.full(state.problem.npar + len(defs), np.nan))
+                    continue
+                d = defs.evaluate(state.problem.values(x)) if len(defs) else np.zeros(0)
+                rows.append(np.concatenate([x, d]))
+        return np.asarray(rows)
+    ctx = _context(table, stats, state)
     full = [(X.mean(axis=0), X.T @ X / len(X)) for X in ctx.data]
     rows = []
     for g, X in enumerate(ctx.data):
