@@ -5,10 +5,14 @@ lavaan's ``lavTestLRT``/``anova``: models are ordered by their degrees of freedo
 consecutive pair gets ``chisq_diff = chisq_restricted - chisq_free`` on ``df_diff`` degrees of
 freedom. When the fit measures carry a Satorra-Bentler/MLR scaling factor
 (``chisq_scaling_factor``, robust ML), the scaled difference test of Satorra & Bentler (2001)
-is used, as lavaan's ``lavTestLRT(method = "satorra.bentler.2001")``::
+is used, as lavaan's ``lavTestLRT(method = "satorra.bentler.2001")``, the default of
+``lavTestLRT`` for MLR/MLM fits (``lav_test_diff_SatorraBentler2001``, ``R/lav_test_diff.R``)::
 
     cd = (df0 c0 - df1 c1) / (df0 - df1)
-    T  = (T0 - T1) / cd            (T0, T1 the unscaled ML statistics)
+    T  = (T0 - T1) / cd            (T0, T1 the unscaled ML statistics, c the scaling factors)
+
+with model 0 the restricted one; a saturated free model (df1 = 0) has ``c1 = 1``, and a
+negative ``cd`` gives no test (lavaan: "scaling factor is negative", NA).
 """
 from __future__ import annotations
 
@@ -99,6 +103,8 @@ def _difference(free, restricted, name_free, name_restricted) -> dict:
         return {"chisq_diff": t0 - t1, "df_diff": int(ddf), "pvalue": np.nan}
     c0 = restricted.get("chisq_scaling_factor", np.nan)
     c1 = free.get("chisq_scaling_factor", np.nan)
+    if free["df"] == 0 and np.isfinite(c0):  # lavaan: a saturated free model has c1 = 1
+        c1 = 1.0
     if np.isfinite(c0) and np.isfinite(c1):
         cd = (restricted["df"] * c0 - free["df"] * c1) / ddf
         if cd <= 0:  # Satorra-Bentler 2001 can fail; lavaan then suggests the 2010 version

@@ -15,8 +15,13 @@ means       + ``"means"`` (latent means equal; optional level)
 
 Nested models are compared with the chi-square difference test (lavaan ``R/lav_test_diff.R``,
 ``lavTestLRT(method = "standard")``: ``delta chisq`` on ``delta df``); under ``estimator="MLR"``
-the Satorra-Bentler (2001) scaled difference is used when the fits carry
-``chisq_scaling_factor``. The decision rule (``rule=``):
+(fits carrying ``chisq_scaling_factor``) the Satorra-Bentler (2001) scaled difference, the
+default of ``lavTestLRT`` for robust fits (``lav_test_diff_SatorraBentler2001``):
+``cd = (df1 c1 - df0 c0) / (df1 - df0)``, ``delta chisq = (T1 - T0) / cd`` with ``T`` the
+unscaled ML statistics (the ``chisq`` column; the table then also shows ``chisq_scaled``),
+``c = 1`` for a saturated less restricted model, no test when ``cd <= 0``. The
+CFI/RMSEA differences of the Chen rule use the standard (``cfi``, ``rmsea``) values, as
+``semTools``' default ``fit.measures``. The decision rule (``rule=``):
 
 - ``"chen2007"`` (default): a level holds when ``delta CFI >= -0.010`` and ``delta RMSEA <=
   0.015`` against the previous level (Chen 2007, Structural Equation Modeling 14, 464-504;
@@ -208,6 +213,9 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
         rows.append(row)
         prev = lv
     table = pd.DataFrame(rows)
+    scaled = [fits[lv].fit_measures.get("chisq_scaled", np.nan) for lv in levels]
+    if np.all(np.isfinite(scaled)):  # MLR/MLM: the scaled statistic next to the ML one
+        table.insert(2, "chisq_scaled", scaled)
     latent = None
     if "scalar" in fits and highest is not None and order.index(highest) >= order.index("scalar"):
         latent = latent_mean_differences(fits["scalar"])
@@ -219,6 +227,8 @@ def _difference_test(fm, pfm):
     """(delta chisq, delta df, p-value, scaled?) of a nested pair (restricted fm vs pfm)."""
     ddf = int(fm["df"] - pfm["df"])
     c1, c0 = fm.get("chisq_scaling_factor", np.nan), pfm.get("chisq_scaling_factor", np.nan)
+    if pfm["df"] == 0 and np.isfinite(c1):  # lavaan: a saturated free model has c = 1
+        c0 = 1.0
     if np.isfinite(c1) and np.isfinite(c0) and ddf > 0:
         # Satorra & Bentler (2001): cd = (d1 c1 - d0 c0) / (d1 - d0), T = (T1 - T0) / cd
         cd = (fm["df"] * c1 - pfm["df"] * c0) / ddf
