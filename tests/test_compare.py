@@ -54,8 +54,8 @@ def test_bad_calls(fits):
 
 
 # ----- MLR: Satorra-Bentler (2001) scaled difference (lavTestLRT's default for MLR) -----------
-import pandas as pd  # noqa: E402
-from scipy import stats as sst  # noqa: E402
+import pandas as pd
+from scipy import stats as sst
 
 HS_MODEL = CONF["model"]
 

@@ -10,7 +10,7 @@ direct computations written out from lavaan's formulas.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +24,7 @@ CASES = sorted(p.stem for p in REFS.glob("*.json"))
 RTOL = 1e-4
 
 
-@lru_cache(maxsize=None)
+@cache
 def fitted(name):
     case = json.loads((REFS / f"{name}.json").read_text())
     data = tm.datasets.load(case["data"].removesuffix(".csv"))

@@ -107,7 +107,7 @@ class BootstrapResult:
 
     @property
     def n_inadmissible(self) -> int:
-        return int(np.sum(self.inadmissible))
+        return int(self.inadmissible.sum())
 
     @property
     def note(self) -> str:
@@ -465,6 +465,7 @@ class _FimlContext:
 
     def refit(self, rows):
         from dataclasses import replace
+
         from .fiml import Patterns
         for Y in rows:
             seen = (~np.isnan(Y)).sum(axis=0)

@@ -92,9 +92,9 @@ def srmr_parts(S, mean, sigma, mu, meanstructure):
     obs_c = _rescale(S, np.outer(isd, isd))
     bent = (obs_c - _rescale(sigma, np.outer(isd, isd)))[r, c]
     boll = (obs_c - _rescale(sigma, np.outer(isds, isds)))[r, c]
-    out = dict(rmr_nomean=np.sqrt(np.sum(raw ** 2) / ps),
-               srmr_nomean=np.sqrt(np.sum(bent ** 2) / ps),
-               crmr_nomean=np.sqrt(np.sum(boll ** 2) / (ps - p)) if p > 1 else 0.0)
+    out = {"rmr_nomean": np.sqrt(np.sum(raw ** 2) / ps),
+           "srmr_nomean": np.sqrt(np.sum(bent ** 2) / ps),
+           "crmr_nomean": np.sqrt(np.sum(boll ** 2) / (ps - p)) if p > 1 else 0.0}
     if meanstructure:
         rm = mean - mu
         sm = _rescale(mean, isd) - _rescale(mu, isd)   # the same for Bentler and Bollen
@@ -104,7 +104,7 @@ def srmr_parts(S, mean, sigma, mu, meanstructure):
     else:
         for k in ("rmr", "srmr", "crmr"):
             out[k] = out[k + "_nomean"]
-    return dict(**out, **_srmr_mplus(S, mean, sigma, mu, meanstructure))
+    return {**out, **_srmr_mplus(S, mean, sigma, mu, meanstructure)}
 
 
 def _srmr_mplus(S, mean, sigma, mu, meanstructure):
