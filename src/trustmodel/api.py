@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings
 from contextlib import contextmanager
 from functools import lru_cache
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -243,12 +243,14 @@ def _bootstrap(table, stats, state, se, B, seed, level, ci_type, bollen_stine, n
     boot = resample.run_bootstrap(table, stats, state, B, seed=seed, n_jobs=n_jobs,
                                   backend=backend, progress=progress,
                                   ordinary=se == "bootstrap", bollen_stine=bollen_stine)
-    extra = {"bootstrap": boot}
     vcov = None
     if se == "bootstrap":
         jack = resample.jackknife(table, stats, state) if ci_type == "bca" else None
+        boot = replace(boot, ci_type=ci_type, jackknife=jack)  # res.effects uses the same
         se_rows, lo, hi, vcov = resample.summarize(table, state, boot, level=level,
                                                    ci_type=ci_type, jack=jack)
+    extra = {"bootstrap": boot}
+    if se == "bootstrap":
         extra.update(se=se_rows, ci=(lo, hi))
     if bollen_stine:
         extra["fit_measures"] = {"bollen_stine_pvalue": boot.bollen_stine_pvalue,

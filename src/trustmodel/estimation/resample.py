@@ -94,7 +94,7 @@ class BootstrapResult:
     bollen_stine_pvalue: float | None = None
     iterations: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
     ci_type: str = "perc"
-    jackknife: np.ndarray | None = None
+    jackknife: np.ndarray | None = None   # leave-one-out estimates for BCa (see jackknife())
     inadmissible: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
@@ -690,11 +690,6 @@ def summarize(table, state, boot: BootstrapResult, *, level: float = 0.95,
     if ci_type not in CI_TYPES:
         raise OptionError(f"boot_ci_type= must be one of {', '.join(map(repr, CI_TYPES))}; "
                           f"got {ci_type!r}.")
-    # record the interval settings on the draws (the record is otherwise complete once
-    # run_bootstrap returns; summarize is the one step that knows boot_ci_type and the
-    # jackknife), so res.effects and other derived quantities use the same intervals
-    object.__setattr__(boot, "ci_type", ci_type)
-    object.__setattr__(boot, "jackknife", jack)
     ok = boot.ok
     X = boot.draws[ok]
     D = boot.defined[ok]
