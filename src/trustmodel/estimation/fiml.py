@@ -381,7 +381,7 @@ class FimlProblem(Problem):
         ``(1/N) sum_k n_k [W_k (means), 1/2 D'(W_k (x) W_k) D (vech Sigma)]`` with ``W_k``
         the zero-padded ``Sigma_oo^-1`` of pattern ``k``; its fixed-x rows and columns are
         zero (here: those elements of ``s`` and ``e`` are zeroed). Returned doubled, as
-        :func:`trustmodel.results.fit_measures.gfi_parts` (only the ratio matters).
+        :func:`trustmodel.estimation.fit_indices.gfi_parts` (only the ratio matters).
         """
         v = self.values(x)
         out = []

@@ -103,7 +103,7 @@ def _v3_traces(problem, parts, dsat, dmsat, Ei, EBi):
 
 def robust_measures(XX3, df, c, XX3b, bdf, cb, N, G=1, level=0.90) -> dict:
     """cfi/tli/nnfi/rni and rmsea (CI, p-values) ``_robust`` from the corrected ingredients."""
-    from ..results import fit_measures as fm
+    from . import fit_indices as fm
     from .robust_fit import _cfi, _rni, _tli
     from scipy import stats as sst
     out = {"cfi_robust": _cfi(XX3, df, XX3b, bdf, c, cb),

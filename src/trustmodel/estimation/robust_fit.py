@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sst
 
-from ..results import fit_measures as fm
+from . import fit_indices as fm
 
 
 def _cfi(X2, df, Xb, dfb, c=1.0, cb=1.0):

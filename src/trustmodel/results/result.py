@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats as sst
 
 from ..estimation.defined import Definitions
-from . import fit_measures as fm
+from ..estimation import fit_indices as fm
 from .standardized import standardize
 
 PARAM_COLUMNS = ["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci_lower",

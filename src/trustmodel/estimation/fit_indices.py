@@ -1,4 +1,7 @@
-"""Fit measures with lavaan's names (``fitMeasures``, dots -> underscores).
+"""Fit measures with lavaan's names (``fitMeasures``, dots -> underscores): pure formulas.
+
+They sit in estimation/ beside the test statistics they are functions of, so that the robust
+and FIML steps can use them; ``FitResult.fit_measures`` (results/) assembles them.
 
 Formulas follow lavaan 0.6 (``R/lav_fit_measures.R``, ``lav_fit_cfi.R``, ``lav_fit_rmsea.R``,
 ``lav_fit_srmr.R``, ``lav_fit_gfi.R``, ``lav_fit_aic.R``): chisq = 2 N fmin; RMSEA with N (not
