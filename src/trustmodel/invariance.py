@@ -41,6 +41,7 @@ import pandas as pd
 from scipy import stats as sst
 
 from ._errors import OptionError
+from ._progress import progress_bar
 from .api import fit
 
 LEVELS = {
@@ -120,7 +121,8 @@ class InvarianceResult:
 
 def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
                levels=("configural", "metric", "scalar", "strict"), rule: str = "chen2007",
-               alpha: float = 0.05, group_partial=(), **fit_options) -> InvarianceResult:
+               alpha: float = 0.05, group_partial=(), progress: bool | None = None,
+               **fit_options) -> InvarianceResult:
     """Fit the measurement-invariance ladder and test each level against the one below.
 
     Parameters
@@ -143,6 +145,8 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
     group_partial : sequence of str
         Parameters exempt from the equality constraints at every level (partial invariance),
         e.g. ``["visual =~ x2", "x3 ~ 1"]``.
+    progress : bool, optional
+        A tqdm progress bar over the levels (default: only in interactive runs).
     **fit_options
         Other :func:`trustmodel.fit` options (``std_lv``, ``missing``...).
 
@@ -182,9 +186,13 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
     for bad in ("group_equal", "group"):
         if bad in fit_options:
             raise OptionError(f"{bad}= is set by invariance() itself; leave it out.")
-    fits = {lv: fit(model, data, group=group, estimator=estimator, group_equal=LEVELS[lv],
-                    group_partial=tuple(group_partial), **fit_options)
-            for lv in levels}
+    fits = {}
+    with progress_bar(total=len(levels), desc="invariance", progress=progress) as bar:
+        for lv in levels:
+            fits[lv] = fit(model, data, group=group, estimator=estimator,
+                           group_equal=LEVELS[lv], group_partial=tuple(group_partial),
+                           **fit_options)
+            bar.update(1)
     rows, held, highest, notes = [], True, None, []
     prev = None
     for lv in levels:
