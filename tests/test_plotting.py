@@ -17,22 +17,7 @@ from trustmodel.plotting import (plot_ipma, plot_path, plot_residuals,  # noqa: 
                                  plot_response_surface)
 
 EDT = tm.datasets.model("edt")
-CDV = """
-PV =~ pv1 + pv2 + pv3
-SV =~ sv1 + sv2 + sv3
-PSV =~ psv1 + psv2 + psv3
-IV =~ iv1 + iv2 + iv3
-MC =~ mc1 + mc2 + mc3
-TC =~ tc1 + tc2 + tc3
-EC =~ ec1 + ec2 + ec3
-PC =~ pc1 + pc2 + pc3
-TCV =~ PV + SV + PSV + IV
-TCC =~ MC + TC + EC + PC
-VAL =~ val1 + val2 + val3
-SAT =~ sat1 + sat2 + sat3
-VAL ~ TCV + TCC
-SAT ~ VAL
-"""
+CDV = tm.datasets.model("cdv")
 
 
 @pytest.fixture(autouse=True)

@@ -128,17 +128,8 @@ def test_population_covariance_is_recovered_exactly(nf, per, seed):
 @pytest.mark.slow
 def test_parameter_recovery_large_sample():
     """Data simulated from Political Democracy's lavaan estimates (N = 20000) fit back."""
-    ref = tm.fit("""
-        ind60 =~ x1 + x2 + x3
-        dem60 =~ y1 + y2 + y3 + y4
-        dem65 =~ y5 + y6 + y7 + y8
-        dem60 ~ ind60
-        dem65 ~ ind60 + dem60
-        y1 ~~ y5
-        y2 ~~ y4 + y6
-        y3 ~~ y7
-        y4 ~~ y8
-        y6 ~~ y8""", tm.datasets.load("political_democracy"))
+    ref = tm.fit(tm.datasets.model("political_democracy"),
+                 tm.datasets.load("political_democracy"))
     sigma = ref.implied["cov"]
     rng = np.random.default_rng(20000)
     data = pd.DataFrame(rng.multivariate_normal(np.zeros(len(sigma)), sigma.to_numpy(), 20000),
