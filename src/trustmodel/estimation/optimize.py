@@ -26,7 +26,7 @@ class OptimResult:
 
 
 def fisher_scoring(problem, x0, *, max_iter: int = 500, tol: float = 1e-14,
-                   secant_from: float = 1e-4, newton_from: float = 1e-3) -> OptimResult:
+                   secant_from: float = 1e-4, newton_from: float = 1e-2) -> OptimResult:
     """Fisher scoring that turns into Newton's method near the solution.
 
     The step solves (I + C) step = -g, I the expected information. Far from the solution C = 0
@@ -64,6 +64,10 @@ def fisher_scoring(problem, x0, *, max_iter: int = 500, tol: float = 1e-14,
                 step = -g
         slope = g @ step
         if -slope < tol:
+            if newton:  # the last Newton step is almost free and squares the error
+                f_n, g_n, _ = problem.evaluate(x + step, info=False)
+                if np.isfinite(f_n) and f_n <= f + 1e-12 * abs(f):
+                    x, f, g = x + step, f_n, g_n
             return done(it - 1, "converged")
         secant = secant or -slope < secant_from
         use_newton = exact and -slope < newton_from

@@ -26,6 +26,7 @@ def start_values(table, stats, simple: bool = False) -> np.ndarray:
         S, mean = gs.cov, gs.mean
         sel = np.flatnonzero(group == g)
         loadings, lvvar = ({}, {}) if simple else _factor_starts(table, sel, S, pos, lv, std_lv)
+        struct = {} if simple else _structural_starts(table, sel, S, pos, loadings, lvvar)
         for r in sel:
             if exo[r]:
                 if op[r] == "~~":
@@ -39,18 +40,125 @@ def start_values(table, stats, simple: bool = False) -> np.ndarray:
                 out[r] = user_start[r]
                 continue
             if op[r] == "=~":
-                out[r] = loadings.get((lhs[r], rhs[r]), 1.0)
+                out[r] = struct.get((lhs[r], "=~", rhs[r]), loadings.get((lhs[r], rhs[r]), 1.0))
             elif op[r] == "~":
-                out[r] = 0.0
+                out[r] = struct.get((lhs[r], "~", rhs[r]), 0.0)
             elif op[r] == "~~":
+                key = (lhs[r], "~~", rhs[r])
                 if lhs[r] != rhs[r]:
-                    out[r] = 0.0
+                    out[r] = struct.get(key, 0.0)
                 elif lhs[r] in lv:
-                    out[r] = lvvar.get(lhs[r], 0.05)
+                    out[r] = struct.get(key, lvvar.get(lhs[r], 0.05))
                 else:
-                    out[r] = 0.5 * S[pos[lhs[r]], pos[lhs[r]]]
+                    out[r] = struct.get(key, 0.5 * S[pos[lhs[r]], pos[lhs[r]]])
             elif op[r] == "~1":
                 out[r] = mean[pos[lhs[r]]] if lhs[r] in pos else 0.0
+    return out
+
+
+def _ratio_loadings(cov, items):
+    """Marker-scaled loadings and factor variance from an indicator covariance function.
+
+    Loading of indicator j: sum_k cov(j, k) / sum_k cov(marker, k) over the other indicators k
+    (a FABIN-like instrumental ratio); variance: mean of cov(j, k) / (l_j l_k).
+    """
+    lam = {items[0]: 1.0}
+    for v in items[1:]:
+        others = [k for k in items if k not in (v, items[0])]
+        if others:
+            num = sum(cov(v, k) for k in others)
+            den = sum(cov(items[0], k) for k in others)
+        else:
+            num, den = cov(v, items[0]), cov(items[0], items[0])
+        lam[v] = num / den if abs(den) > 1e-8 else 1.0
+        if not np.isfinite(lam[v]) or abs(lam[v]) > 10:
+            lam[v] = 1.0
+    vals = [cov(a, b) / (lam[a] * lam[b]) for i, a in enumerate(items) for b in items[i + 1:]
+            if abs(lam[a] * lam[b]) > 1e-8]
+    psi = float(np.mean(vals)) if vals else 0.5 * cov(items[0], items[0])
+    if not np.isfinite(psi) or psi <= 0:
+        psi = 0.05
+    return lam, psi
+
+
+def _structural_starts(table, sel, S, pos, loadings, lvvar) -> dict:
+    """Regressions, latent covariances and residual variances from the measurement starts.
+
+    The covariance of two factors is estimated from their indicators' covariances divided by
+    the loadings (averaged over indicator pairs: ``w_f' S w_g`` with ``w_f = 1 / (n_f l_j)``
+    on f's indicators), a factor's covariance with an observed variable likewise, a
+    second-order factor's from its first-order factors; every regression is then the OLS
+    solution on that covariance matrix and its residual variance what the regression leaves.
+    (lavaan starts regressions at 0; this two-step estimate saves iterations on hard models.)
+    """
+    c = table.cols
+    lvvar = dict(lvvar)
+    first = [f for f in table.names.lv if f in lvvar and any(k[0] == f for k in loadings)]
+    ov = list(pos)
+    known = first + ov
+    idx = {v: k for k, v in enumerate(known)}
+    Wt = np.zeros((len(ov), len(first)))
+    for (f, v), lam in loadings.items():
+        if f in idx and abs(lam) > 1e-8:
+            Wt[pos[v], idx[f]] = 1.0 / lam
+    counts = np.maximum((Wt != 0).sum(axis=0), 1)
+    Wt /= counts
+    SW = S @ Wt
+    C = np.block([[Wt.T @ SW, SW.T], [SW, S]])
+    for f in first:
+        C[idx[f], idx[f]] = lvvar[f]
+    out = {}
+    # second-order factors: their indicators are first-order factors
+    higher: dict = {}
+    for r in sel:
+        if c.op[r] == "=~" and c.rhs[r] in idx and c.rhs[r] not in pos and c.lhs[r] not in idx:
+            higher.setdefault(c.lhs[r], []).append(c.rhs[r])
+    for F, items in higher.items():
+        lam, psi = _ratio_loadings(lambda a, b: C[idx[a], idx[b]], items)
+        if psi <= 0.05:
+            continue
+        scale = np.sqrt(psi) if table.options.get("std_lv") else 1.0
+        row = np.zeros(len(known))
+        for f in items:
+            out[(F, "=~", f)] = float(lam[f] * scale)
+            var = lvvar[f]
+            out[(f, "~~", f)] = float(np.clip(var - lam[f] ** 2 * psi, 0.1 * var, 0.9 * var))
+            row += C[idx[f]] / lam[f] / len(items)
+        for f in items:  # its own indicators: leave the indicator out of the average
+            others = [g for g in items if g != f]
+            row[idx[f]] = (np.mean([C[idx[g], idx[f]] / lam[g] for g in others])
+                           if others else psi)
+        lvvar[F] = psi
+        out[(F, "~~", F)] = psi
+        idx[F] = len(known)
+        known.append(F)
+        C = np.block([[C, row[:, None]], [row[None, :], np.array([[psi]])]])
+    reg: dict = {}
+    for r in sel:
+        if c.op[r] == "~" and c.free[r] and c.lhs[r] in idx and c.rhs[r] in idx:
+            reg.setdefault(c.lhs[r], []).append(c.rhs[r])
+    for y, xs in reg.items():
+        xi = [idx[x] for x in xs]
+        Cxx, Cxy = C[np.ix_(xi, xi)], C[xi, idx[y]]
+        beta = np.linalg.lstsq(Cxx, Cxy, rcond=None)[0]
+        vy = C[idx[y], idx[y]]
+        if not (np.all(np.isfinite(beta)) and vy > 0):
+            continue
+        out.update({(y, "~", x): float(b) for x, b in zip(xs, beta)})
+        out[(y, "~~", y)] = float(max(vy - Cxy @ beta, 0.1 * vy))
+    for r in sel:
+        a_, b_ = c.lhs[r], c.rhs[r]
+        if (c.op[r] == "~~" and a_ != b_ and c.free[r] and a_ in lvvar and b_ in lvvar
+                and a_ in idx and b_ in idx and a_ not in reg and b_ not in reg):
+            val = C[idx[a_], idx[b_]]
+            if np.isfinite(val) and abs(val) < np.sqrt(lvvar[a_] * lvvar[b_]):
+                out[(a_, "~~", b_)] = float(val)
+    # indicators: what the factor leaves of their variance (kept within 10-90%)
+    for (f, v), lam in loadings.items():
+        if f in lvvar:
+            var = S[pos[v], pos[v]]
+            out.setdefault((v, "~~", v), float(np.clip(var - lam ** 2 * lvvar[f],
+                                                        0.1 * var, 0.9 * var)))
     return out
 
 
