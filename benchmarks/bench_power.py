@@ -14,37 +14,7 @@ import time
 
 import trustmodel as tm
 
-POPULATION = """
-EXP =~ 0.75*e1 + 0.8*e2 + 0.7*e3
-PERF =~ 0.8*p1 + 0.8*p2 + 0.75*p3
-DISC =~ 0.8*d1 + 0.75*d2 + 0.7*d3
-SAT =~ 0.85*s1 + 0.8*s2 + 0.8*s3
-LOY =~ 0.8*l1 + 0.75*l2 + 0.7*l3
-PERF ~ 0.4*EXP
-DISC ~ 0.65*PERF + -0.3*EXP
-SAT ~ 0.5*DISC + 0.25*PERF + 0.1*EXP
-LOY ~ 0.6*SAT
-EXP ~~ 1*EXP
-PERF ~~ 0.84*PERF
-DISC ~~ 0.6013*DISC
-SAT ~~ 0.4108*SAT
-LOY ~~ 0.64*LOY
-e1 ~~ 0.4375*e1
-e2 ~~ 0.3600*e2
-e3 ~~ 0.5100*e3
-p1 ~~ 0.3600*p1
-p2 ~~ 0.3600*p2
-p3 ~~ 0.4375*p3
-d1 ~~ 0.3600*d1
-d2 ~~ 0.4375*d2
-d3 ~~ 0.5100*d3
-s1 ~~ 0.2775*s1
-s2 ~~ 0.3600*s2
-s3 ~~ 0.3600*s3
-l1 ~~ 0.3600*l1
-l2 ~~ 0.4375*l2
-l3 ~~ 0.5100*l3
-"""
+POPULATION = tm.datasets.population("edt")
 
 ANALYSIS = tm.datasets.model("edt")
 

@@ -3,7 +3,8 @@
 - ``holzinger_swineford``: Holzinger & Swineford (1939), 301 pupils, 9 tests (as lavaan ships it).
 - ``political_democracy``: Bollen (1989), 75 countries.
 - ``edt``, ``cdv``, ``trust``: simulated customer surveys (N = 500, 600, 450) drawn from the
-  population models in ``shared/refs/scripts/*_population.lav`` (lavaan ``simulateData``).
+  population models bundled beside them (:func:`population`; lavaan ``simulateData``,
+  generating script ``make_refs.R``).
 - ``edt_missing``: ``edt`` with 5% of values missing completely at random.
 - ``mobi``: the ECSI mobile-phone survey (Tenenhaus et al. 2005), 250 respondents, 24 items.
 """
@@ -89,6 +90,24 @@ def load(name: str) -> pd.DataFrame:
         return pd.read_csv(fh)
 
 
+SIMULATED = ("edt", "cdv", "trust")
+
+
+def population(name: str) -> str:
+    """The population model (lavaan syntax, population values fixed) a simulated set was drawn
+    from with lavaan's ``simulateData`` (``make_refs.R`` beside it is the generating script).
+
+    Examples
+    --------
+    >>> print(population("edt").splitlines()[1].strip())
+    EXP =~ 0.75*e1 + 0.8*e2 + 0.7*e3
+    """
+    if name not in SIMULATED:
+        raise OptionError(f"name= of population() must be one of "
+                          f"{', '.join(map(repr, SIMULATED))}; got {name!r}.")
+    return resources.files(__package__).joinpath(f"{name}_population.lav").read_text()
+
+
 def model(name: str) -> str:
     """The example lavaan syntax for a bundled data set (see :data:`MODELS`).
 
@@ -103,4 +122,4 @@ def model(name: str) -> str:
     return MODELS[name]
 
 
-__all__ = ["load", "model", "NAMES", "MODELS"]
+__all__ = ["load", "model", "population", "NAMES", "MODELS", "SIMULATED"]
