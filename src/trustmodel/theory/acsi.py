@@ -12,6 +12,7 @@ CB-SEM model is identified, which PLS ignores.
 from __future__ import annotations
 
 from .._errors import OptionError
+from ..syntax import build_table
 
 _ECSI_PATHS = (("Image", "Expectation"), ("Image", "Satisfaction"), ("Image", "Loyalty"),
                ("Expectation", "Quality"), ("Expectation", "Value"),
@@ -89,6 +90,12 @@ class _IndexModel:
         lines += [f"{items[0]} ~~ 0*{items[0]}" for items in self.blocks.values()
                   if len(items) == 1]
         return "\n".join(lines) + "\n"
+
+    @property
+    def table(self):
+        """The covariance-based :class:`~trustmodel.ParameterTable` of :attr:`syntax` (what
+        ``tm.fit(model, data)`` estimates by ML; PLS reads the syntax itself)."""
+        return build_table(self.syntax)
 
     def __repr__(self) -> str:
         return f"{self._owner}({', '.join(f'{c}: {len(i)} items' for c, i in self.blocks.items())})"
