@@ -20,9 +20,11 @@ def standardize(table, model, values: np.ndarray, definitions=None):
     names = model.ov + model.lv
     pos = {v: k for k, v in enumerate(names)}
     p = model.p
-    op, group = rows["op"].to_numpy(), rows["group"].to_numpy()
-    lhs_i = np.array([pos.get(v, -1) for v in rows["lhs"].to_numpy()])
-    rhs_i = np.array([pos.get(v, -1) for v in rows["rhs"].to_numpy()])
+    c = getattr(table, "cols", None)  # diagnostics may pass a bare namespace with rows only
+    op, group, lhs, rhs = ((c.op, c.group, c.lhs, c.rhs) if c is not None else
+                           (rows[k].to_numpy() for k in ("op", "group", "lhs", "rhs")))
+    lhs_i = np.array([pos.get(v, -1) for v in lhs])
+    rhs_i = np.array([pos.get(v, -1) for v in rhs])
     nv = len(values)
     for g in range(model.ngroups):
         cov, _ = model.lv_moments(values, g)
