@@ -101,3 +101,12 @@ def test_gls_close_to_ml_on_well_fitting_model():
     assert gls.converged
     np.testing.assert_allclose(gls.params["est"], ml.params["est"], atol=0.05)
     assert abs(gls.fit_measures["chisq"] - ml.fit_measures["chisq"]) < 0.2 * ml.fit_measures["chisq"] + 2
+
+
+def test_saturated_model_fit_measures_follow_lavaan():
+    """df = 0 (a three-indicator factor): lavaan reports cfi = tli = nfi = 1, pnfi = 0, rmsea = 0."""
+    r = tm.fit("f =~ x1 + x2 + x3", HS)
+    fmx = r.fit_measures
+    assert fmx["df"] == 0 and abs(fmx["chisq"]) < 1e-9
+    np.testing.assert_allclose(fmx[["cfi", "tli", "nfi", "rni", "ifi"]], 1.0)
+    assert fmx["pnfi"] == 0.0 and fmx["rmsea"] == 0.0 and fmx["srmr"] < 1e-8

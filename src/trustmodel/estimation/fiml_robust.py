@@ -104,7 +104,7 @@ def _v3_traces(problem, parts, dsat, dmsat, Ei, EBi):
 def robust_measures(XX3, df, c, XX3b, bdf, cb, N, G=1, level=0.90) -> dict:
     """cfi/tli/nnfi/rni and rmsea (CI, p-values) ``_robust`` from the corrected ingredients."""
     from . import fit_indices as fm
-    from .robust_fit import _cfi, _rni, _tli
+    from .fit_indices import cfi as _cfi, rni as _rni, tli as _tli
     from scipy import stats as sst
     out = {"cfi_robust": _cfi(XX3, df, XX3b, bdf, c, cb),
            "tli_robust": _tli(XX3, df, XX3b, bdf, c, cb),

@@ -169,25 +169,49 @@ def gfi_parts(S, mean, sigma, mu, meanstructure, estimator, x_idx=()):
     return num, den
 
 
+# Incremental fit indices as lavaan's lav_fit_cfi.R, with optional scaling factors c (model)
+# and cb (baseline) for the *_robust variants (c = cb = 1: the standard indices).
+
+def cfi(X2, df, Xb, dfb, c=1.0, cb=1.0):
+    t1 = max(X2 - c * df, 0.0)
+    t2 = max(X2 - c * df, Xb - cb * dfb, 0.0)
+    return 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1.0 - t1 / t2
+
+
+def tli(X2, df, Xb, dfb, c=1.0, cb=1.0):
+    t1 = (X2 - c * df) * dfb
+    t2 = (Xb - cb * dfb) * df
+    return 1.0 - t1 / t2 if df > 0 and abs(t2) > 0 else 1.0
+
+
+def rni(X2, df, Xb, dfb, c=1.0, cb=1.0):
+    t2 = Xb - cb * dfb
+    return np.nan if np.isclose(t2, 0) else 1.0 - (X2 - c * df) / t2
+
+
+def incremental(X2, df, Xb, dfb) -> dict:
+    rfi = 1.0
+    if df > dfb:
+        rfi = np.nan
+    elif df > 0 and dfb > 0:
+        t1, t2 = Xb / dfb - X2 / df, Xb / dfb
+        rfi = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
+    nfi = np.nan if df > dfb else ((Xb - X2) / Xb if df > 0 else 1.0)
+    pnfi = (df / dfb) * (Xb - X2) / Xb if dfb > 0 and Xb > 0 else np.nan
+    t2 = Xb - df
+    ifi = 1.0 if t2 < 0 else (Xb - X2) / t2
+    return dict(rfi=rfi, nfi=nfi, pnfi=pnfi, ifi=ifi, rni=rni(X2, df, Xb, dfb))
+
+
 def compute(*, chisq, df, npar, ntotal, ngroups, baseline_chisq, baseline_df, logl,
             unrestricted_logl, fmin, srmr_by_group, gfi_by_group, nobs, p, meanstructure,
             nx=0, fixed_x=True) -> pd.Series:
     N, G = ntotal, ngroups
     pvalue = float(sst.chi2.sf(chisq, df)) if df > 0 else np.nan
     bpvalue = float(sst.chi2.sf(baseline_chisq, baseline_df)) if baseline_df > 0 else np.nan
-    d0 = max(chisq - df, 0.0)
-    db = max(baseline_chisq - baseline_df, 0.0)
-    cfi = 1.0 - d0 / max(d0, db) if max(d0, db) > 0 else 1.0
-    if df > 0 and baseline_df > 0:
-        rb, r0 = baseline_chisq / baseline_df, chisq / df
-        tli = (rb - r0) / (rb - 1.0)
-        rfi = (rb - r0) / rb
-        nfi = (baseline_chisq - chisq) / baseline_chisq
-        pnfi = df / baseline_df * nfi
-        ifi = (baseline_chisq - chisq) / (baseline_chisq - df)
-        rni = 1.0 - (chisq - df) / (baseline_chisq - baseline_df)
-    else:
-        tli = rfi = nfi = pnfi = ifi = rni = np.nan if df < 0 else 1.0
+    inc = incremental(chisq, df, baseline_chisq, baseline_df)
+    cfi_ = cfi(chisq, df, baseline_chisq, baseline_df)
+    tli_ = tli(chisq, df, baseline_chisq, baseline_df)
     aic = -2 * logl + 2 * npar
     bic = -2 * logl + npar * np.log(N)
     bic2 = -2 * logl + npar * np.log((N + 2) / 24)
@@ -206,8 +230,8 @@ def compute(*, chisq, df, npar, ntotal, ngroups, baseline_chisq, baseline_df, lo
     out = {
         "npar": npar, "fmin": fmin, "chisq": chisq, "df": df, "pvalue": pvalue,
         "baseline_chisq": baseline_chisq, "baseline_df": baseline_df,
-        "baseline_pvalue": bpvalue, "cfi": cfi, "tli": tli, "nnfi": tli, "rfi": rfi,
-        "nfi": nfi, "pnfi": pnfi, "ifi": ifi, "rni": rni,
+        "baseline_pvalue": bpvalue, "cfi": cfi_, "tli": tli_, "nnfi": tli_, "rfi": inc["rfi"],
+        "nfi": inc["nfi"], "pnfi": inc["pnfi"], "ifi": inc["ifi"], "rni": inc["rni"],
         "logl": logl, "unrestricted_logl": unrestricted_logl, "aic": aic, "bic": bic,
         "ntotal": N, "bic2": bic2, "rmsea": rmsea(chisq, df, N, G), "rmsea_ci_lower": lo,
         "rmsea_ci_upper": hi, "rmsea_ci_level": 0.90,

@@ -13,37 +13,6 @@ from scipy import stats as sst
 from . import fit_indices as fm
 
 
-def _cfi(X2, df, Xb, dfb, c=1.0, cb=1.0):
-    t1 = max(X2 - c * df, 0.0)
-    t2 = max(X2 - c * df, Xb - cb * dfb, 0.0)
-    return 1.0 if np.isclose(t1, 0) and np.isclose(t2, 0) else 1.0 - t1 / t2
-
-
-def _tli(X2, df, Xb, dfb, c=1.0, cb=1.0):
-    t1 = (X2 - c * df) * dfb
-    t2 = (Xb - cb * dfb) * df
-    return 1.0 - t1 / t2 if df > 0 and abs(t2) > 0 else 1.0
-
-
-def _rni(X2, df, Xb, dfb, c=1.0, cb=1.0):
-    t2 = Xb - cb * dfb
-    return np.nan if np.isclose(t2, 0) else 1.0 - (X2 - c * df) / t2
-
-
-def _incremental(X2, df, Xb, dfb) -> dict:
-    rfi = 1.0
-    if df > dfb:
-        rfi = np.nan
-    elif df > 0 and dfb > 0:
-        t1, t2 = Xb / dfb - X2 / df, Xb / dfb
-        rfi = 1.0 if (t1 < 0 or t2 < 0) else t1 / t2
-    nfi = np.nan if df > dfb else ((Xb - X2) / Xb if df > 0 else 1.0)
-    pnfi = (df / dfb) * (Xb - X2) / Xb if dfb > 0 and Xb > 0 else np.nan
-    t2 = Xb - df
-    ifi = 1.0 if t2 < 0 else (Xb - X2) / t2
-    return dict(rfi=rfi, nfi=nfi, pnfi=pnfi, ifi=ifi, rni=_rni(X2, df, Xb, dfb))
-
-
 def scaled_measures(*, chisq, df, c, bchisq, bdf, cb, N, G, h1_traces=(), h1_ndat=0,
                     h0_traces=(), npar=0, level=0.90) -> dict:
     """Every ``*_scaled`` / ``*_robust`` fit measure lavaan reports for a mean-scaled test."""
@@ -56,12 +25,12 @@ def scaled_measures(*, chisq, df, c, bchisq, bdf, cb, N, G, h1_traces=(), h1_nda
                baseline_chisq_scaled=Xbs, baseline_df_scaled=bdf,
                baseline_pvalue_scaled=float(sst.chi2.sf(Xbs, bdf)),
                baseline_chisq_scaling_factor=cb)
-    out["cfi_scaled"] = _cfi(X2s, df, Xbs, bdf)
-    out["tli_scaled"] = out["nnfi_scaled"] = _tli(X2s, df, Xbs, bdf)
-    out.update({f"{k}_scaled": v for k, v in _incremental(X2s, df, Xbs, bdf).items()})
-    out["cfi_robust"] = _cfi(chisq, df, bchisq, bdf, c, cb)
-    out["tli_robust"] = out["nnfi_robust"] = _tli(chisq, df, bchisq, bdf, c, cb)
-    out["rni_robust"] = _rni(chisq, df, bchisq, bdf, c, cb)
+    out["cfi_scaled"] = fm.cfi(X2s, df, Xbs, bdf)
+    out["tli_scaled"] = out["nnfi_scaled"] = fm.tli(X2s, df, Xbs, bdf)
+    out.update({f"{k}_scaled": v for k, v in fm.incremental(X2s, df, Xbs, bdf).items()})
+    out["cfi_robust"] = fm.cfi(chisq, df, bchisq, bdf, c, cb)
+    out["tli_robust"] = out["nnfi_robust"] = fm.tli(chisq, df, bchisq, bdf, c, cb)
+    out["rni_robust"] = fm.rni(chisq, df, bchisq, bdf, c, cb)
     if h1_ndat:
         out["scaling_factor_h1"] = float(np.sum(h1_traces)) / h1_ndat
     if npar:
