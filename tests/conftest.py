@@ -12,7 +12,7 @@ REFS = Path(__file__).parent / "refs"
 
 
 def load_ref(name: str) -> dict:
-    """A lavaan reference case from tests/refs/ (written by tests/refs/make_refs.R)."""
+    """A lavaan reference case from tests/refs/ (written by src/trustmodel/datasets/make_refs.R)."""
     return json.loads((REFS / f"{name}.json").read_text())
 
 

@@ -24,7 +24,7 @@ _CDV_FIRST = "\n".join(f"{k} =~ {v}1 + {v}2 + {v}3" for k, v in (
     ("EC", "ec"), ("PC", "pc")))
 
 #: The lavaan syntax each data set was analysed with in the shared lavaan references
-#: (``tests/refs/make_refs.R``): lavaan's tutorial models for the classic data, the
+#: (``make_refs.R`` beside this file): lavaan's tutorial models for the classic data, the
 #: population structure (free) for the simulated customer surveys.
 MODELS = {
     "holzinger_swineford": "visual  =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n"
