@@ -1,8 +1,8 @@
 """trustmodel against lavaan 0.6.14 on the shared reference cases (statsmodels' Check* mixins).
 
-The JSON files in tests/refs/ were written by lavaan (src/trustmodel/datasets/make_refs.R). Tolerances are
-those of the foundation issue: estimates and SEs within 1e-3 relative (absolute below 1), fit
-measures within 1e-3; we reach about 1e-5 (lavaan's own optimiser tolerance).
+The JSON files in tests/refs/ were written by lavaan (src/trustmodel/datasets/make_refs.R).
+Tolerances are those of the foundation issue: estimates and SEs within 1e-3 relative (absolute
+below 1), fit measures within 1e-3; we reach about 1e-5 (lavaan's own optimiser tolerance).
 """
 from __future__ import annotations
 
