@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 import trustmodel as tm
-from trustmodel.diagnostics.checks import (CollinearityWarning, StandardErrorWarning,
-                                           free_parameter_names)
+from trustmodel.diagnostics.checks import CollinearityWarning, StandardErrorWarning
 
 REFS = Path(__file__).parent / "refs"
 DATA = {"holzinger_swineford.csv": "holzinger_swineford",
@@ -88,4 +87,4 @@ def test_singular_information_names_parameters():
 def test_free_parameter_names():
     hs = tm.datasets.load("holzinger_swineford")
     res = tm.fit("visual =~ x1 + x2 + x3", hs)
-    assert free_parameter_names(res.table)[0] == "visual =~ x2"
+    assert res.table.free_names(readable=True)[0] == "visual =~ x2"

@@ -25,6 +25,7 @@ from .api import statements_of
 from .data import GroupStats, SampleStats
 from .estimation.defined import Definitions
 from .estimation.fitting import build_problem
+from .estimation.numdiff import jacobian
 from .estimation.optimize import minimize
 from .simulate import (_check_likert, _check_n, _discretize, _draw, _parse_key, _thresholds,
                        population_model)
@@ -192,14 +193,7 @@ class _Study:
 
     def _defined(self, prob, x):
         vals = self._defs.evaluate(prob.values(x))
-        J = np.zeros((len(vals), len(self._dref)))
-        for c, k in enumerate(self._dref):
-            h = 1e-6 * max(1.0, abs(x[k]))
-            xp, xm = x.copy(), x.copy()
-            xp[k] += h
-            xm[k] -= h
-            J[:, c] = (self._defs.evaluate(prob.values(xp))
-                       - self._defs.evaluate(prob.values(xm))) / (2 * h)
+        J = jacobian(lambda z: self._defs.evaluate(prob.values(z)), x, columns=self._dref)
         return vals, J
 
     def run(self, tasks) -> list:

@@ -129,21 +129,8 @@ LATENT_R_MAX = 0.95     # |latent correlation| above this: near-collinear latent
 STD_SE_MAX = 1.0        # standard error of a standardized coefficient above this: absurd
 
 
-def free_parameter_names(table) -> list:
-    """``lhs op rhs`` of every free parameter (first table row of each free index)."""
-    rows = table.rows
-    out = []
-    for k in range(1, table.npar + 1):
-        r = rows[rows["free"] == k].iloc[0]
-        name = f"{r['lhs']} {r['op']} {r['rhs']}".strip()
-        if table.ngroups > 1:
-            name += f" (group {r['group']})"
-        out.append(name)
-    return out
-
-
 def _null_space_names(table, v, k: int = 6) -> str:
-    names = free_parameter_names(table)
+    names = table.free_names(readable=True)
     order = np.argsort(-np.abs(v))
     keep = [i for i in order[:k] if abs(v[i]) > 0.1] or list(order[:2])
     return ", ".join(f"{names[i]} ({v[i]:+.2f})" for i in keep)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from .._errors import ModelSyntaxError
+from .numdiff import jacobian
 
 _FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin,
           "cos": np.cos, "tan": np.tan, "pi": math.pi}
@@ -69,11 +70,4 @@ class Definitions:
 
     def jacobian(self, x: np.ndarray, values_of) -> np.ndarray:
         """d(defined)/d(free parameters) by central differences."""
-        J = np.zeros((len(self), len(x)))
-        for k in range(len(x)):
-            h = 1e-6 * max(1.0, abs(x[k]))
-            xp, xm = x.copy(), x.copy()
-            xp[k] += h
-            xm[k] -= h
-            J[:, k] = (self.evaluate(values_of(xp)) - self.evaluate(values_of(xm))) / (2 * h)
-        return J
+        return jacobian(lambda z: self.evaluate(values_of(z)), x)

@@ -509,10 +509,8 @@ def estimate_fiml(table, stats, x0=None):
 
     Returns ``(FitState, stats_h1)``, the latter with the h1 moments (used for SRMR, starts).
     """
-    from .fitting import FitState, build_problem
-    from .optimize import minimize
+    from .fitting import FitState, build_problem, minimize_with_restart
     from .robust_fit import x_indices
-    from .start import start_values
 
     xi = x_indices(table)
     stats = drop_missing_x(stats, xi)
@@ -524,14 +522,7 @@ def estimate_fiml(table, stats, x0=None):
                           base_problem.free_of, patterns=pats, logl_h1=lls, baseline_logl=bl,
                           baseline_moments=[_observed_moments(g.data, xi) for g in stats.groups],
                           pairwise_moments=[pairwise_moments(g.data) for g in stats.groups])
-    res = minimize(problem, start if x0 is None else x0)
-    if not res.converged:
-        simple = start_values(table, st1, simple=True)[: len(problem.base)]
-        xs = np.zeros(problem.npar)
-        xs[problem.free_of] = simple[problem.free_pos]
-        alt = minimize(problem, xs)
-        if alt.converged or (np.isfinite(alt.fmin) and alt.fmin < res.fmin):
-            res = alt
+    res = minimize_with_restart(problem, table, st1, start if x0 is None else x0)
     return FitState(problem, res.x, problem.values(res.x), res), st1
 
 

@@ -58,8 +58,12 @@ def build_problem(table, stats, estimator: str) -> tuple[Problem, np.ndarray]:
 
 def estimate(table, stats, estimator: str = "ML", x0=None) -> FitState:
     problem, start = build_problem(table, stats, estimator)
-    if x0 is None:
-        x0 = start
+    res = minimize_with_restart(problem, table, stats, start if x0 is None else x0)
+    return FitState(problem, res.x, problem.values(res.x), res)
+
+
+def minimize_with_restart(problem, table, stats, x0):
+    """Optimise from ``x0``; if that fails, again from lavaan's "simple" starting values."""
     res = minimize(problem, x0)
     if not res.converged:
         simple_base = start_values(table, stats, simple=True)[: len(problem.base)]
@@ -68,7 +72,7 @@ def estimate(table, stats, estimator: str = "ML", x0=None) -> FitState:
         alt = minimize(problem, xs)
         if alt.converged or (np.isfinite(alt.fmin) and alt.fmin < res.fmin):
             res = alt
-    return FitState(problem, res.x, problem.values(res.x), res)
+    return res
 
 
 def expected_vcov(state: FitState) -> np.ndarray:

@@ -43,6 +43,7 @@ from .._parallel import parallel_map, spawn_seeds
 from .defined import Definitions
 from .batched import bfgs_refit
 from .optimize import minimize
+from .robust import observed_information
 from .problem import Problem
 from .boot_intervals import CI_TYPES, interval, norm_inter  # noqa: F401 (re-exported)
 
@@ -345,26 +346,9 @@ def _run_chunk(ctx: _Context, seeds) -> list:
     return out
 
 
-def _hessian(problem, x):
-    """Numerical Hessian of fmin from the analytic gradient (central differences)."""
-    q = len(x)
-    H = np.zeros((q, q))
-    for k in range(q):
-        h = 1e-5 * max(1.0, abs(x[k]))
-        xp, xm = x.copy(), x.copy()
-        xp[k] += h
-        xm[k] -= h
-        gp = problem.evaluate(xp, info=False)[1]
-        gm = problem.evaluate(xm, info=False)[1]
-        if gp is None or gm is None:
-            return None
-        H[:, k] = (gp - gm) / (2 * h)
-    return 0.5 * (H + H.T)
-
-
 def _initial_inverse(state):
     problem = state.problem
-    H = _hessian(problem, state.x)
+    H = observed_information(problem, state.x)
     if H is not None and np.all(np.isfinite(H)) and np.linalg.eigvalsh(H)[0] > 0:
         return np.linalg.inv(H)
     info = state.optim.info
@@ -561,7 +545,7 @@ def run_bootstrap(table, stats, state, B: int = 1000, *, seed=None, n_jobs=1,
     q = state.problem.npar
     seeds = spawn_seeds(seed, 2 * B)
     defs = Definitions(table)
-    names = _free_names(table) + list(defs.names)
+    names = table.free_names() + list(defs.names)
     X = np.full((B, q), np.nan)
     D = np.full((B, len(defs)), np.nan)
     failed, reasons, nev = np.zeros(0, dtype=int), (), np.zeros(0, dtype=int)
@@ -624,18 +608,6 @@ def _failure_message(k, B, reasons, what, n_inadmissible=0):
     return msg
 
 
-def _free_names(table):
-    rows = table.rows
-    out = []
-    for k in range(1, table.npar + 1):
-        r = rows[rows["free"] == k].iloc[0]
-        lab = r["label"] or f"{r['lhs']}{r['op']}{r['rhs']}"
-        if table.ngroups > 1 and not r["label"]:
-            lab += f".g{r['group']}"
-        out.append(lab)
-    return out
-
-
 def jackknife(table, stats, state) -> np.ndarray:
     """Leave-one-row-out estimates (n, npar + n_defined) for the BCa acceleration.
 
@@ -644,6 +616,13 @@ def jackknife(table, stats, state) -> np.ndarray:
     costs one warm refit per row.
     """
     defs = Definitions(table)
+
+    def row(x):
+        if x is None:
+            return np.full(state.problem.npar + len(defs), np.nan)
+        d = defs.evaluate(state.problem.values(x)) if len(defs) else np.zeros(0)
+        return np.concatenate([x, d])
+
     if _is_fiml(state):  # leave one row out and refit by FIML
         fctx = _fiml_context(table, stats, state)
         rows = []
@@ -651,12 +630,7 @@ def jackknife(table, stats, state) -> np.ndarray:
             for i in range(len(X)):
                 data = [np.delete(Y, i, axis=0) if h == g else Y
                         for h, Y in enumerate(fctx.data)]
-                x, _, _, _ = fctx.refit(data)
-                if x is None:
-                    rows.append(np.full(state.problem.npar + len(defs), np.nan))
-                    continue
-                d = defs.evaluate(state.problem.values(x)) if len(defs) else np.zeros(0)
-                rows.append(np.concatenate([x, d]))
+                rows.append(row(fctx.refit(data)[0]))
         return np.asarray(rows)
     ctx = _context(table, stats, state)
     full = [(X.mean(axis=0), X.T @ X / len(X)) for X in ctx.data]
@@ -672,12 +646,7 @@ def jackknife(table, stats, state) -> np.ndarray:
                 S = M2 - np.outer(m, m)
                 covs.append(0.5 * (S + S.T))
                 means.append(m + ctx.center[h])
-            x, _, _, _ = ctx.refit(covs, means)
-            if x is None:
-                rows.append(np.full(state.problem.npar + len(defs), np.nan))
-                continue
-            d = defs.evaluate(state.problem.values(x)) if len(defs) else np.zeros(0)
-            rows.append(np.concatenate([x, d]))
+            rows.append(row(ctx.refit(covs, means)[0]))
     return np.asarray(rows)
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .numdiff import gradient_hessian
+
 
 # ----- casewise scores and information of one normal group -------------------------------------
 def casewise_scores(Y, sigma, mu, dsig, dmu, meanstructure: bool) -> np.ndarray:
@@ -107,26 +109,13 @@ def group_scores(problem, x, datas) -> list:
             for Y, imp in zip(datas, imps)]
 
 
-def observed_information(problem, x, h: float | None = None, central: bool = True):
-    """Hessian of ``fmin`` by differences of the analytic gradient (lavaan's
-    ``observed.information = "hessian"`` differentiates its analytic gradient the same way,
-    ``R/lav_model_hessian.R``). ``central=False``: forward differences (half the gradient
-    evaluations, about 1e-7 relative accuracy)."""
-    q = len(x)
-    H = np.zeros((q, q))
-    h = h or (1e-5 if central else 1e-7)
-    g0 = None if central else problem.evaluate(x, info=False)[1]
-    for k in range(q):
-        step = h * max(1.0, abs(x[k]))
-        e = np.zeros(q)
-        e[k] = step
-        g_hi = problem.evaluate(x + e, info=False)[1]
-        if central:
-            g_lo = problem.evaluate(x - e, info=False)[1]
-            H[:, k] = (g_hi - g_lo) / (2 * step)
-        else:
-            H[:, k] = (g_hi - g0) / step
-    return 0.5 * (H + H.T)
+def observed_information(problem, x) -> np.ndarray:
+    """Hessian of ``fmin``: exact where the problem has one (complete-data ML,
+    :mod:`.hessian`), else by differences of the analytic gradient (lavaan's
+    ``observed.information = "hessian"``, ``R/lav_model_hessian.R``)."""
+    if getattr(problem, "has_hessian", False):
+        return problem.hessian(x)
+    return gradient_hessian(problem, x)
 
 
 def unit_information(problem, x, kind: str) -> np.ndarray:

@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sst
 
+from ..estimation.numdiff import jacobian
+
 COLUMNS = ["name", "kind", "from", "to", "via", "est", "se", "z", "pvalue", "ci_lower",
            "ci_upper"]
 
@@ -158,13 +160,7 @@ def effects_table(res) -> pd.DataFrame:
                 z = np.where(se > 0, est / se, np.nan)
             frames.append(_frame(specs, est, se, z, lo, hi, model, res, g))
             continue
-        J = np.zeros((len(specs), len(x)))
-        for m in range(len(x)):
-            h = 1e-6 * max(1.0, abs(x[m]))
-            xp, xm = x.copy(), x.copy()
-            xp[m] += h
-            xm[m] -= h
-            J[:, m] = (evaluate(xp) - evaluate(xm)) / (2 * h)
+        J = jacobian(evaluate, x)
         cov = J @ vcov @ J.T if len(x) else np.zeros((len(specs), len(specs)))
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
         with np.errstate(divide="ignore", invalid="ignore"):

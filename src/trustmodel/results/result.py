@@ -279,14 +279,7 @@ class FitResult:
     @property
     def vcov(self) -> pd.DataFrame:
         """Covariance matrix of the free parameters, labelled ``lhs op rhs`` (first row)."""
-        rows = self.table.rows
-        labels = []
-        for k in range(1, self.state.problem.npar + 1):
-            r = rows[rows["free"] == k].iloc[0]
-            lab = r["label"] or f"{r['lhs']}{r['op']}{r['rhs']}"
-            if self.table.ngroups > 1 and not r["label"]:
-                lab += f".g{r['group']}"
-            labels.append(lab)
+        labels = self.table.free_names()
         return pd.DataFrame(self.vcov_free.copy(), index=labels, columns=labels)
 
     # ----- post-fit diagnostics (diagnostics/, imported lazily) --------------------------------

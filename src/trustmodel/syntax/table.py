@@ -132,6 +132,23 @@ class ParameterTable:
     def npar(self) -> int:
         return int(self.cols.free.max()) if len(self.rows) else 0
 
+    def free_names(self, readable: bool = False) -> list:
+        """A name per free parameter (its first table row): the label, else ``lhs op rhs``
+        (``.gN`` appended in multi-group models); ``readable=True`` gives ``lhs op rhs``
+        with spaces and ``(group N)``, for messages."""
+        c = self.cols
+        out = []
+        for k in range(1, self.npar + 1):
+            r = int(np.flatnonzero(c.free == k)[0])
+            if readable:
+                name = f"{c.lhs[r]} {c.op[r]} {c.rhs[r]}".strip()
+                name += f" (group {c.group[r]})" if self.ngroups > 1 else ""
+            else:
+                name = c.label[r] or f"{c.lhs[r]}{c.op[r]}{c.rhs[r]}"
+                name += f".g{c.group[r]}" if self.ngroups > 1 and not c.label[r] else ""
+            out.append(name)
+        return out
+
     @property
     def meanstructure(self) -> bool:
         return bool(self.options.get("meanstructure"))
