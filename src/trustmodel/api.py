@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from contextlib import contextmanager
 from functools import lru_cache
@@ -270,10 +271,8 @@ def _theory_of(model, data) -> dict:
 
 
 _PLS_OPTIONS = ("scheme", "tol", "max_iter")
-_KNOWN_OPTIONS = ("estimator", "missing", "group", "group_equal", "group_partial", "std_lv",
-                  "meanstructure", "fixed_x", "se", "bootstrap", "seed", "level", "sample_cov",
-                  "nobs", "sample_mean", "boot_ci_type", "bollen_stine", "n_jobs", "backend",
-                  "progress")
+_KNOWN_OPTIONS = tuple(p for p in inspect.signature(fit).parameters
+                       if p not in ("model", "data", "options"))   # for "did you mean"
 
 
 @lru_cache(maxsize=64)
