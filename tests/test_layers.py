@@ -22,6 +22,7 @@ LAYERS = [
     {"diagnostics"},
     {"theory"},
     {"report", "plotting"},
+    {"interaction"},
     {"api"},
     {"invariance", "compare", "simulate", "rsa", "pls", "cli"},   # leaves on top of api
     {"power", "__main__"},                                          # leaves on those leaves

@@ -22,12 +22,15 @@ from .diagnostics import checks
 from .estimation.fitting import estimate, expected_vcov
 from .estimation.fiml import fiml_fit
 from .estimation.robust_fit import robust_inference
+from .interaction.products import expand_interactions, product_terms
 from .results.result import FitResult
 from .syntax import ParameterTable, build_table, parse_model
 
 ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
 MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
+INTERACTIONS = ("dblcent", "mean", "residual", "lms", "qml")
+_CENTERING = {"dblcent": "double", "mean": "mean", "residual": "residual"}
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,9 @@ def fit(model, data: pd.DataFrame | None = None, *,
         boot_ci_type: Literal["perc", "bca", "bca_simple", "norm"] = "perc",
         bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "loky",
         progress: bool | None = None,
-        sample_cov=None, nobs=None, sample_mean=None, **options) -> FitResult:
+        sample_cov=None, nobs=None, sample_mean=None,
+        interaction: Literal["dblcent", "mean", "residual", "lms", "qml"] | None = None,
+        interaction_pairs: Literal["matched", "all"] = "matched", **options) -> FitResult:
     """Fit a structural equation model.
 
     Parameters
@@ -136,6 +141,15 @@ def fit(model, data: pd.DataFrame | None = None, *,
     nobs : int, optional
         Sample size belonging to ``sample_cov``.
     sample_mean : pandas.Series, optional
+    interaction : {"dblcent", "mean", "residual", "lms", "qml"}, optional
+        How product terms ``y ~ X + Z + X:Z`` between latent variables are estimated
+        (default "dblcent"): product indicators with double-mean centring, mean centring or
+        residual centring (:func:`trustmodel.product_indicators`), or latent moderated
+        structural equations (:mod:`trustmodel.estimation.lms`; "qml" is refused). A product of
+        two observed variables is their raw product column, as in lavaan.
+    interaction_pairs : {"matched", "all"}
+        Product indicators from matched pairs when both constructs have equally many
+        indicators (semTools' default), else from all pairs; "all" always uses all pairs.
 
     Returns
     -------
@@ -169,6 +183,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
                           f"{', '.join(map(repr, unknown))} of fit()."
                           + did_you_mean(unknown, _KNOWN_OPTIONS))
     if estimator in ("PLS", "PLSc"):
+        if interaction is not None:
+            pls_opts["interaction"] = interaction
         from .pls import fit_pls  # leaf module, imported only when asked
         return fit_pls(model, data, estimator=estimator, se=se, bootstrap=bootstrap, seed=seed,
                        level=level, n_jobs=n_jobs, backend=backend, progress=progress,
@@ -188,9 +204,17 @@ def fit(model, data: pd.DataFrame | None = None, *,
         raise OptionError(f"level= must lie strictly between 0 and 1; got {level!r}.")
     rng_seed = seed
     check_seed(seed)
+    interaction, interaction_pairs = _check_interaction(model, interaction, interaction_pairs)
+    if interaction in ("lms", "qml"):
+        from .estimation.lms import fit_lms_model
+        return fit_lms_model(model, data, statements_of(model), method=interaction,
+                             estimator=estimator, missing=missing, group=group, se=se,
+                             level=level, sample_cov=sample_cov, std_lv=std_lv)
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)                                    # 1 syntax / theory
-        statements = tuple(statements_of(model))
+        statements, data = expand_interactions(statements_of(model), data,
+                                               centering=_CENTERING[interaction or "dblcent"],
+                                               pairs=interaction_pairs)
         ngroups = _ngroups(data, group, sample_cov)
         ms = bool(meanstructure) or ngroups > 1 or sample_mean is not None or fiml
         table = _table(statements, ngroups, ms, bool(std_lv), bool(fixed_x),
@@ -218,9 +242,24 @@ def fit(model, data: pd.DataFrame | None = None, *,
     opts = dict(estimator=estimator, missing=missing, group=group,
                 group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                 std_lv=std_lv, meanstructure=ms, fixed_x=fixed_x, se=se, level=level)
+    if interaction is not None:
+        opts.update(interaction=interaction, interaction_pairs=interaction_pairs)
     return FitResult(table=table, stats=stats, state=state, vcov_free=vcov,     # 6
                      warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se,
                      extra={**_merge_extra(extra, boot_extra), **theory})
+
+
+def _check_interaction(model, interaction, pairs):
+    """Validate interaction= / interaction_pairs= (an option without product terms is an error)."""
+    pairs = check_option("interaction_pairs", pairs, ("matched", "all"))
+    terms = product_terms(statements_of(model))
+    if interaction is None:
+        return ("dblcent" if terms else None), pairs
+    interaction = check_option("interaction", interaction, INTERACTIONS)
+    if not terms:
+        raise OptionError(f"interaction={interaction!r} needs a product term in the model, "
+                          "such as 'LOY ~ SAT + SWC + SAT:SWC'; the model has none.")
+    return interaction, pairs
 
 
 def _merge_extra(*parts) -> dict:

@@ -17,6 +17,7 @@ OPERATORS = (":=", "=~", "<~", "~~", "==", "~", "<", ">")
 _OPS_HINT = "lavaan syntax uses the operators =~ <~ ~ ~~ ~1 := == < >."
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 _NAME_RE = re.compile(rf"^{_NAME}$")
+_PRODUCT_RE = re.compile(rf"^{_NAME}(:{_NAME})+$")   # x:z, a product term (modsem, lavaan)
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -186,6 +187,9 @@ class _Parser:
             if not tstrip:
                 raise self.error(f"Empty term on the right-hand side of {op!r}", min(toff, len(text) - 1))
             rhs, mod = self._term(tstrip, toff)
+            if ":" in rhs and op != "~":
+                raise self.error(f"A product term ({rhs!r}) may only be a predictor on the "
+                                 "right-hand side of '~'", toff)
             rop = op
             if op == "~" and rhs == "1":
                 rop, rhs = "~1", ""
@@ -214,7 +218,7 @@ class _Parser:
         var, voff = parts[-1][0].strip(), parts[-1][1]
         if not var:
             raise self.error("Missing variable after '*'", off + voff)
-        if not (_NAME_RE.match(var) or var == "1"):
+        if not (_NAME_RE.match(var) or _PRODUCT_RE.match(var) or var == "1"):
             raise self.error(f"Invalid variable name {var!r}", off + voff)
         fixed = label = start = free = ()
         for mod, moff in parts[:-1]:
