@@ -245,3 +245,83 @@ def test_probing_errors(process):
         tm.conditional_indirect(res, ["x", "m", "y"], w="x")
     with pytest.raises(tm.OptionError, match="ci="):
         tm.simple_slopes(res, x="x", z="w", y="m", ci="jackknife")
+
+
+# ----- builders with moderator= and the plots ------------------------------------------------
+@pytest.fixture(scope="module")
+def loyalty_data():
+    rng = np.random.default_rng(21)
+    n = 1500
+    qual = rng.normal(size=n)
+    swc = 0.3 * qual + rng.normal(size=n) * np.sqrt(1 - 0.09)
+    sat = 0.6 * qual + rng.normal(size=n) * 0.8
+    loy = 0.5 * sat + 0.3 * swc - 0.2 * sat * swc + rng.normal(size=n) * 0.7
+    cols = {}
+    for name, lat in (("q", qual), ("w", swc), ("s", sat), ("l", loy)):
+        for k, lam in enumerate((1.0, 0.8, 0.9), start=1):
+            cols[f"{name}{k}"] = lam * lat + rng.normal(size=n) * 0.5
+    return pd.DataFrame(cols)
+
+
+def _loyalty_builder():
+    return tm.SatisfactionLoyalty(satisfaction=["s1", "s2", "s3"], loyalty=["l1", "l2", "l3"],
+                                  antecedents={"QUAL": ["q1", "q2", "q3"]},
+                                  moderator={"SWC": ["w1", "w2", "w3"]})
+
+
+def test_loyalty_moderator_defines_probing_and_conditional_effects(loyalty_data):
+    m = _loyalty_builder()
+    assert "LOY ~ b_loy_satxswc*SAT:SWC" in m.syntax
+    assert m.moderation.defined == ("ss_sat_loy_lo", "ss_sat_loy_hi", "qual_sat_loy_lo",
+                                    "qual_sat_loy_hi", "imm_qual_sat_loy")
+    res = tm.fit(m, loyalty_data)
+    assert res.converged
+    d = res.params.query("op == ':='").set_index("lhs")
+    slopes = tm.simple_slopes(res, x="SAT", z="SWC", y="LOY")
+    assert_allclose(d.loc[["ss_sat_loy_lo", "ss_sat_loy_hi"], "est"], slopes.slope[[0, 2]],
+                    rtol=1e-8)
+    cie = tm.conditional_indirect(res, ["QUAL", "SAT", "LOY"], w="SWC")
+    assert_allclose(d.loc[["qual_sat_loy_lo", "qual_sat_loy_hi"], "est"], cie.effect[[0, 2]],
+                    rtol=1e-8)
+    imm = tm.index_of_moderated_mediation(res, ["QUAL", "SAT", "LOY"], w="SWC")
+    assert_allclose(d.loc["imm_qual_sat_loy", "est"], imm["index"], rtol=1e-8)
+    # the delta-method SE of the := row treats the moderator SD as estimated; ours fixes it
+    assert_allclose(d.loc["imm_qual_sat_loy", "se"], imm["se"], rtol=1e-6)
+    named = [e.name for e in m.named_effects]
+    assert "SAT:SWC->LOY" in named
+    assert -0.3 < d.loc["imm_qual_sat_loy", "est"] < -0.05
+
+
+def test_edt_moderator_second_stage():
+    m = tm.ExpectationDisconfirmation(expectation=["e1", "e2", "e3"],
+                                      performance=["p1", "p2", "p3"],
+                                      disconfirmation=["d1", "d2", "d3"],
+                                      satisfaction=["s1", "s2", "s3"],
+                                      moderator={"INV": ["i1", "i2", "i3"]})
+    assert "SAT ~ b_sat_discxinv*DISC:INV" in m.syntax
+    assert "imm_exp_disc_sat := b_disc_exp*b_sat_discxinv" in m.syntax
+    with pytest.raises(tm.OptionError, match="does not estimate"):
+        tm.ExpectationDisconfirmation(expectation=["e1", "e2", "e3"],
+                                      performance=["p1", "p2", "p3"],
+                                      disconfirmation=["d1", "d2", "d3"],
+                                      satisfaction=["s1", "s2", "s3"],
+                                      moderator={"INV": ["i1", "i2", "i3"]},
+                                      moderated="SAT->EXP")
+    with pytest.raises(tm.OptionError, match="one construct"):
+        tm.SatisfactionLoyalty(satisfaction=["s1", "s2", "s3"], loyalty=["l1", "l2", "l3"],
+                               moderator=["w1"])
+
+
+def test_interaction_plots(observed):
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    from trustmodel.plotting import plot_johnson_neyman, plot_simple_slopes
+    d, ols, res = observed
+    fig = plot_simple_slopes(res, "x", "z", "y")
+    assert len(fig.axes[0].lines) == 3
+    fig2 = plot_johnson_neyman(res, "x", "z", "y")
+    jn = tm.johnson_neyman(res, "x", "z", "y")
+    vlines = [ln for ln in fig2.axes[0].lines if ln.get_linestyle() == "--"]
+    assert_allclose(sorted(ln.get_xdata()[0] for ln in vlines), jn.bounds)
+    import matplotlib.pyplot as plt
+    plt.close("all")

@@ -154,7 +154,8 @@ def _start(statements, table, data, spec, free_pos, free_of, to_rows, Y, quad):
     """Start at the ML fit of the model without product terms (products at 0); that fit's
     log-likelihood is the H0 of the likelihood-ratio test of the interaction. Its expected
     information (times N) starts BFGS's inverse Hessian of -loglik/N."""
-    linear = tuple(s for s in statements if not (s.op == "~" and ":" in s.rhs))
+    linear = tuple(s for s in statements if not (s.op == "~" and ":" in s.rhs)
+                   and s.op not in (":=", "==", "<", ">"))
     lin_table = build_table(linear, meanstructure=True, fixed_x=True)
     sample = SampleStats.from_frame(data, lin_table.observed, missing="listwise")
     state = estimate(lin_table, sample, "ML")
