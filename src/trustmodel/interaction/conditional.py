@@ -159,9 +159,9 @@ def montecarlo_ci(res, *, draws: int = 20000, seed=None, level: float = 0.95) ->
     Examples
     --------
     >>> import trustmodel as tm
-    >>> res = tm.fit(tm.ExpectationDisconfirmation(expectation=["exp1", "exp2", "exp3"],
-    ...     performance=["perf1", "perf2", "perf3"], disconfirmation=["disc1", "disc2", "disc3"],
-    ...     satisfaction=["sat1", "sat2", "sat3"]), tm.datasets.load("edt"))
+    >>> res = tm.fit(tm.ExpectationDisconfirmation(expectation=["e1", "e2", "e3"],
+    ...     performance=["p1", "p2", "p3"], disconfirmation=["d1", "d2", "d3"],
+    ...     satisfaction=["s1", "s2", "s3"]), tm.datasets.load("edt"))
     >>> mc = tm.montecarlo_ci(res, draws=2000, seed=1)
     >>> bool((mc.ci_lower < mc.est).all() and (mc.est < mc.ci_upper).all())
     True
