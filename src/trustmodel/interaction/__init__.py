@@ -9,10 +9,26 @@
 Each works on a :class:`~trustmodel.FitResult` and on the LMS result of
 ``tm.fit(..., interaction="lms")``.
 """
-from .conditional import conditional_indirect, index_of_moderated_mediation, montecarlo_ci
-from .probing import JohnsonNeyman, johnson_neyman, simple_slopes, standardized_interaction
+from .conditional import (
+           conditional_indirect,
+           index_of_moderated_mediation,
+           montecarlo_ci,
+)
+from .probing import (
+           JohnsonNeyman,
+           johnson_neyman,
+           simple_slopes,
+           standardized_interaction,
+)
 from .products import product_indicators
 
-__all__ = ["product_indicators", "simple_slopes", "johnson_neyman", "JohnsonNeyman",
-           "standardized_interaction", "conditional_indirect", "index_of_moderated_mediation",
-           "montecarlo_ci"]
+__all__ = [
+           "JohnsonNeyman",
+           "conditional_indirect",
+           "index_of_moderated_mediation",
+           "johnson_neyman",
+           "montecarlo_ci",
+           "product_indicators",
+           "simple_slopes",
+           "standardized_interaction",
+]

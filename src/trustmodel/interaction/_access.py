@@ -7,6 +7,7 @@ A result offers ``table`` (a ParameterTable), ``x`` (free estimates), ``vcov_fre
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import stats as sst
 
 from .._errors import OptionError
@@ -130,3 +131,12 @@ def moments(res, name: str) -> tuple[float, float]:
     elif mean is not None:
         m = float(np.asarray(mean).ravel()[k])
     return m, float(cov[k, k])
+
+
+def wald_table(labels, values, name: str, est, se, lo, hi) -> pd.DataFrame:
+    """``label, value, <name>, se, z, pvalue, ci_lower, ci_upper`` rows per moderator value."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, est / se, np.nan)
+    return pd.DataFrame({"label": labels, "value": values, name: est, "se": se, "z": z,
+                         "pvalue": 2 * sst.norm.sf(np.abs(z)), "ci_lower": lo,
+                         "ci_upper": hi})

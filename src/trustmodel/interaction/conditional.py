@@ -10,13 +10,22 @@ for every ``:=`` parameter of a fit.
 """
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 import pandas as pd
 from scipy import stats as sst
 
 from .._errors import OptionError
 from .._validation import check_seed
-from ._access import Coefficients, coefficient_keys, find_row, infer, row_values
+from ._access import (
+    Coefficients,
+    coefficient_keys,
+    find_row,
+    infer,
+    row_values,
+    wald_table,
+)
 from .probing import moderator_values
 
 
@@ -26,7 +35,7 @@ def _links(res, path, w):
         raise OptionError(f"path= must list at least three variables (x, mediator(s), y); "
                           f"got {path!r}.")
     rows, moderated = [], []
-    for a, b in zip(path[:-1], path[1:]):
+    for a, b in pairwise(path):
         main, prod = coefficient_keys(res, [(b, a), (b, f"{a}:{w}")])
         if main is None:
             raise OptionError(f"The model has no regression {b} ~ {a} on the path "
@@ -91,11 +100,7 @@ def conditional_indirect(res, path, w: str, *, values=None, ci: str = "delta",
 
     est, se, lo, hi = infer(Coefficients(res, rows), effect, ci=ci, level=level, draws=draws,
                             seed=seed)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        zval = np.where(se > 0, est / se, np.nan)
-    return pd.DataFrame({"label": labels, "value": vals, "effect": est, "se": se, "z": zval,
-                         "pvalue": 2 * sst.norm.sf(np.abs(zval)), "ci_lower": lo,
-                         "ci_upper": hi})
+    return wald_table(labels, vals, "effect", est, se, lo, hi)
 
 
 def index_of_moderated_mediation(res, path, w: str, *, ci: str = "delta",
@@ -186,4 +191,4 @@ def montecarlo_ci(res, *, draws: int = 20000, seed=None, level: float = 0.95) ->
                          "ci_upper": hi}, index=pd.Index(defs.names, name="name"))
 
 
-__all__ = ["conditional_indirect", "index_of_moderated_mediation", "montecarlo_ci", "find_row"]
+__all__ = ["conditional_indirect", "find_row", "index_of_moderated_mediation", "montecarlo_ci"]

@@ -17,7 +17,14 @@ import pandas as pd
 from scipy import stats as sst
 
 from .._errors import OptionError
-from ._access import Coefficients, coefficient_keys, find_row, infer, moments
+from ._access import (
+    Coefficients,
+    coefficient_keys,
+    find_row,
+    infer,
+    moments,
+    wald_table,
+)
 
 
 def _interaction_rows(res, x, z, y):
@@ -86,11 +93,7 @@ def simple_slopes(res, x: str, z: str, y: str, *, values=None, ci: str = "delta"
     coefs = Coefficients(res, [rows[0], rows[2]])
     est, se, lo, hi = infer(coefs, lambda B: B[:, :1] + B[:, 1:2] * vals[None, :], ci=ci,
                             level=level, draws=draws, seed=seed)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        zval = np.where(se > 0, est / se, np.nan)
-    return pd.DataFrame({"label": labels, "value": vals, "slope": est, "se": se, "z": zval,
-                         "pvalue": 2 * sst.norm.sf(np.abs(zval)), "ci_lower": lo,
-                         "ci_upper": hi})
+    return wald_table(labels, vals, "slope", est, se, lo, hi)
 
 
 @dataclass(frozen=True)
@@ -186,5 +189,10 @@ def standardized_interaction(res, x: str, z: str, y: str) -> float:
     return float(b3 * sds[0] * sds[1] / sds[2])
 
 
-__all__ = ["simple_slopes", "johnson_neyman", "standardized_interaction", "JohnsonNeyman",
-           "find_row"]
+__all__ = [
+    "JohnsonNeyman",
+    "find_row",
+    "johnson_neyman",
+    "simple_slopes",
+    "standardized_interaction",
+]

@@ -22,6 +22,7 @@ def plot_simple_slopes(res, x: str, z: str, y: str, *, values=None, ax=None, spa
     >>> fig = plot_simple_slopes(tm.fit("y ~ x + z + x:z", d), "x", "z", "y")
     """
     import matplotlib.pyplot as plt
+
     from ..interaction._access import Coefficients, coefficient_keys, moments
     from ..interaction.probing import simple_slopes
     tab = simple_slopes(res, x, z, y, values=values)
@@ -57,6 +58,7 @@ def plot_johnson_neyman(res, x: str, z: str, y: str, *, ax=None, level: float = 
     >>> fig = plot_johnson_neyman(tm.fit("y ~ x + z + x:z", d), "x", "z", "y")
     """
     import matplotlib.pyplot as plt
+
     from ..interaction._access import moments
     from ..interaction.probing import johnson_neyman, simple_slopes
     mz, vz = moments(res, z)

@@ -10,6 +10,7 @@ Builders never fit anything themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Iterable
 
 import numpy as np
@@ -309,7 +310,7 @@ class TheoryModel:
                 (f"{base}_hi", f"{main.factor} + {lab}*{sd}")]
         for e in [e for e in self._named if e.kind == "indirect"]:
             nodes = [e.source, *e.via, e.target]
-            links = list(zip(nodes[:-1], nodes[1:]))
+            links = list(pairwise(nodes))
             if (focal, target) not in links:
                 continue
             others = [p.factor for p in self._chain(nodes) if (p.source, p.target) != (focal,

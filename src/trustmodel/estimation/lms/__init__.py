@@ -41,4 +41,4 @@ def fit_lms_model(model, data, statements, *, method: str = "lms", estimator: st
     return res
 
 
-__all__ = ["fit_lms", "fit_lms_model", "LMSResult", "UnsupportedFeatureError"]
+__all__ = ["LMSResult", "UnsupportedFeatureError", "fit_lms", "fit_lms_model"]

@@ -200,4 +200,4 @@ def _observed_vcov(spec, Y, x, to_rows, quad) -> np.ndarray:
         return np.linalg.pinv(-H)
 
 
-__all__ = ["fit_lms", "UnsupportedFeatureError"]
+__all__ = ["UnsupportedFeatureError", "fit_lms"]

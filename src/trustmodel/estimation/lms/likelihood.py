@@ -45,6 +45,17 @@ def _fill(spec, V, kind, shape, sym=False):
     return out
 
 
+def _cholesky_or_nan(M: np.ndarray) -> np.ndarray:
+    """Cholesky factor of each matrix of a batch; NaN where one is not positive definite."""
+    out = np.full_like(M, np.nan)
+    for b in range(len(M)):
+        try:
+            out[b] = np.linalg.cholesky(M[b])
+        except np.linalg.LinAlgError:
+            pass
+    return out
+
+
 def node_moments(spec, V: np.ndarray, z: np.ndarray, factor: bool = False):
     """Indicator moments per parameter set and node: mu (B, Q, p), Sigma (B, Q, p, p).
 
@@ -62,12 +73,7 @@ def node_moments(spec, V: np.ndarray, z: np.ndarray, factor: bool = False):
     nu = _fill(spec, V, "nu", (p,))
     kappa = _fill(spec, V, "kappa", (nx,))
     alpha = _fill(spec, V, "alpha", (ne,))
-    A = np.full_like(Phi, np.nan)
-    for b in range(B):
-        try:
-            A[b] = np.linalg.cholesky(Phi[b])
-        except np.linalg.LinAlgError:
-            pass
+    A = _cholesky_or_nan(Phi)
     mu_xi = kappa[:, None, :] + np.einsum("bxk,qk->bqx", A[:, :, :m], z)   # (B, Q, nx)
     A2 = A[:, :, m:]
     Phic = A2 @ np.swapaxes(A2, 1, 2)                                        # (B, nx, nx)
@@ -92,12 +98,7 @@ def node_moments(spec, V: np.ndarray, z: np.ndarray, factor: bool = False):
     if not factor:
         return mu, Sigma, E, C
     # latent (xi, eta) = E + T u with u ~ N(0, I): u = (z2, Lpsi^-1 zeta)
-    Lpsi = np.full_like(Psi, np.nan)
-    for b in range(B):
-        try:
-            Lpsi[b] = np.linalg.cholesky(Psi[b])
-        except np.linalg.LinAlgError:
-            pass
+    Lpsi = _cholesky_or_nan(Psi)
     nu_ = nx - m + ne
     T = np.zeros((B, Q, nx + ne, nu_))
     T[:, :, :nx, :nx - m] = A2[:, None]
@@ -171,7 +172,7 @@ class Quadrature:
 
 def _small_cholesky(M):
     """Cholesky factors of a batch (n, u, u) of small SPD matrices, vectorised over n."""
-    n, u, _ = M.shape
+    u = M.shape[1]
     L = np.zeros_like(M)
     for c in range(u):
         s = M[:, c, c] - np.sum(L[:, c, :c] ** 2, axis=1)

@@ -127,12 +127,13 @@ class LMSResult:
     def summary(self) -> str:
         """A plain-text summary: header, fit against H0 and the parameter table."""
         fm = self.fit_measures
-        head = [f"trustmodel LMS ({'converged' if self.converged else 'NOT converged'} after "
-                f"{self.n_iter} iterations; {self.nodes} quadrature nodes per dimension)",
-                f"  Observations {self.nobs}   log-likelihood {fm.logl:.3f}   AIC {fm.aic:.3f}"
-                f"   BIC {fm.bic:.3f}",
-                f"  Interaction vs H0: D = {fm.lr_chisq:.3f}, df = {int(fm.lr_df)}, "
-                f"p = {fm.lr_pvalue:.3g}", ""]
+        state = "converged" if self.converged else "NOT converged"
+        head = [(f"trustmodel LMS ({state} after {self.n_iter} iterations; {self.nodes} "
+                 "quadrature nodes per dimension)"),
+                (f"  Observations {self.nobs}   log-likelihood {fm.logl:.3f}   "
+                 f"AIC {fm.aic:.3f}   BIC {fm.bic:.3f}"),
+                (f"  Interaction vs H0: D = {fm.lr_chisq:.3f}, df = {int(fm.lr_df)}, "
+                 f"p = {fm.lr_pvalue:.3g}"), ""]
         cols = ["lhs", "op", "rhs", "label", "est", "se", "z", "pvalue"]
         return "\n".join(head) + self.params[cols].to_string(index=False, float_format="%.3f")
 

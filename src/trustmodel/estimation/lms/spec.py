@@ -60,7 +60,7 @@ class LmsSpec:
         return len(self.xi) + len(self.eta)
 
     @classmethod
-    def from_table(cls, table) -> "LmsSpec":
+    def from_table(cls, table) -> LmsSpec:
         c = table.cols
         par = c.op != ":="
         lv = list(table.names.lv)
