@@ -4,6 +4,10 @@ Analyses that satisfaction studies run after (or beside) the model: :func:`drive
 (relative weights, Shapley/LMG, dominance), :func:`common_method` (Harman, marker variable,
 ULMC, full-collinearity VIFs), :func:`kano` and :func:`penalty_reward`, :func:`nps`.
 """
+from .common_method import CommonMethodResult, common_method
 from .drivers import DriverResult, drivers
+from .kano import KanoResult, kano, penalty_reward
+from .nps import NPSResult, nps
 
-__all__ = ["drivers", "DriverResult"]
+__all__ = ["drivers", "DriverResult", "common_method", "CommonMethodResult", "kano",
+           "KanoResult", "penalty_reward", "nps", "NPSResult"]
