@@ -9,5 +9,14 @@ from .drivers import DriverResult, drivers
 from .kano import KanoResult, kano, penalty_reward
 from .nps import NPSResult, nps
 
-__all__ = ["drivers", "DriverResult", "common_method", "CommonMethodResult", "kano",
-           "KanoResult", "penalty_reward", "nps", "NPSResult"]
+__all__ = [
+           "CommonMethodResult",
+           "DriverResult",
+           "KanoResult",
+           "NPSResult",
+           "common_method",
+           "drivers",
+           "kano",
+           "nps",
+           "penalty_reward",
+]

@@ -48,7 +48,7 @@ def _measurement(constructs: dict) -> list:
 def _lr(free, restricted) -> dict:
     """Chi-square difference test of nested ML fits."""
     a, b = free.fit_measures, restricted.fit_measures
-    d, ddf = b["chisq"] - a["chisq"], int(round(b["df"] - a["df"]))
+    d, ddf = b["chisq"] - a["chisq"], round(b["df"] - a["df"])
     return {"chisq_diff": d, "df_diff": ddf,
             "pvalue": float(sst.chi2.sf(d, ddf)) if ddf > 0 else np.nan}
 

@@ -67,10 +67,9 @@ def _fit_drivers(res, outcome, predictors, method, bootstrap, level, seed, group
 
     draws = None
     boot = res.bootstrap
-    if bootstrap:
-        if boot is None:
-            raise OptionError("bootstrap= for a fitted model uses the fit's own draws; fit "
-                              "with se='bootstrap' (the draws are then used automatically).")
+    if bootstrap and boot is None:
+        raise OptionError("bootstrap= for a fitted model uses the fit's own draws; fit "
+                          "with se='bootstrap' (the draws are then used automatically).")
     if boot is not None and bootstrap != 0:
         x = boot.draws[np.isfinite(boot.draws).all(axis=1)]
         values = [res.state.problem.values(xb) for xb in x]

@@ -38,7 +38,7 @@ def _counts(x, breaks) -> np.ndarray:
         raise DataError("No numeric likelihood-to-recommend answers.")
     v = v.dropna().to_numpy()
     lo, hi = breaks
-    scale = set(range(0, 11))
+    scale = set(range(11))
     off = ~np.isin(v, list(scale))
     if off.any():
         raise DataError(f"{int(off.sum())} answers are not integers 0-10 (e.g. {v[off][0]!r});"
@@ -97,7 +97,7 @@ class NPSResult:
         c = t[["detractors", "passives", "promoters"]].sum().to_numpy(float)
         return _row(c, self.level, self.interval)["nps"]
 
-    def compare(self, other: "NPSResult | None" = None, *, a=None, b=None) -> pd.Series:
+    def compare(self, other: NPSResult | None = None, *, a=None, b=None) -> pd.Series:
         """Difference of two NPS (this minus ``other``, or segment ``a`` minus ``b``): the
         difference, its standard error (sum of the two trinomial variances), z, two-sided
         p-value and Wald interval; independent samples."""
