@@ -235,3 +235,10 @@ def test_collinear_and_matrix_refusals():
         tm.drivers(d, outcome="y", method="shapley")
     with pytest.raises(tm.OptionError, match="resampled"):
         tm.drivers(sample_cov=d.cov(), outcome="y", bootstrap=100)
+
+
+def test_too_many_predictors_for_subsets():
+    d = _random_data(2, 60, 25, 0.1)
+    with pytest.raises(tm.OptionError, match="too many"):
+        tm.drivers(d, outcome="y", method="shapley")
+    assert tm.drivers(d, outcome="y", bootstrap=0).table.shape[0] == 25

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -28,6 +29,7 @@ from .._validation import check_option, check_seed, did_you_mean
 from . import importance as imp
 
 METHODS = ("relative_weights", "shapley", "dominance")
+MAX_SUBSET_PREDICTORS = 24   # 2**24 subsets: about 3 GB of work arrays
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,8 @@ class DriverResult:
         Dominance only: ``"complete"``, ``"conditional"``, ``"general"`` matrices,
         entry [i, j] = 1 if i dominates j, 0 if j dominates i, 0.5 if undetermined.
     subsets : pandas.Series or None
-        Shapley/dominance: R-squared of every predictor subset ("x1+x3"), by size.
+        Shapley/dominance: R-squared of every predictor subset ("x1+x3"), by size
+        (``subset_r2``: the same indexed by bitmask, bit j = predictor j).
     """
 
     table: pd.DataFrame
@@ -66,11 +69,21 @@ class DriverResult:
     source: str = "data"
     conditional: pd.DataFrame | None = None
     dominance: dict = field(default_factory=dict)
-    subsets: pd.Series | None = None
+    subset_r2: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def predictors(self) -> list:
         return list(self.table.index)
+
+    @cached_property
+    def subsets(self) -> pd.Series | None:
+        """R-squared of every predictor subset ("x1+x3"), ordered by size (built on first
+        access: 2**p labels)."""
+        if self.subset_r2 is None:
+            return None
+        masks, labels = _subset_labels(self.predictors)
+        return pd.Series(self.subset_r2[masks], index=pd.Index(labels, name="subset"),
+                         name="r2")
 
     def plot(self, **kwargs):
         """Bar chart of the weights with their intervals; see
@@ -183,6 +196,10 @@ def estimate(R: np.ndarray, predictors, outcome: str, method: str, *, nobs=None,
     same with a random variable appended, for the significance test)."""
     imp.check_positive_definite(R, predictors)
     p = len(predictors)
+    if method != "relative_weights" and p > MAX_SUBSET_PREDICTORS:
+        raise OptionError(f"method={method!r} enumerates all 2**p subsets; {p} predictors are "
+                          f"too many (at most {MAX_SUBSET_PREDICTORS}). Use "
+                          "method='relative_weights' or group the predictors.")
     w, r2s = _weights(R, method)
     r2 = float(np.sum(w))
     table = pd.DataFrame({"weight": w, "percent": 100 * w / r2 if r2 > 0 else np.nan},
@@ -213,9 +230,8 @@ def estimate(R: np.ndarray, predictors, outcome: str, method: str, *, nobs=None,
         extra["dominance"] = {k: pd.DataFrame(v, index=idx, columns=predictors)
                               for k, v in mats.items()}
     if r2s is not None:
-        masks, labels = _subset_labels(predictors)
-        extra["subsets"] = pd.Series(r2s[masks], index=pd.Index(labels, name="subset"),
-                                     name="r2")
+        r2s.flags.writeable = False
+        extra["subset_r2"] = r2s
     return DriverResult(table=table, r2=r2, method=method, outcome=outcome, nobs=nobs,
                         bootstrap=B, level=level, seed=seed, source=source, **extra)
 
