@@ -274,15 +274,13 @@ def common_method(data=None, constructs: dict | None = None, *, marker=None,
     f = _Fitter(None if data is None else data[cols], sample_cov, nobs)
     h = harman(R)
     vif = full_collinearity_vif(_composite_correlations(R, items, constructs))
-    trait = f(_measurement(constructs))
-    fits = {"Trait CFA": trait}
+    fits = {}
     mk = tests = ul = None
     if marker:
         mk, tests, mfits = _marker_models(f, constructs, marker)
         fits.update(mfits)
     if ulmc:
-        ul, _, mfit = _ulmc(f, constructs)
-        fits["ULMC"] = mfit
+        ul, fits["Trait CFA"], fits["ULMC"] = _ulmc(f, constructs)
     return CommonMethodResult(harman=h, vif=vif, marker=mk, marker_tests=tests, ulmc=ul,
                               fits=fits, verdict=_verdict(h, vif, tests, ul,
                                                               bool(ulmc and fits['ULMC'].warnings)))
