@@ -242,3 +242,13 @@ def test_too_many_predictors_for_subsets():
     with pytest.raises(tm.OptionError, match="too many"):
         tm.drivers(d, outcome="y", method="shapley")
     assert tm.drivers(d, outcome="y", bootstrap=0).table.shape[0] == 25
+
+
+def test_missing_rows_are_dropped_with_a_warning():
+    d = _random_data(4, 50, 3, 0.2)
+    d.iloc[[3, 7], 2] = np.nan
+    with pytest.warns(tm.DataWarning, match="2 of 50 rows"):
+        res = tm.drivers(d, outcome="y", method="shapley")
+    assert res.nobs == 48
+    ref = tm.drivers(d.dropna(), outcome="y", method="shapley")
+    assert_allclose(res.table["weight"], ref.table["weight"])

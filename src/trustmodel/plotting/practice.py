@@ -51,8 +51,9 @@ def plot_drivers(result, *, ax=None, percent: bool = True):
     fig, ax = _axes(ax, (6.5, 0.45 * len(t) + 1.8))
     xerr = None
     if "ci_lower" in t:
-        lo = t["ci_lower"].to_numpy() * scale
-        hi = t["ci_upper"].to_numpy() * scale
+        lo, hi = ((t["pct_lower"], t["pct_upper"]) if percent else
+                  (t["ci_lower"], t["ci_upper"]))
+        lo, hi = lo.to_numpy(), hi.to_numpy()
         xerr = np.vstack([np.clip(val - lo, 0, None), np.clip(hi - val, 0, None)])
     colors = ["#1f3b73" if s else "#9aa5b8" for s in t.get("significant", [True] * len(t))]
     ax.barh(range(len(t)), val, xerr=xerr, color=colors, capsize=3)

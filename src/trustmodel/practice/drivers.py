@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .._errors import BootstrapFailureWarning, DataError, OptionError
+from .._errors import BootstrapFailureWarning, DataError, DataWarning, OptionError
 from .._validation import check_option, check_seed, did_you_mean
 from . import importance as imp
 
@@ -40,8 +40,8 @@ class DriverResult:
     ----------
     table : pandas.DataFrame
         Indexed by predictor: ``weight`` (share of R-squared in R-squared units), ``percent``
-        (share of R-squared, 0-100), ``rank``; with a bootstrap ``ci_lower``/``ci_upper`` (of
-        ``weight``); for relative weights with a bootstrap also ``rand_lower``/``rand_upper``
+        (share of R-squared, 0-100), ``rank``; with a bootstrap ``se``, ``ci_lower``/``ci_upper``
+        (of ``weight``) and ``pct_lower``/``pct_upper`` (of ``percent``); for relative weights with a bootstrap also ``rand_lower``/``rand_upper``
         (interval of weight minus a random variable's weight) and ``significant``.
     r2 : float
         R-squared of the outcome on all predictors.
@@ -161,7 +161,11 @@ def _frame(data, outcome, predictors):
     if nonnum:
         raise DataError(f"Columns {', '.join(map(repr, nonnum))} are not numeric; code them "
                         "(or their dummies) as numbers first.")
+    n_all = len(X)
     X = X.dropna().to_numpy(float)
+    if len(X) < n_all:
+        warnings.warn(f"{n_all - len(X)} of {n_all} rows have a missing value in the outcome "
+                      "or a predictor and were dropped (listwise).", DataWarning, stacklevel=3)
     if X.shape[0] < len(predictors) + 2:
         raise DataError(f"{X.shape[0]} complete rows are too few for {len(predictors)} "
                         "predictors.")
@@ -213,6 +217,8 @@ def estimate(R: np.ndarray, predictors, outcome: str, method: str, *, nobs=None,
               else np.array([_weights(Rb, method)[0] for Rb in draws]))
         table["se"] = bw.std(axis=0, ddof=1)
         table["ci_lower"], table["ci_upper"] = np.quantile(bw, [a, 1 - a], axis=0)
+        share = 100 * bw / bw.sum(axis=1, keepdims=True)
+        table["pct_lower"], table["pct_upper"] = np.quantile(share, [a, 1 - a], axis=0)
     if rand_draws is not None:
         rw = imp.relative_weights(rand_draws)
         diff = rw[:, :p] - rw[:, [p]]
