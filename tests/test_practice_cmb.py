@@ -98,3 +98,8 @@ def test_from_a_fit_and_from_a_matrix(data):
 def test_bad_input(data, kwargs, match):
     with pytest.raises(tm.TrustModelError, match=match):
         tm.common_method(data, **kwargs)
+
+
+def test_reserved_construct_names(data):
+    with pytest.raises(tm.OptionError, match="reserved"):
+        tm.common_method(data, {"MARKER": ["q1", "q2", "q3"], "SAT": ["s1", "s2", "s3"]})

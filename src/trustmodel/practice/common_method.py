@@ -253,6 +253,10 @@ def common_method(data=None, constructs: dict | None = None, *, marker=None,
         raise OptionError("Give data or sample_cov= (with nobs=), one of them.")
     if sample_cov is not None and nobs is None:
         raise OptionError("sample_cov= needs nobs=.")
+    clash = {"MARKER", "METHOD"} & set(constructs)
+    if clash:
+        raise OptionError(f"Construct names {', '.join(map(repr, sorted(clash)))} are reserved "
+                          "for the method factors; rename them.")
     items = [i for its in constructs.values() for i in its]
     marker = [] if marker is None else ([marker] if isinstance(marker, str) else list(marker))
     if set(marker) & set(items):

@@ -203,6 +203,8 @@ def penalty_reward(data: pd.DataFrame, attributes, overall: str, *, low: float,
     *International Journal of Service Industry Management*, 13(4), 314-332.
     """
     attributes = [attributes] if isinstance(attributes, str) else list(attributes)
+    if not (isinstance(level, float) and 0 < level < 1):
+        raise OptionError(f"level= must be a float between 0 and 1; got {level!r}.")
     if not low < high:
         raise OptionError(f"low= must be below high=; got low={low!r}, high={high!r}.")
     cols = [*attributes, overall]
