@@ -5,8 +5,8 @@ Everything here takes a correlation matrix ``R`` of the outcome (row/column 0) a
 bootstrap resamples and a fitted model's latent covariance matrix.
 
 * :func:`subset_r2` -- R-squared of every one of the 2**p predictor subsets, indexed by
-  bitmask (bit ``j`` set = predictor ``j`` in the model), by sweeping one predictor at a
-  time into all subsets of a level at once (vectorized; a few ms for p = 15).
+  bitmask (bit ``j`` set = predictor ``j`` in the model), with the sweep operator applied
+  to stacks of subsets at once (vectorized; a few ms for p = 15).
 * :func:`shapley` and :func:`conditional_dominance` -- the LMG / Shapley shares and the
   Azen & Budescu (2003) conditional dominance statistics from those R-squared values.
 * :func:`relative_weights` -- Johnson's (2000) relative weights, batched over a stack of
@@ -42,56 +42,35 @@ def check_positive_definite(R: np.ndarray, names) -> None:
 def subset_r2(R: np.ndarray) -> np.ndarray:
     """R-squared of every predictor subset: ``out[mask]``, ``out[0] = 0``.
 
-    Level by level, each subset S is extended by every predictor j above its largest member
-    (so every subset is reached once), with the bordered-inverse update of the normal
-    equations (the sweep of j on S)::
+    Sweep operator on the correlation matrix ordered (x_0 .. x_{p-1}, y): sweeping the
+    predictors of S leaves, in the rows and columns not swept, the covariances of the
+    residuals given S; so ``R2(S) = 1 - [swept]_yy``. Subsets are grown in order of their
+    largest member j: every subset whose largest member is j comes from sweeping j on a
+    subset with a smaller largest member, and only the rows of the predictors above j (and
+    y) are kept, as only those can still be swept. All subsets with the same largest member
+    share one matrix shape, so each step is one vectorized update of a stack::
 
-        c = R[S, j],  u = R_SS^-1 c,  s = 1 - c'u,  e = r_jy - c' beta_S
-        R2(S + j) = R2(S) + e^2 / s,   beta_{S+j} = (beta_S - u e / s, e / s)
+        T <- T[b, c] - T[b, j] T[j, c] / T[j, j]      (b, c > j or y)
 
-    vectorized over all subsets of a level: O(2**p p^2) flops, no factorizations. All
-    principal submatrices of a positive definite matrix are positive definite, so one check
-    on the full predictor matrix (:func:`check_positive_definite`) covers every ``s > 0``.
+    About 6 * 2**p flops in all. All principal submatrices of a positive definite matrix are
+    positive definite, so one check on the full predictor matrix
+    (:func:`check_positive_definite`) keeps every pivot ``T[j, j]`` positive.
     """
     p = R.shape[0] - 1
-    Rxx, rxy = R[1:, 1:], R[1:, 0]
+    order = [*range(1, p + 1), 0]
     out = np.zeros(1 << p)
-    # level 1
-    idx = np.arange(p)[:, None]
-    mask = 1 << np.arange(p, dtype=np.int64)
-    beta = rxy[:, None].copy()
-    inv = np.ones((p, 1, 1))
-    out[mask] = rxy ** 2
-    r2 = rxy ** 2
-    for k in range(1, p):
-        last = idx[:, -1]
-        keep = last < p - 1
-        if not keep.any():
-            break
-        idx, mask, beta, inv, r2, last = (a[keep] for a in (idx, mask, beta, inv, r2, last))
-        nchild = p - 1 - last
-        parent = np.repeat(np.arange(len(idx)), nchild)
-        start = np.repeat(last + 1, nchild)
-        offset = np.arange(len(parent)) - np.repeat(np.cumsum(nchild) - nchild, nchild)
-        j = start + offset
-        pidx = idx[parent]
-        c = Rxx[pidx, j[:, None]]                               # (n, k)
-        pinv = inv[parent]                                      # (n, k, k)
-        u = np.einsum("nab,nb->na", pinv, c)
-        sdev = 1.0 - np.einsum("na,na->n", c, u)
-        e = rxy[j] - np.einsum("na,na->n", c, beta[parent])
-        g = e / sdev
-        r2 = r2[parent] + e * g
-        mask = mask[parent] | (np.int64(1) << j)
-        out[mask] = r2
-        beta = np.concatenate([beta[parent] - u * g[:, None], g[:, None]], axis=1)
-        n = len(parent)
-        new_inv = np.empty((n, k + 1, k + 1))
-        new_inv[:, :k, :k] = pinv + u[:, :, None] * (u / sdev[:, None])[:, None, :]
-        new_inv[:, :k, k] = new_inv[:, k, :k] = -u / sdev[:, None]
-        new_inv[:, k, k] = 1.0 / sdev
-        inv = new_inv
-        idx = np.concatenate([pidx, j[:, None]], axis=1)
+    # each source: (masks, stack of swept matrices over predictors first..p-1 and y, first)
+    sources = [(np.zeros(1, dtype=np.int64), R[np.ix_(order, order)][None], 0)]
+    for j in range(p):
+        masks, stacks = [], []
+        for m, T, first in sources:
+            a = j - first
+            col = T[:, a + 1:, a] / np.sqrt(T[:, a, a])[:, None]
+            stacks.append(T[:, a + 1:, a + 1:] - col[:, :, None] * col[:, None, :])
+            masks.append(m | (np.int64(1) << j))
+        m, T = np.concatenate(masks), np.concatenate(stacks)
+        out[m] = 1.0 - T[:, -1, -1]
+        sources.append((m, T, j + 1))
     return out
 
 
