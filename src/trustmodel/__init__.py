@@ -21,6 +21,7 @@ from .pls.index import acsi_index
 from .results.result import FitResult
 from .rsa import response_surface
 from .power import power
+from .practice import common_method, drivers, kano, nps, penalty_reward
 from .simulate import simulate
 from .syntax import ParameterTable, build_table, parse_model
 from .theory import (CustomerDeliveredValue, ExpectationDisconfirmation, SatisfactionLoyalty,
@@ -43,4 +44,5 @@ __all__ = [
     "simulate", "power", "response_surface",
     "product_indicators", "simple_slopes", "johnson_neyman", "standardized_interaction",
     "conditional_indirect", "index_of_moderated_mediation", "montecarlo_ci",
+    "drivers", "common_method", "kano", "penalty_reward", "nps",
 ]
