@@ -325,3 +325,16 @@ def test_interaction_plots(observed):
     assert_allclose(sorted(ln.get_xdata()[0] for ln in vlines), jn.bounds)
     import matplotlib.pyplot as plt
     plt.close("all")
+
+
+def test_fit_with_montecarlo_intervals_for_defined_parameters(process):
+    d, _ = process
+    model = "m ~ a*x + w + a3*x:w\ny ~ b*m + x\nimm := a3*b"
+    res = tm.fit(model, d, ci="montecarlo", draws=5000, seed=4)
+    mc = tm.montecarlo_ci(tm.fit(model, d), draws=5000, seed=4)
+    row = res.params.query("op == ':='").iloc[0]
+    assert_allclose([row.ci_lower, row.ci_upper], mc.loc["imm", ["ci_lower", "ci_upper"]])
+    wald = tm.fit(model, d).params
+    assert_allclose(res.params.query("op != ':='").ci_lower, wald.query("op != ':='").ci_lower)
+    with pytest.raises(tm.OptionError, match="montecarlo"):
+        tm.fit(model, d, ci="montecarlo", se="bootstrap")

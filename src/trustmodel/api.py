@@ -82,7 +82,9 @@ def fit(model, data: pd.DataFrame | None = None, *,
         progress: bool | None = None,
         sample_cov=None, nobs=None, sample_mean=None,
         interaction: Literal["dblcent", "mean", "residual", "lms", "qml"] | None = None,
-        interaction_pairs: Literal["matched", "all"] = "matched", **options) -> FitResult:
+        interaction_pairs: Literal["matched", "all"] = "matched",
+        ci: Literal["standard", "montecarlo"] = "standard", draws: int = 20000,
+        **options) -> FitResult:
     """Fit a structural equation model.
 
     Parameters
@@ -150,6 +152,12 @@ def fit(model, data: pd.DataFrame | None = None, *,
     interaction_pairs : {"matched", "all"}
         Product indicators from matched pairs when both constructs have equally many
         indicators (semTools' default), else from all pairs; "all" always uses all pairs.
+    ci : {"standard", "montecarlo"}
+        "montecarlo" replaces the Wald intervals of the ``:=`` parameters by Monte Carlo
+        percentile intervals (``draws`` draws from the estimates' asymptotic normal
+        distribution, ``seed``; Preacher & Selig 2012; :func:`trustmodel.montecarlo_ci`).
+    draws : int
+        Monte Carlo draws for ``ci="montecarlo"``.
 
     Returns
     -------
@@ -205,6 +213,12 @@ def fit(model, data: pd.DataFrame | None = None, *,
     rng_seed = seed
     check_seed(seed)
     interaction, interaction_pairs = _check_interaction(model, interaction, interaction_pairs)
+    ci = check_option("ci", ci, ("standard", "montecarlo"))
+    if ci == "montecarlo" and (se in ("bootstrap", "none") or interaction in ("lms", "qml")):
+        raise OptionError(f"ci='montecarlo' draws from the asymptotic distribution of a "
+                          f"se='standard' or 'robust' fit; got se={se!r}"
+                          + (f", interaction={interaction!r} (use tm.montecarlo_ci(res))"
+                             if interaction in ("lms", "qml") else "") + ".")
     if interaction in ("lms", "qml"):
         from .estimation.lms import fit_lms_model
         return fit_lms_model(model, data, statements_of(model), method=interaction,
@@ -244,9 +258,22 @@ def fit(model, data: pd.DataFrame | None = None, *,
                 std_lv=std_lv, meanstructure=ms, fixed_x=fixed_x, se=se, level=level)
     if interaction is not None:
         opts.update(interaction=interaction, interaction_pairs=interaction_pairs)
-    return FitResult(table=table, stats=stats, state=state, vcov_free=vcov,     # 6
-                     warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se,
-                     extra={**_merge_extra(extra, boot_extra), **theory})
+    res = FitResult(table=table, stats=stats, state=state, vcov_free=vcov,      # 6
+                    warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se,
+                    extra={**_merge_extra(extra, boot_extra), **theory})
+    return res if ci == "standard" else _with_montecarlo(res, draws, seed, level)
+
+
+def _with_montecarlo(res: FitResult, draws, seed, level) -> FitResult:
+    """The fit with Monte Carlo intervals for its ``:=`` rows (Wald for the others)."""
+    from .interaction.conditional import montecarlo_ci
+    mc = montecarlo_ci(res, draws=draws, seed=seed, level=level)
+    p = res.params
+    lo, hi = p["ci_lower"].to_numpy().copy(), p["ci_upper"].to_numpy().copy()
+    rows = np.flatnonzero((p["op"] == ":=").to_numpy())
+    lo[rows], hi[rows] = mc["ci_lower"].to_numpy(), mc["ci_upper"].to_numpy()
+    opts = {**res.options, "ci": "montecarlo", "draws": int(draws)}
+    return replace(res, options=opts, extra={**res.extra, "ci": (lo, hi)})
 
 
 def _check_interaction(model, interaction, pairs):
