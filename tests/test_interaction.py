@@ -87,12 +87,12 @@ def test_product_indicator_fits_agree_with_lavaan(name):
     assert len(rows) == len(ours)
     for r in rows:
         mine = ours[_key(r)]
-        assert_allclose(mine.est, r["est"], rtol=2e-5, atol=2e-6, err_msg=str(_key(r)))
-        assert_allclose(mine.se, r["se"], rtol=2e-4, atol=2e-6, err_msg=str(_key(r)))
-        assert_allclose(mine.std_all, r["std.all"], rtol=2e-4, atol=2e-6, err_msg=str(_key(r)))
+        assert_allclose(mine.est, r["est"], rtol=1e-6, atol=1e-6, err_msg=str(_key(r)))
+        assert_allclose(mine.se, r["se"], rtol=1e-5, atol=1e-7, err_msg=str(_key(r)))
+        assert_allclose(mine.std_all, r["std.all"], rtol=1e-5, atol=1e-6, err_msg=str(_key(r)))
     fm = res.fit_measures
     for k in ("chisq", "df", "cfi", "rmsea", "srmr"):
-        assert_allclose(fm[k], ref["fit"][k], rtol=1e-5, atol=1e-7, err_msg=k)
+        assert_allclose(fm[k], ref["fit"][k], rtol=1e-6, atol=1e-8, err_msg=k)
 
 
 def test_expand_keeps_the_callers_frame_and_names_the_product_latent():

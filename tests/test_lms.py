@@ -141,3 +141,11 @@ def test_lms_monte_carlo_bias_and_coverage():
         hits += row.ci_lower <= omega <= row.ci_upper
     assert abs(np.mean(est) - omega) < 0.02 * omega
     assert 0.86 <= hits / 50 <= 1.0
+
+
+def test_h0_loglikelihood_matches_modsem_printed_null_model():
+    ref = json.loads((REFS / "modsem_oneint_h0.json").read_text())
+    data = pd.read_csv(REFS / ref["data"])
+    res = tm.fit(ref["model"], data, interaction="lms", se="none")
+    assert_allclose(res.fit_measures["h0_logl"], ref["h0_logl"], atol=0.005)
+    assert res.fit_measures["logl"] > res.fit_measures["h0_logl"]
