@@ -162,6 +162,9 @@ def fit(model, data: pd.DataFrame | None = None, *,
     Returns
     -------
     FitResult
+        (:class:`~trustmodel.estimation.lms.LMSResult` with ``interaction="lms"``: ``params``,
+        ``fit_measures`` with the log-likelihood and the test against the model without the
+        interaction, ``vcov``, ``summary()``.)
 
     Raises
     ------

@@ -47,6 +47,10 @@ def _fill(spec, V, kind, shape, sym=False):
 
 def _cholesky_or_nan(M: np.ndarray) -> np.ndarray:
     """Cholesky factor of each matrix of a batch; NaN where one is not positive definite."""
+    try:
+        return np.linalg.cholesky(M)
+    except np.linalg.LinAlgError:
+        pass
     out = np.full_like(M, np.nan)
     for b in range(len(M)):
         try:
@@ -159,6 +163,12 @@ class Quadrature:
                      - 0.5 * np.sum(self.z ** 2, axis=2) + 0.5 * np.sum(self.t ** 2, axis=1))
         self.b = _basis(self.z)                                        # (N, K, nb)
 
+    def repeated(self, Y: np.ndarray) -> np.ndarray:
+        """Each row of Y repeated once per node (cached: the data do not change)."""
+        if getattr(self, "_rep", None) is None or self._rep[0] is not Y:
+            self._rep = (Y, np.repeat(Y, len(self.t), axis=0))
+        return self._rep[1]
+
     def adapt(self, r: np.ndarray) -> None:
         """Move the nodes to the posterior moments given posterior node weights ``r``."""
         if not self.m:
@@ -203,7 +213,7 @@ def _obs_terms(Y, Mc, Sc, Hc, Theta, quad, need_grad: bool):
     b1 = np.ascontiguousarray(b[:, :Hc.shape[0]])
     nh, _, u = Hc.shape
     mu = b @ Mc
-    d = np.repeat(Y, K, axis=0) - mu                                   # (NK, p)
+    d = quad.repeated(Y) - mu                                          # (NK, p)
     TiH = (b1 @ np.einsum("pq,jqu->jpu", Ti, Hc).reshape(nh, p * u)).reshape(-1, p, u)
     H = (b1 @ Hc.reshape(nh, p * u)).reshape(-1, p, u)
     M = np.empty((len(b), u, u))
