@@ -338,3 +338,11 @@ def test_fit_with_montecarlo_intervals_for_defined_parameters(process):
     assert_allclose(res.params.query("op != ':='").ci_lower, wald.query("op != ':='").ci_lower)
     with pytest.raises(tm.OptionError, match="montecarlo"):
         tm.fit(model, d, ci="montecarlo", se="bootstrap")
+
+
+def test_the_fitted_syntax_refits_with_the_product_columns():
+    res = tm.fit(MODEL, ONEINT, interaction_pairs="all")
+    prod, _ = tm.product_indicators(ONEINT, x=["x1", "x2", "x3"], z=["z1", "z2", "z3"],
+                                    match=False)
+    again = tm.fit(res.table.syntax, pd.concat([ONEINT, prod], axis=1))
+    assert_allclose(again.params.est, res.params.est, rtol=1e-6, atol=1e-8)

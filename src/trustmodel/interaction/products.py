@@ -188,7 +188,7 @@ def expand_interactions(statements, data: pd.DataFrame, *, centering: str = "dou
     frame with the product columns appended; the caller's frame is untouched.
     """
     terms = product_terms(statements)
-    if not terms:
+    if not [t for t in terms if t not in indicators_of(statements)]:
         return tuple(statements), data
     if not isinstance(data, pd.DataFrame):
         raise DataError("A model with product terms (x:z) needs the raw data (data= as a "
@@ -196,7 +196,7 @@ def expand_interactions(statements, data: pd.DataFrame, *, centering: str = "dou
     centering = _check_centering(centering, "fit")
     inds = indicators_of(statements)
     new_cols, extra = {}, []
-    for term in terms:
+    for term in [t for t in terms if t not in inds]:   # a measured product latent is kept
         a, b = term.split(":")
         for v in (a, b):
             if v not in inds and v not in data.columns:
