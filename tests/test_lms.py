@@ -149,3 +149,9 @@ def test_h0_loglikelihood_matches_modsem_printed_null_model():
     res = tm.fit(ref["model"], data, interaction="lms", se="none")
     assert_allclose(res.fit_measures["h0_logl"], ref["h0_logl"], atol=0.005)
     assert res.fit_measures["logl"] > res.fit_measures["h0_logl"]
+
+
+def test_lms_refuses_options_it_would_ignore():
+    data = simulate_interaction(200, seed=1)
+    with pytest.raises(tm.OptionError, match="'bollen_stine'"):
+        tm.fit(MODEL3, data, interaction="lms", bollen_stine=True)

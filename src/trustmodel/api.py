@@ -223,6 +223,14 @@ def fit(model, data: pd.DataFrame | None = None, *,
                           + (f", interaction={interaction!r} (use tm.montecarlo_ci(res))"
                              if interaction in ("lms", "qml") else "") + ".")
     if interaction in ("lms", "qml"):
+        unused = [k for k, v in (("group_equal", tuple(group_equal)),
+                                 ("group_partial", tuple(group_partial)),
+                                 ("bollen_stine", bollen_stine), ("fixed_x", not fixed_x),
+                                 ("meanstructure", meanstructure is False),
+                                 ("sample_mean", sample_mean is not None)) if v]
+        if unused:
+            raise OptionError(f"interaction={interaction!r} does not use "
+                              f"{', '.join(map(repr, unused))}; drop the option(s).")
         from .estimation.lms import fit_lms_model
         return fit_lms_model(model, data, statements_of(model), method=interaction,
                              estimator=estimator, missing=missing, group=group, se=se,
