@@ -121,6 +121,18 @@ def index_of_moderated_mediation(res, path, w: str, *, ci: str = "delta",
     ----------
     Hayes, A. F. (2015). An index and test of linear moderated mediation. Multivariate
     Behavioral Research, 50(1), 1-22. doi:10.1080/00273171.2014.962683
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trustmodel as tm
+    >>> rng = np.random.default_rng(2)
+    >>> d = pd.DataFrame(rng.normal(size=(500, 2)), columns=["x", "w"])
+    >>> d["m"] = 0.5 * d.x + 0.2 * d.w + 0.3 * d.x * d.w + rng.normal(size=500)
+    >>> d["y"] = 0.4 * d.m + rng.normal(size=500)
+    >>> res = tm.fit("m ~ x + w + x:w\\ny ~ m + x", d)
+    >>> imm = tm.index_of_moderated_mediation(res, ["x", "m", "y"], w="w")
+    >>> bool(imm["ci_lower"] > 0)
+    True
     """
     rows, moderated = _links(res, list(path), w)
     if sum(moderated) != 1:

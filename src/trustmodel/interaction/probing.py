@@ -182,6 +182,16 @@ def standardized_interaction(res, x: str, z: str, y: str) -> float:
     Wen, Z., Marsh, H. W., & Hau, K.-T. (2010). Structural equation models of latent
     interactions: An appropriate standardized solution and its scale-free properties.
     Structural Equation Modeling, 17(1), 1-22. doi:10.1080/10705510903438872
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, trustmodel as tm
+    >>> rng = np.random.default_rng(1)
+    >>> d = pd.DataFrame(rng.normal(size=(400, 2)), columns=["x", "z"])
+    >>> d["y"] = 0.4 * d.x + 0.2 * d.z + 0.3 * d.x * d.z + rng.normal(size=400)
+    >>> res = tm.fit("y ~ x + z + x:z", d)
+    >>> 0.1 < tm.standardized_interaction(res, "x", "z", "y") < 0.4
+    True
     """
     rows = _interaction_rows(res, x, z, y)
     b3 = Coefficients(res, [rows[2]]).est[0]

@@ -56,6 +56,17 @@ def fit_lms(statements, data, *, nodes: int = 10, level: float = 0.95, se: str =
     ----------
     Klein, A., & Moosbrugger, H. (2000). Maximum likelihood estimation of latent interaction
     effects with the LMS method. Psychometrika, 65(4), 457-474. doi:10.1007/BF02296338
+
+    Examples
+    --------
+    >>> import trustmodel as tm
+    >>> from trustmodel.estimation.lms.simulate import simulate_interaction
+    >>> data = simulate_interaction(500, omega=0.3, seed=1)
+    >>> model = "X =~ x1 + x2 + x3\\nZ =~ z1 + z2 + z3\\nY =~ y1 + y2 + y3\\nY ~ X + Z + X:Z"
+    >>> res = tm.fit(model, data, interaction="lms")   # modsem(model, data, method = "lms")
+    >>> p = res.params.set_index(["lhs", "op", "rhs"])
+    >>> bool(abs(p.loc[("Y", "~", "X:Z"), "est"] - 0.3) < 0.1), res.fit_measures["lr_df"]
+    (True, 1.0)
     """
     with _one_blas_thread():
         return _fit(tuple(statements), data, int(nodes), level, se, max_iter, adapt)
