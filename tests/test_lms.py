@@ -155,3 +155,12 @@ def test_lms_refuses_options_it_would_ignore():
     data = simulate_interaction(200, seed=1)
     with pytest.raises(tm.OptionError, match="'bollen_stine'"):
         tm.fit(MODEL3, data, interaction="lms", bollen_stine=True)
+
+
+def test_lms_drops_incomplete_rows_with_a_recorded_warning():
+    data = simulate_interaction(400, seed=5)
+    data.loc[:9, "x1"] = np.nan
+    with pytest.warns(tm.DataWarning, match="10 row"):
+        res = tm.fit(MODEL3, data, interaction="lms", se="none")
+    assert res.nobs == 390 and res.n_dropped == 10
+    assert any(w[0] is tm.DataWarning for w in res.warnings)

@@ -8,7 +8,7 @@ from contextlib import nullcontext
 import numpy as np
 from scipy import optimize, stats
 
-from ..._errors import DataError, NonConvergenceWarning, OptionError
+from ..._errors import DataError, DataWarning, NonConvergenceWarning, OptionError
 from ...data import SampleStats
 from ...syntax import build_table
 from ..fitting import estimate, expected_vcov
@@ -95,6 +95,14 @@ def _fit(statements, data, nodes, level, se, max_iter, adapt):
     Y, dropped = as_frame(spec, data)
     if len(Y) <= len(spec.ov):
         raise DataError(f"LMS needs more complete rows than indicators; got {len(Y)}.")
+    caught = []
+    if dropped:
+        msg = (f"{dropped} row(s) with missing indicator values were dropped (listwise "
+               f"deletion); {len(Y)} remain. interaction='lms' has no FIML; "
+               "interaction='dblcent' with missing='fiml' keeps them.")
+        warnings.warn(msg, DataWarning, stacklevel=4)
+        caught.append((DataWarning, msg))
+        data = data.loc[np.all(np.isfinite(data[spec.ov].to_numpy(dtype=float)), axis=1)]
     quad = Quadrature(spec.m, int(nodes), len(Y))
     c = table.cols
     par = np.flatnonzero(c.op != ":=")
@@ -138,7 +146,6 @@ def _fit(statements, data, nodes, level, se, max_iter, adapt):
         quad.adapt(r)
     ll, g = loglik_grad(spec, Y, x, to_rows, quad)
     converged = bool(np.isfinite(ll) and np.max(np.abs(g / n)) < 1e-4)
-    caught = []
     if not converged:
         msg = (f"The LMS optimisation did not converge ({opt.message}; max |gradient| "
                f"{np.max(np.abs(g / n)):.2g}); check res.params and try other nodes=.")
