@@ -119,8 +119,11 @@ def test_lms_refusals():
     data = simulate_interaction(200, seed=1)
     with pytest.raises(NotImplementedError, match="qml"):
         tm.fit(MODEL3, data, interaction="qml")
-    with pytest.raises(tm.TrustModelError, match="endogenous"):
-        tm.fit(MODEL3 + "\nW =~ x1\nY ~ W:Y", data, interaction="lms")
+    with pytest.raises(NotImplementedError, match="recursive"):
+        tm.fit(MODEL3 + "\nY ~ X:Y", data, interaction="lms")
+    with pytest.raises(NotImplementedError, match="both latents"):
+        tm.fit("X =~ x1 + x2 + x3\nZ =~ z1 + z2 + z3\nY =~ y1 + y2 + y3\nZ ~ X\n"
+               "Y ~ Z + Z:Z", data, interaction="lms")
     with pytest.raises(tm.OptionError, match="se='standard'"):
         tm.fit(MODEL3, data, interaction="lms", se="bootstrap")
     with pytest.raises(tm.OptionError, match="estimator='ML'"):
@@ -164,3 +167,29 @@ def test_lms_drops_incomplete_rows_with_a_recorded_warning():
         res = tm.fit(MODEL3, data, interaction="lms", se="none")
     assert res.nobs == 390 and res.n_dropped == 10
     assert any(w[0] is tm.DataWarning for w in res.warnings)
+
+
+def test_lms_with_an_endogenous_partner_recovers_the_interaction():
+    """Y ~ M + Z + M:Z with M ~ X endogenous: the exogenous Z is integrated and the product
+    enters B at each node ((I - B(z))^-1 is a polynomial in z for a recursive model)."""
+    rng = np.random.default_rng(8)
+    n = 2000
+    x, z = rng.normal(size=n), rng.normal(size=n)
+    m = 0.6 * x + rng.normal(size=n) * 0.8
+    y = 0.4 * m + 0.3 * z + 0.25 * m * z + rng.normal(size=n) * 0.7
+    cols = {f"{v}{k}": lam * lat + rng.normal(size=n) * 0.5
+            for v, lat in (("x", x), ("z", z), ("m", m), ("y", y))
+            for k, lam in enumerate((1.0, 0.8, 0.9), start=1)}
+    data = pd.DataFrame(cols)
+    model = ("X =~ x1 + x2 + x3\nZ =~ z1 + z2 + z3\nM =~ m1 + m2 + m3\nY =~ y1 + y2 + y3\n"
+             "M ~ X\nY ~ M + Z + M:Z")
+    res = tm.fit(model, data, interaction="lms")
+    assert res.converged
+    p = res.params.set_index(["lhs", "op", "rhs"])
+    for key, true in ((("M", "~", "X"), 0.6), (("Y", "~", "M"), 0.4), (("Y", "~", "M:Z"), 0.25)):
+        est, se = p.loc[key, ["est", "se"]]
+        assert abs(est - true) < 3 * se, key
+    tab = tm.conditional_indirect(res, ["X", "M", "Y"], w="Z", values=[-1.0, 1.0])
+    a, b, b3 = p.loc[("M", "~", "X"), "est"], p.loc[("Y", "~", "M"), "est"], \
+        p.loc[("Y", "~", "M:Z"), "est"]
+    assert_allclose(tab.effect, [a * (b - b3), a * (b + b3)], rtol=1e-8)

@@ -1,7 +1,7 @@
 """Latent moderated structural equations (LMS; Klein & Moosbrugger 2000).
 
-``tm.fit(model, data, interaction="lms")``: maximum likelihood for models with products of
-exogenous latent variables, integrating over the latent moderator with Gauss-Hermite
+``tm.fit(model, data, interaction="lms")``: maximum likelihood for models with products of an
+exogenous latent with an exogenous or an endogenous latent, integrating over the latent moderator with Gauss-Hermite
 quadrature (:mod:`.likelihood`), by direct quasi-Newton optimisation of the marginal
 likelihood with its analytic mixture gradient (:mod:`.fit`), observed-information standard
 errors and the log-likelihood for model comparison (:class:`.result.LMSResult`).

@@ -103,7 +103,7 @@ def _fit(statements, data, nodes, level, se, max_iter, adapt):
         warnings.warn(msg, DataWarning, stacklevel=4)
         caught.append((DataWarning, msg))
         data = data.loc[np.all(np.isfinite(data[spec.ov].to_numpy(dtype=float)), axis=1)]
-    quad = Quadrature(spec.m, int(nodes), len(Y))
+    quad = Quadrature(spec.m, int(nodes), len(Y), spec.degree)
     c = table.cols
     par = np.flatnonzero(c.op != ":=")
     base = np.where(np.isnan(c.ustart[par].astype(float)), 0.0, c.ustart[par].astype(float))

@@ -82,9 +82,11 @@ def node_moments(spec, V: np.ndarray, z: np.ndarray, factor: bool = False):
     A2 = A[:, :, m:]
     Phic = A2 @ np.swapaxes(A2, 1, 2)                                        # (B, nx, nx)
     Gq = np.repeat(G[:, None], len(z), axis=1)                               # (B, Q, ne, nx)
-    for e, i, j, r in spec.products:
-        Gq[:, :, e, j] += V[:, r, None] * mu_xi[:, :, i]
-    B0inv = np.linalg.inv(np.eye(ne) - Bm)[:, None]                          # (B, 1, ne, ne)
+    Bq = np.repeat(Bm[:, None], len(z), axis=1)                              # (B, Q, ne, ne)
+    for e, i, j, r, kind in spec.products:
+        target = Gq if kind == "xx" else Bq
+        target[:, :, e, j] += V[:, r, None] * mu_xi[:, :, i]
+    B0inv = np.linalg.inv(np.eye(ne) - Bq)                                   # (B, Q, ne, ne)
     Eeta = np.einsum("bqef,bqf->bqe", B0inv, alpha[:, None] +
                      np.einsum("bqex,bqx->bqe", Gq, mu_xi))
     GP = Gq @ Phic[:, None]                                                  # (B, Q, ne, nx)
@@ -107,20 +109,26 @@ def node_moments(spec, V: np.ndarray, z: np.ndarray, factor: bool = False):
     T = np.zeros((B, Q, nx + ne, nu_))
     T[:, :, :nx, :nx - m] = A2[:, None]
     T[:, :, nx:, :nx - m] = B0inv @ Gq @ A2[:, None]
-    T[:, :, nx:, nx - m:] = (B0inv[:, 0] @ Lpsi)[:, None]
+    T[:, :, nx:, nx - m:] = B0inv @ Lpsi[:, None]
     return mu, Sigma, L[:, None] @ T, Theta
 
 
 # ----- adaptive quadrature on the exact quadratic node moments --------------------------
-def _basis(z: np.ndarray) -> np.ndarray:
-    """Monomials of total degree <= 2 of the last axis of ``z`` (..., m) -> (..., nb)."""
+def _basis(z: np.ndarray, degree: int = 2) -> np.ndarray:
+    """Monomials of the last axis of ``z`` (..., m) -> (..., nb), ordered by degree: all of
+    total degree <= 2 for m = 2, powers up to ``degree`` for m = 1."""
     m = z.shape[-1]
     cols = [np.ones(z.shape[:-1])] + [z[..., a] for a in range(m)]
-    cols += [z[..., a] * z[..., b] for a in range(m) for b in range(a, m)]
+    if m == 1:
+        cols += [z[..., 0] ** k for k in range(2, degree + 1)]
+    else:
+        cols += [z[..., a] * z[..., b] for a in range(m) for b in range(a, m)]
     return np.stack(cols, axis=-1)
 
 
-def _design(m: int) -> np.ndarray:
+def _design(m: int, degree: int = 2) -> np.ndarray:
+    if m == 1:
+        return np.linspace(-1.0, 1.0, degree + 1)[:, None]
     return np.array(list(iproduct((-1.0, 0.0, 1.0), repeat=m))) if m else np.zeros((1, 0))
 
 
@@ -128,14 +136,18 @@ def poly_moments(spec, V: np.ndarray):
     """Node moments as polynomials in z: mu(z) = sum_j b_j(z) Mc[j], Sigma(z) likewise, and
     the indicator loadings on the standard-normal residual latents H(z) = sum_j h_j(z) Hc[j].
 
-    mu and Sigma are exactly quadratic in z and H exactly linear (``xi`` is linear in z and
-    the products of exogenous latents bilinear), so a 3^m design recovers them. Returns
+    With products of exogenous latents mu and Sigma are exactly quadratic in z and H linear
+    (``xi`` is linear in z, the products bilinear); an endogenous partner makes
+    ``(I - B(z))^-1`` a polynomial of degree up to ne - 1 (recursive B), raising the degrees
+    (``spec.degree``). A design of degree + 1 points per dimension recovers them. Returns
     Mc (B, nb, p), Sc (B, nb, p, p), Hc (B, 1 + m, p, nu) and Theta (B, p, p).
     """
-    Zd = _design(spec.m)
+    deg = spec.degree
+    Zd = _design(spec.m, deg)
     mu, Sigma, H, Theta = node_moments(spec, V, Zd, factor=True)
-    P = np.linalg.pinv(_basis(Zd))                                    # (nb, D)
-    P1 = np.linalg.pinv(_basis(Zd)[:, :1 + spec.m])
+    Bd = _basis(Zd, deg)
+    P = np.linalg.pinv(Bd)                                            # (nb, D)
+    P1 = np.linalg.pinv(Bd[:, :spec.degree_h + 1] if spec.m == 1 else Bd[:, :1 + spec.m])
     return (np.einsum("jd,bdp->bjp", P, mu), np.einsum("jd,bdpq->bjpq", P, Sigma),
             np.einsum("jd,bdpu->bjpu", P1, H), Theta)
 
@@ -148,9 +160,9 @@ class Quadrature:
     :meth:`adapt` (Rabe-Hesketh, Skrondal & Pickles 2005, section 3).
     """
 
-    def __init__(self, m: int, nodes: int, n: int):
+    def __init__(self, m: int, nodes: int, n: int, degree: int = 2):
         self.t, self.w = quadrature(m, nodes)
-        self.m = m
+        self.m, self.degree = m, degree
         self.c = np.zeros((n, m))
         self.L = np.repeat(np.eye(m)[None], n, axis=0)
         self._set()
@@ -161,7 +173,7 @@ class Quadrature:
             if self.m else np.zeros(len(self.c))
         self.logw = (np.log(self.w)[None, :] + logdet[:, None]
                      - 0.5 * np.sum(self.z ** 2, axis=2) + 0.5 * np.sum(self.t ** 2, axis=1))
-        self.b = _basis(self.z)                                        # (N, K, nb)
+        self.b = _basis(self.z, self.degree)                          # (N, K, nb)
 
     def repeated(self, Y: np.ndarray) -> np.ndarray:
         """Each row of Y repeated once per node (cached: the data do not change)."""

@@ -2,8 +2,10 @@
 
 Klein & Moosbrugger's (2000) model: exogenous latents ``xi ~ N(kappa, Phi)``, endogenous
 ``eta = alpha + B eta + Gamma xi + sum_k omega_k xi_i xi_j + zeta`` with ``zeta ~ N(0, Psi)``,
-indicators ``y = nu + Lambda (xi, eta) + eps``, ``eps ~ N(0, Theta)``. Products are between
-exogenous latents. The table is lavaan's (``build_table`` with a mean structure) plus one
+indicators ``y = nu + Lambda (xi, eta) + eps``, ``eps ~ N(0, Theta)``. A product pairs an
+integrated exogenous latent with another exogenous latent or, as in modsem, with an
+endogenous one (``omega xi_i eta_j`` is then a node-dependent entry of B; recursive models
+only). The table is lavaan's (``build_table`` with a mean structure) plus one
 ``~`` row per product term; a product is kept as a variable of its own only in the rows that
 regress on it.
 """
@@ -52,12 +54,25 @@ class LmsSpec:
     xi: list            # exogenous latents, integrated ones first
     eta: list           # endogenous latents
     m: int              # number of integrated dimensions (xi[:m])
-    products: list      # (eta index, xi i, xi j, row)  with xi i integrated
+    products: list      # (eta e, xi i, partner j, row, "xx" | "xe"): xi i integrated; the
+                        # partner is xi j ("xx") or eta j ("xe", modifies B at the node)
     rows: dict          # kind -> (row positions, (r, c) index arrays)
 
     @property
     def nlat(self) -> int:
         return len(self.xi) + len(self.eta)
+
+    @property
+    def degree(self) -> int:
+        """Degree in z of the node moments (mu, Sigma): 2 with products of exogenous latents;
+        with endogenous partners (I - B(z))^-1 adds up to ne - 1 (recursive models)."""
+        extra = len(self.eta) - 1 if any(p[4] == "xe" for p in self.products) else 0
+        return 2 + 2 * extra
+
+    @property
+    def degree_h(self) -> int:
+        """Degree in z of the indicator loadings on the residual latents, H(z)."""
+        return 1 + (len(self.eta) - 1 if any(p[4] == "xe" for p in self.products) else 0)
 
     @classmethod
     def from_table(cls, table) -> LmsSpec:
@@ -82,20 +97,30 @@ class LmsSpec:
                 if v not in lv:
                     raise UnsupportedFeatureError(f"The product term {c.rhs[r]!r}: {v!r} is not "
                                                   "a latent variable of the model.")
-                if v not in xi_all:
-                    raise UnsupportedFeatureError(
-                        f"interaction='lms' supports products of exogenous latents; {v!r} in "
-                        f"{c.rhs[r]!r} is endogenous. Use interaction='dblcent'.")
+            if a in eta and b in eta:
+                raise UnsupportedFeatureError(
+                    f"interaction='lms' needs an exogenous partner in each product; both "
+                    f"latents of {c.rhs[r]!r} are endogenous. Use interaction='dblcent'.")
             pairs.append((r, a, b))
-        integ = _cover([(a, b) for _, a, b in pairs])
-        if len(integ) > 2:
-            raise UnsupportedFeatureError("interaction='lms' integrates over at most two latent "
-                                          f"dimensions; these products need {len(integ)}.")
+        # exogenous partners of exogenous x endogenous products must be integrated over
+        forced = list(dict.fromkeys(a if a in xi_all else b for _, a, b in pairs
+                                    if (a in eta) != (b in eta)))
+        rest = [(a, b) for _, a, b in pairs if a in xi_all and b in xi_all
+                and a not in forced and b not in forced]
+        integ = forced + [v for v in _cover(rest) if v not in forced]
+        if len(integ) > 2 or (forced and len(integ) > 1):
+            raise UnsupportedFeatureError(
+                "interaction='lms' integrates over at most two latent dimensions, and over one "
+                f"when a product has an endogenous partner; these products need {integ}.")
         xi = integ + [v for v in xi_all if v not in integ]
         products = []
         for r, a, b in pairs:
             i, j = (a, b) if a in integ else (b, a)
-            products.append((eta.index(c.lhs[r]), xi.index(i), xi.index(j), int(r)))
+            kind = "xe" if j in eta else "xx"
+            products.append((eta.index(c.lhs[r]), xi.index(i),
+                             eta.index(j) if kind == "xe" else xi.index(j), int(r), kind))
+        if any(k == "xe" for *_, k in products):
+            _check_recursive(c, eta, products)
         lat = xi + eta
         ov = [v for v in table.names.ov]
         pos_l = {v: k for k, v in enumerate(lat)}
@@ -140,6 +165,22 @@ class LmsSpec:
         rows = {k: (np.array(v[0], int), (np.array(v[1], int), np.array(v[2], int)))
                 for k, v in kinds.items()}
         return cls(ov=ov, xi=xi, eta=eta, m=len(integ), products=products, rows=rows)
+
+
+def _check_recursive(c, eta, products) -> None:
+    """Endogenous partners need a recursive structural model (so that (I - B(z))^-1 is a
+    polynomial in the node)."""
+    edges = {(eta.index(lhs), eta.index(rhs)) for lhs, op, rhs in zip(c.lhs, c.op, c.rhs)
+             if op == "~" and lhs in eta and rhs in eta}
+    edges |= {(e, j) for e, _, j, _, k in products if k == "xe"}
+    order, left = [], set(range(len(eta)))
+    while left:
+        free = [v for v in left if not any((v, u) in edges for u in left if u != v)]
+        if not free or any((v, v) in edges for v in free):
+            raise UnsupportedFeatureError("interaction='lms' with an endogenous partner needs a "
+                                          "recursive structural model (no feedback loops).")
+        order += free
+        left -= set(free)
 
 
 def _cover(pairs) -> list:
