@@ -346,3 +346,16 @@ def test_the_fitted_syntax_refits_with_the_product_columns():
                                     match=False)
     again = tm.fit(res.table.syntax, pd.concat([ONEINT, prod], axis=1))
     assert_allclose(again.params.est, res.params.est, rtol=1e-6, atol=1e-8)
+
+
+def test_loyalty_moderator_with_lms(loyalty_data):
+    m = _loyalty_builder()
+    lms = tm.fit(m, loyalty_data, interaction="lms")
+    dbl = tm.fit(m, loyalty_data)
+    d_l = lms.params.query("op == ':='").set_index("lhs")
+    d_d = dbl.params.query("op == ':='").set_index("lhs")
+    cie = tm.conditional_indirect(lms, ["QUAL", "SAT", "LOY"], w="SWC")
+    assert_allclose(d_l.loc[["qual_sat_loy_lo", "qual_sat_loy_hi"], "est"], cie.effect[[0, 2]],
+                    rtol=1e-8)
+    assert abs(d_l.loc["imm_qual_sat_loy", "est"] - d_d.loc["imm_qual_sat_loy", "est"]) < \
+        2 * d_d.loc["imm_qual_sat_loy", "se"]
