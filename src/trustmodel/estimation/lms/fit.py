@@ -151,7 +151,7 @@ def _fit(statements, data, nodes, level, se, max_iter, adapt):
                f"{np.max(np.abs(g / n)):.2g}); check res.params and try other nodes=.")
         warnings.warn(msg, NonConvergenceWarning, stacklevel=3)
         caught.append((NonConvergenceWarning, msg))
-    vcov = _observed_vcov(spec, Y, x, to_rows, quad) if se != "none" else \
+    vcov = _observed_vcov(spec, Y, x, to_rows, quad, g) if se != "none" else \
         np.zeros((len(x), len(x)))
     return LMSResult(table=table, spec=spec, x=x, vcov_free=vcov, logl=ll, h0_logl=h0_logl,
                      nobs=n, n_dropped=dropped, converged=converged, n_iter=n_iter,
@@ -201,11 +201,11 @@ def _start(statements, table, data, spec, free_pos, free_of, to_rows, Y, quad):
     return x0, h0, _spd_or(hinv, np.eye(table.npar))
 
 
-def _observed_vcov(spec, Y, x, to_rows, quad) -> np.ndarray:
-    """Inverse of the negative Hessian of the log-likelihood (observed information)."""
+def _observed_vcov(spec, Y, x, to_rows, quad, g0) -> np.ndarray:
+    """Inverse of the negative Hessian of the log-likelihood (observed information); ``g0``
+    is the gradient at ``x``."""
     k = len(x)
     H = np.zeros((k, k))
-    g0 = loglik_grad(spec, Y, x, to_rows, quad)[1]
     for j in range(k):           # forward differences of the analytic gradient
         h = 1e-5 * max(1.0, abs(x[j]))
         e = np.zeros(k)
