@@ -23,10 +23,10 @@ from ._parallel import BACKENDS, effective_jobs, parallel_map, resolve_progress,
 from ._validation import check_option, did_you_mean
 from .api import statements_of
 from .data import GroupStats, SampleStats
-from .estimation.defined import Definitions
-from .estimation.fitting import build_problem
-from .estimation.numdiff import jacobian
-from .estimation.optimize import minimize
+from .estimation.core.fitting import build_problem
+from .estimation.core.numdiff import jacobian
+from .estimation.core.optimize import minimize
+from .estimation.inference.defined import Definitions
 from .simulate import (_check_likert, _check_n, _discretize, _draw, _parse_key, _thresholds,
                        population_model)
 from .syntax import ParameterTable, build_table

@@ -46,7 +46,7 @@ def check_variables(table, data, sample_cov) -> None:
 
 def check_identification(table, stats) -> None:
     """t-rule and scaling of every latent (necessary conditions)."""
-    from ..estimation.fit_indices import ndat
+    from ..estimation.fit_measures.indices import ndat
     names = table.names
     nd = stats.ngroups * ndat(len(names.ov), table.meanstructure, len(names.ov_x),
                               bool(table.options.get("fixed_x", True)))

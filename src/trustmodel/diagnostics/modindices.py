@@ -67,7 +67,7 @@ def _candidates(table) -> pd.DataFrame:
 
 def _extended(res, cand):
     """An extended RAM model: the model's rows plus the candidates as extra free parameters."""
-    from ..estimation.problem import Problem
+    from ..estimation.core.problem import Problem
     from ..model.ram import RamModel
     table = res.table
     rows = table.rows
@@ -211,7 +211,7 @@ def score_test_equality(res) -> pd.DataFrame:
     >>> len(st)
     6
     """
-    from ..estimation.problem import Problem
+    from ..estimation.core.problem import Problem
     table = res.table
     rows = table.rows
     par = rows[rows["op"] != ":="].reset_index(drop=True)
