@@ -6,65 +6,28 @@
 from __future__ import annotations
 
 import inspect
-import warnings
-from contextlib import contextmanager
+from dataclasses import replace
 from functools import lru_cache
-from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from ._errors import DataError, OptionError, TrustModelWarning
+from ._errors import DataError, OptionError
 from ._validation import check_option, check_seed, did_you_mean
+from ._warnings import RecordedWarning, recorded_warnings  # noqa: F401 (re-exported)
 from .data import SampleStats
 from .diagnostics import checks
 from .estimation.core.fitting import estimate, expected_vcov
 from .estimation.fiml.driver import fiml_fit
 from .estimation.inference.robust import robust_vcov
 from .results.result import FitResult
-from .syntax import ParameterTable, build_table, parse_model
+from .syntax import ParameterTable, build_table
+from .syntax.statements import statements_of
 
 ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
 MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
-
-
-@dataclass(frozen=True)
-class RecordedWarning:
-    """A warning issued during a fit, kept on ``FitResult.warnings``."""
-
-    category: type
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.category.__name__}: {self.message}"
-
-
-@contextmanager
-def recorded_warnings():
-    """Record trustmodel warnings raised inside the block and re-issue them afterwards."""
-    caught: list = []
-    with warnings.catch_warnings(record=True) as raw:
-        warnings.simplefilter("always")
-        yield caught
-    for w in raw:
-        if issubclass(w.category, TrustModelWarning):
-            caught.append(RecordedWarning(w.category, str(w.message)))
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-
-
-def statements_of(model):
-    """Statements from syntax, a ParameterTable or a theory builder (anything with .syntax)."""
-    if isinstance(model, str):
-        return _parsed(model)
-    if isinstance(model, ParameterTable):
-        return list(model.statements)
-    syntax = getattr(model, "syntax", None)
-    if isinstance(syntax, str):
-        return parse_model(syntax)
-    raise OptionError("model= must be lavaan syntax (str), a ParameterTable or a theory builder; "
-                      f"got {type(model).__name__}.")
 
 
 def fit(model, data: pd.DataFrame | None = None, *,
@@ -273,11 +236,6 @@ def _theory_of(model, data) -> dict:
 _PLS_OPTIONS = ("scheme", "tol", "max_iter")
 _KNOWN_OPTIONS = tuple(p for p in inspect.signature(fit).parameters
                        if p not in ("model", "data", "options"))   # for "did you mean"
-
-
-@lru_cache(maxsize=64)
-def _parsed(text: str) -> tuple:
-    return tuple(parse_model(text))
 
 
 @lru_cache(maxsize=64)

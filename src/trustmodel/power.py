@@ -21,7 +21,7 @@ from scipy import stats as sstats
 from ._errors import OptionError
 from ._parallel import BACKENDS, effective_jobs, parallel_map, resolve_progress, spawn_seeds
 from ._validation import check_option, did_you_mean
-from .api import statements_of
+from .syntax.statements import statements_of
 from .data import GroupStats, SampleStats
 from .estimation.core.fitting import build_problem
 from .estimation.core.numdiff import jacobian

@@ -26,7 +26,7 @@ from scipy import stats as sstats
 
 from ._errors import OptionError, TrustModelWarning
 from ._validation import check_option, check_seed
-from .api import statements_of
+from .syntax.statements import statements_of
 from .estimation.inference.defined import Definitions
 from .model.ram import RamModel
 from .syntax import ParameterTable, build_table

@@ -151,7 +151,7 @@ def check_collinearity(table, state, vcov) -> None:
     model = state.problem.model
     if not model.lv or vcov is None or not np.any(vcov):
         return
-    from ..results.standardized import standardize
+    from ..model.standardized import standardize
     values = state.values
     p = model.p
     c = table.cols

@@ -162,7 +162,7 @@ def modification_indices(res, sort: bool = True, op=None, minimum=None) -> pd.Da
 
 def _standardize_epc(res, cand, epc):
     """sepc.lv / sepc.all / sepc.nox with the fitted model's implied SDs (lav_standardize_*)."""
-    from ..results.standardized import standardize
+    from ..model.standardized import standardize
     table = res.table
     rows = table.rows
     par = rows[rows["op"] != ":="][["lhs", "op", "rhs", "group"]]

@@ -14,7 +14,7 @@ from ..estimation.fit_measures.assemble import fit_measures as assemble_fit_meas
 from ..estimation.fit_measures.statistics import FitStatistics, fit_statistics, model_df
 from ..estimation.inference.defined import Definitions
 from ..syntax import ParameterTable
-from .standardized import standardize
+from ..model.standardized import standardize
 
 PARAM_COLUMNS = ["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci_lower",
                  "ci_upper", "std_lv", "std_all"]
