@@ -120,8 +120,6 @@ class _Study:
     effects: list
     likert: int | None
     cuts: np.ndarray | None
-    meanstructure: bool
-    alpha: float
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -332,8 +330,6 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
     else:
         statements = statements_of(analysis)
     table = build_table(statements)
-    if table.ngroups != 1:
-        raise NotImplementedError("Multi-group power analysis is not supported yet.")
     missing = [v for v in table.names.ov if v not in pop.observed]
     if missing:
         raise OptionError(f"The analysis model uses variable{'s' if len(missing) > 1 else ''} "
@@ -344,8 +340,7 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
     effects = _resolve_effects(table, effect)
     cuts = _thresholds(likert, "symmetric") if likert else None
     study = _Study(table=table, estimator=estimator, sigma=sigma, mu=mu, x0=np.zeros(0),
-                   effects=effects, likert=likert, cuts=cuts,
-                   meanstructure=table.meanstructure, alpha=alpha)
+                   effects=effects, likert=likert, cuts=cuts)
     study._setup()
     if likert:   # the estimates target the moments of the discretized data
         sigma, mu = _likert_moments(np.random.default_rng(extra), sigma, mu, cuts)

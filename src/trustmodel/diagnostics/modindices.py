@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats as sst
 
 from .._errors import OptionError
+from ..estimation.core.linalg import inv_or_pinv
 
 MI_COLUMNS = ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_lv", "sepc_all", "sepc_nox"]
 OPS = ("=~", "~", "~~", "~1")
@@ -134,10 +135,7 @@ def modification_indices(res, sort: bool = True, op=None, minimum=None) -> pd.Da
     q = table.npar
     i22 = info[:q, :q]
     i12 = info[q:, :q]
-    try:
-        i22_inv = np.linalg.inv(i22)
-    except np.linalg.LinAlgError:
-        i22_inv = np.linalg.pinv(i22)
+    i22_inv = inv_or_pinv(i22)
     v = np.diag(info[q:, q:]) - np.einsum("ij,jk,ik->i", i12, i22_inv, i12)
     v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
     g = grad[q:]

@@ -26,6 +26,25 @@ import numpy as np
 LOG2PI = np.log(2 * np.pi)
 
 
+def missing_patterns(Y: np.ndarray):
+    """The distinct observed/missing masks of the rows of ``Y`` (NaN = missing) and each row's
+    pattern: ``(uniq, inv)`` with ``uniq`` (K x p, True = observed) and ``inv`` (n,)."""
+    uniq, inv = np.unique(~np.isnan(Y), axis=0, return_inverse=True)
+    return uniq, inv.ravel()
+
+
+def pattern_blocks(uniq, inv):
+    """The patterns grouped by their number of observed variables, fewest first: yields
+    ``(sel, obs, rows, pid)`` -- the patterns ``sel`` of the block, their observed columns
+    ``obs`` (K x po), the positions of the block's rows and each row's pattern (0..K-1)."""
+    n_obs = uniq.sum(axis=1)
+    for po in np.unique(n_obs):
+        sel = np.flatnonzero(n_obs == po)
+        obs = np.nonzero(uniq[sel])[1].reshape(len(sel), po)
+        rows = np.flatnonzero(np.isin(inv, sel))
+        yield sel, obs, rows, np.searchsorted(sel, inv[rows])
+
+
 @dataclass(frozen=True)
 class Block:
     """Missing-data patterns sharing the number of observed variables."""
@@ -54,31 +73,24 @@ class Patterns:
     @classmethod
     def from_data(cls, Y: np.ndarray) -> Patterns:
         n, p = Y.shape
-        mask = ~np.isnan(Y)
-        uniq, inv = np.unique(mask, axis=0, return_inverse=True)
-        inv = inv.ravel()
+        uniq, inv = missing_patterns(Y)
         order = np.argsort(inv, kind="stable")
         counts = np.bincount(inv, minlength=len(uniq))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        Z = np.where(mask, Y, 0.0)[order]
+        Z = np.where(np.isnan(Y), 0.0, Y)[order]
         sums = np.add.reduceat(Z, starts, axis=0)
         outer = np.add.reduceat(np.einsum("ni,nj->nij", Z, Z), starts, axis=0)
         means = sums / counts[:, None]
         covs = outer / counts[:, None, None] - np.einsum("ki,kj->kij", means, means)
-        nobs_var = uniq.sum(axis=1)
         blocks = []
-        for po in np.unique(nobs_var):
-            sel = np.flatnonzero(nobs_var == po)
-            K = len(sel)
-            obs = np.nonzero(uniq[sel])[1].reshape(K, po)
+        for sel, obs, in_block, pid in pattern_blocks(uniq, inv):
+            K, po = obs.shape
             ybar = np.take_along_axis(means[sel], obs, axis=1)
             S = covs[sel][np.arange(K)[:, None, None], obs[:, :, None], obs[:, None, :]]
             kk = np.broadcast_to(np.arange(K)[:, None, None], (K, po, po))
             mis = np.nonzero(~uniq[sel])[1].reshape(K, p - po)
             flat = (obs[:, :, None] * p + obs[:, None, :]).reshape(K, po * po)
-            in_block = np.isin(inv, sel)
             rows = Y[in_block]
-            pid = np.searchsorted(sel, inv[in_block])
             Yo = np.take_along_axis(rows, obs[pid], axis=1)
             blocks.append(Block(obs=obs, mis=mis, flat=flat, n=counts[sel].astype(float),
                                 ybar=ybar,
