@@ -5,40 +5,25 @@ disconfirmation, customer-delivered-value and three-level-trust models in one ca
 them in the theory's own terms.
 """
 from . import datasets
-from ._errors import (
-                      BootstrapFailureWarning,
-                      ConvergenceError,
-                      DataError,
-                      DataWarning,
-                      HeywoodCaseWarning,
-                      IdentificationError,
-                      IdentificationWarning,
-                      ModelSyntaxError,
-                      NonConvergenceWarning,
-                      NotPositiveDefiniteWarning,
-                      OptionError,
-                      SmallSampleWarning,
-                      TrustModelError,
-                      TrustModelWarning,
-)
+from ._errors import (BootstrapFailureWarning, ConvergenceError, DataError, DataWarning,
+                      HeywoodCaseWarning, IdentificationError, IdentificationWarning,
+                      ModelSyntaxError, NonConvergenceWarning, NotPositiveDefiniteWarning,
+                      OptionError, SmallSampleWarning, TrustModelError, TrustModelWarning)
 from ._version import __version__
 from .api import fit, lower_to_cov
+from .invariance import InvarianceResult, invariance
 from .compare import compare
 from .diagnostics.modindices import modindices
 from .diagnostics.reliability import htmt, reliability
-from .invariance import InvarianceResult, invariance
 from .pls.index import acsi_index
-from .power import power
 from .results.result import FitResult
 from .rsa import response_surface
+from .power import power
+from .practice import common_method, drivers, kano, nps, penalty_reward
 from .simulate import simulate
 from .syntax import ParameterTable, build_table, parse_model
-from .theory import (
-                      CustomerDeliveredValue,
-                      ExpectationDisconfirmation,
-                      SatisfactionLoyalty,
-                      ThreeLevelTrust,
-)
+from .theory import (CustomerDeliveredValue, ExpectationDisconfirmation, SatisfactionLoyalty,
+                     ThreeLevelTrust)
 from .theory.acsi import ACSI, ECSI
 
 __all__ = [
@@ -53,4 +38,5 @@ __all__ = [
     "ECSI", "ACSI", "acsi_index",
     "reliability", "htmt", "modindices", "compare",
     "simulate", "power", "response_surface",
+    "drivers", "common_method", "kano", "penalty_reward", "nps",
 ]
