@@ -30,10 +30,13 @@ class FitResult:
         One row per parameter in lavaan's order (defined parameters included): ``lhs op rhs
         group label est se z pvalue ci_lower ci_upper std_lv std_all``.
     fit_measures : pandas.Series
-        lavaan's ``fitMeasures`` names with "." -> "_".
+        lavaan's ``fitMeasures`` names with "." -> "_", a pure function of ``statistics``.
+    statistics : FitStatistics
+        The test statistics (standard, scaled, FIML-corrected) and the baseline model, computed
+        once on first use (``estimation/fit_measures/statistics.py``).
     converged : bool
     n_iter : int
-    warnings : tuple of warnings.WarningMessage-like records (category, message)
+    warnings : tuple of RecordedWarning (category, message)
     options : dict
     seed : int or None
     table : ParameterTable
@@ -157,8 +160,8 @@ class FitResult:
     # ----- test statistics and fit measures (estimation/fit_measures/) -----------------------
     @cached_property
     def statistics(self) -> FitStatistics:
-        """The test-statistic and baseline step (:class:`~trustmodel.estimation.fit_measures.
-        statistics.FitStatistics`), computed once on first use; ``fit_measures`` reads it."""
+        """The test-statistic and baseline step, computed once on first use; ``fit_measures``
+        reads it. See :class:`~trustmodel.estimation.fit_measures.statistics.FitStatistics`."""
         return fit_statistics(self.table, self.stats, self.state, self.estimator,
                               self.extra.get("fit_measures", {}))
 
