@@ -35,7 +35,7 @@ LAYERS = [
 RANK = {name: k for k, layer in enumerate(LAYERS) for name in layer}
 
 #: rooms of estimation/, lowest first (see estimation/__init__.py)
-ESTIMATION_ROOMS = [{"core"}, {"fiml", "categorical"}, {"inference"}, {"fit_measures"}]
+ESTIMATION_ROOMS = [{"core"}, {"fiml", "categorical", "lms"}, {"inference"}, {"fit_measures"}]
 ROOM_RANK = {name: k for k, layer in enumerate(ESTIMATION_ROOMS) for name in layer}
 
 #: (importing module, imported module) pairs allowed to point up: convenience methods on
