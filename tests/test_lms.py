@@ -166,7 +166,7 @@ def test_lms_drops_incomplete_rows_with_a_recorded_warning():
     with pytest.warns(tm.DataWarning, match="10 row"):
         res = tm.fit(MODEL3, data, interaction="lms", se="none")
     assert res.nobs == 390 and res.n_dropped == 10
-    assert any(w[0] is tm.DataWarning for w in res.warnings)
+    assert any(w.category is tm.DataWarning for w in res.warnings)
 
 
 def test_lms_with_an_endogenous_partner_recovers_the_interaction():

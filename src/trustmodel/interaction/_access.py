@@ -11,7 +11,7 @@ import pandas as pd
 from scipy import stats as sst
 
 from .._errors import OptionError
-from ..estimation.boot_intervals import interval
+from ..estimation.inference.intervals import interval
 
 CI_KINDS = ("delta", "montecarlo", "bootstrap")
 

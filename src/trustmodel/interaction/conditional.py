@@ -183,7 +183,7 @@ def montecarlo_ci(res, *, draws: int = 20000, seed=None, level: float = 0.95) ->
     >>> bool((mc.ci_lower < mc.est).all() and (mc.est < mc.ci_upper).all())
     True
     """
-    from ..estimation.defined import Definitions
+    from ..estimation.inference.defined import Definitions
     if not isinstance(draws, (int, np.integer)) or draws < 100:
         raise OptionError(f"draws= must be an integer of at least 100; got {draws!r}.")
     if not 0 < level < 1:

@@ -9,9 +9,10 @@ import numpy as np
 from scipy import optimize, stats
 
 from ..._errors import DataError, DataWarning, NonConvergenceWarning, OptionError
+from ..._warnings import RecordedWarning
 from ...data import SampleStats
 from ...syntax import build_table
-from ..fitting import estimate, expected_vcov
+from ..core.fitting import estimate, expected_vcov
 from .likelihood import Quadrature, loglik, loglik_grad
 from .result import LMSResult
 from .spec import LmsSpec, UnsupportedFeatureError, as_frame, lms_table
@@ -101,7 +102,7 @@ def _fit(statements, data, nodes, level, se, max_iter, adapt):
                f"deletion); {len(Y)} remain. interaction='lms' has no FIML; "
                "interaction='dblcent' with missing='fiml' keeps them.")
         warnings.warn(msg, DataWarning, stacklevel=4)
-        caught.append((DataWarning, msg))
+        caught.append(RecordedWarning(DataWarning, msg))
         data = data.loc[np.all(np.isfinite(data[spec.ov].to_numpy(dtype=float)), axis=1)]
     quad = Quadrature(spec.m, int(nodes), len(Y), spec.degree)
     c = table.cols
@@ -150,7 +151,7 @@ def _fit(statements, data, nodes, level, se, max_iter, adapt):
         msg = (f"The LMS optimisation did not converge ({opt.message}; max |gradient| "
                f"{np.max(np.abs(g / n)):.2g}); check res.params and try other nodes=.")
         warnings.warn(msg, NonConvergenceWarning, stacklevel=3)
-        caught.append((NonConvergenceWarning, msg))
+        caught.append(RecordedWarning(NonConvergenceWarning, msg))
     vcov = _observed_vcov(spec, Y, x, to_rows, quad, g) if se != "none" else \
         np.zeros((len(x), len(x)))
     return LMSResult(table=table, spec=spec, x=x, vcov_free=vcov, logl=ll, h0_logl=h0_logl,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sst
 
-from ..defined import Definitions
+from ..inference.defined import Definitions
 from .likelihood import node_moments, quadrature
 
 
