@@ -89,6 +89,10 @@ class PLSResult:
     options: dict = field(default_factory=dict)
     seed: object = None
     warnings: tuple = ()
+    plan: object = field(default=None, repr=False)
+    _raw: np.ndarray | None = field(default=None, repr=False)   # raw items, rows used
+    missing_report: dict = field(default_factory=dict)
+    _jack: np.ndarray | None = field(default=None, repr=False)
 
     # ---------------------------------------------------------------- matrices
     @property
@@ -136,7 +140,7 @@ class PLSResult:
         """Construct scores (unit variance, N - 1), aligned with the rows of data (NaN for
         rows dropped for missing values)."""
         c, _ = self._names
-        sc = pd.DataFrame(self._Z @ self._est["W"], index=self._rows, columns=c)
+        sc = pd.DataFrame(self._est["scores"], index=self._rows, columns=c)
         return sc if len(self._rows) == len(self._all_rows) else sc.reindex(self._all_rows)
 
     # ---------------------------------------------------------------- tidy tables
@@ -147,11 +151,10 @@ class PLSResult:
         if self.boot is None:
             nan = np.full(k, np.nan)
             return nan, nan, nan
-        b = self.boot[np.all(np.isfinite(self.boot), axis=1)]
-        a = (1 - self.level) / 2
-        se = b.std(axis=0, ddof=1)
-        lo, hi = np.quantile(b, [a, 1 - a], axis=0)
-        return se, lo, hi
+        from .inference import summarize
+        est = stat_vector({k: np.asarray(v)[None] for k, v in self._est.items()
+                           if k in ("B", "L", "W", "T", "r2")}, Layout.of(self.spec))[0]
+        return summarize(self.boot, est, self.level, self._jack)
 
     def _frame(self, lhs, op, rhs, est, sl) -> pd.DataFrame:
         se, lo, hi = (x[sl] for x in self._inference)
@@ -282,7 +285,9 @@ class PLSResult:
                  f"  Number of observations: {self.nobs}"]
         if self.boot is not None:
             lines.append(f"  Bootstrap: {self.boot.shape[0]} resamples "
-                         f"({self.n_boot_failed} failed), percentile CI at {self.level:.0%}")
+                         f"({self.n_boot_failed} failed), "
+                         f"{'BCa' if self._jack is not None else 'percentile'} CI at "
+                         f"{self.level:.0%}")
         return lines
 
     def _notes(self) -> list:
