@@ -102,14 +102,32 @@ class PLSResult:
     @cached_property
     def outer_weights(self) -> pd.DataFrame:
         """Indicator x construct matrix of standardized outer weights (seminr's ``outer_weights``)."""
-        c, i = self._names
-        return pd.DataFrame(self._est["W"], index=i, columns=c)
+        return self._with_first_stage("W")
 
     @cached_property
     def outer_loadings(self) -> pd.DataFrame:
-        """Indicator x construct loadings (corrected under PLSc; seminr's ``outer_loadings``)."""
+        """Indicator x construct loadings (corrected under PLSc; seminr's ``outer_loadings``).
+
+        With two-stage higher-order constructs, the dimensions that only stage 1 estimates are
+        appended with their stage-1 weights and loadings (seminr's
+        ``combine_first_order_second_order_matrices``)."""
+        return self._with_first_stage("L")
+
+    def _with_first_stage(self, key) -> pd.DataFrame:
         c, i = self._names
-        return pd.DataFrame(self._est["L"], index=i, columns=c)
+        out = pd.DataFrame(self._est[key], index=i, columns=c)
+        first = self._est.get("first")
+        if first is None:
+            return out
+        fs = first["spec"]
+        extra = [j for j, name in enumerate(fs.constructs) if name not in c]
+        if not extra:
+            return out
+        rows = [k for k in range(len(fs.indicators)) if fs.block[k] in extra]
+        add = pd.DataFrame(first[key][np.ix_(rows, extra)],
+                           index=[fs.indicators[k] for k in rows],
+                           columns=[fs.constructs[j] for j in extra])
+        return pd.concat([out, add]).fillna(0.0)
 
     @cached_property
     def path_coefficients(self) -> pd.DataFrame:
