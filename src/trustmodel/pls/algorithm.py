@@ -33,7 +33,7 @@ def initial_weights(spec: PLSSpec, S: np.ndarray) -> np.ndarray:
 
 
 def _normalize(W: np.ndarray, S: np.ndarray) -> np.ndarray:
-    var = np.einsum("bpj,bpq,bqj->bj", W, S, W)
+    var = (W * (S @ W)).sum(axis=1)
     return W / np.sqrt(var)[:, None, :]
 
 
@@ -52,9 +52,10 @@ def inner_weights(C: np.ndarray, spec: PLSSpec, scheme: str) -> np.ndarray:
 
 
 def _outer_update(S, W, spec, scheme, mode_b):
-    C = np.einsum("bpj,bpq,bqk->bjk", W, S, W)
+    SW = S @ W
+    C = np.swapaxes(W, 1, 2) @ SW
     E = inner_weights(C, spec, scheme)
-    G = S @ (W @ E)                          # cov(x, inner proxy), up to a positive scale
+    G = SW @ E                               # cov(x, inner proxy), up to a positive scale
     Wn = G * spec.mask
     for j, idx in mode_b:
         Wn[:, idx, j] = np.linalg.solve(S[:, idx][:, :, idx], G[:, idx, j][..., None])[..., 0]
@@ -157,7 +158,7 @@ def estimate(S: np.ndarray, spec: PLSSpec, *, consistent: bool = False, scheme: 
     """
     W, n_iter, converged = estimate_weights(S, spec, scheme=scheme, tol=tol, max_iter=max_iter,
                                             W0=W0)
-    C = np.einsum("bpj,bpq,bqk->bjk", W, S, W)
+    C = np.swapaxes(W, 1, 2) @ (S @ W)
     rho = rho_a(W, spec)
     mask = spec.mask
     L = (S @ W) * mask
