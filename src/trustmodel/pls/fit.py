@@ -172,6 +172,7 @@ def estimate_single(X, plan, kw, *, max_iter, tol) -> dict:
     with np.errstate(all="ignore"):
         out = estimate_batch(cols, plan, kw)
     est = {k: (v[0] if isinstance(v, np.ndarray) else v) for k, v in out.items()}
+    est["_batch"] = out
     first = out.get("first")
     if first is not None:
         est["first"] = {k: (v[0] if isinstance(v, np.ndarray) else v) for k, v in first.items()}

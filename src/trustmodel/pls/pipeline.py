@@ -47,21 +47,51 @@ def _column(cols: dict, name: str) -> np.ndarray:
     return cols[name] if name in cols else cols[name.split("@")[0]]
 
 
-def _products(cols, plan, name):
+def _products(cols, plan, name, params=None):
+    """Product items of interaction ``name``; with ``params`` (from an estimate) the parent
+    items are standardized with the estimation sample's moments and the orthogonalizing
+    regression is the estimation sample's, as seminr's ``create_pi_items_for_test_data``."""
     a, m = plan.interactions[name]
     ia, im = plan.blocks[a], plan.blocks[m]
     Xa = np.stack([_column(cols, x) for x in ia], axis=-1)
     Xm = np.stack([_column(cols, x) for x in im], axis=-1)
-    Za, _, _ = standardize(Xa)
-    Zm, _, _ = standardize(Xm)
+    if params is None:
+        Za, ma, sa = standardize(Xa)
+        Zm, mm, sm = standardize(Xm)
+        params = {"a": (ma, sa), "m": (mm, sm)}
+    else:
+        (ma, sa), (mm, sm) = params["a"], params["m"]
+        Za = (Xa - ma[:, None, :]) / sa[:, None, :]
+        Zm = (Xm - mm[:, None, :]) / sm[:, None, :]
     P = (Za[..., :, None] * Zm[..., None, :]).reshape(Za.shape[:2] + (-1,))
     names = [f"{x}:{y}" for x in ia for y in im]
     if plan.interaction == "orthogonal":
         A = np.concatenate([np.ones(Za.shape[:2] + (1,)), Za, Zm], axis=-1)
-        AtA = np.swapaxes(A, 1, 2) @ A
-        beta = np.linalg.solve(AtA, np.swapaxes(A, 1, 2) @ P)
-        P = P - A @ beta
-    return {nm: P[..., k] for k, nm in enumerate(names)}, names
+        if "beta" not in params:
+            AtA = np.swapaxes(A, 1, 2) @ A
+            params["beta"] = np.linalg.solve(AtA, np.swapaxes(A, 1, 2) @ P)
+        P = P - A @ params["beta"]
+    return {nm: P[..., k] for k, nm in enumerate(names)}, names, params
+
+
+def interaction_columns(cols: dict, plan, out: dict) -> dict:
+    """``cols`` with the interaction items of ``plan`` built as estimate ``out`` built them
+    (for new data: training moments, orthogonalizing regressions and stage-1 weights)."""
+    cols = dict(cols)
+    for c in plan.constructs:
+        if c not in plan.interactions:
+            continue
+        if plan.interaction == "two_stage":
+            ts = out["two_stage"]
+            tsp = ts["spec"]
+            X = np.stack([_column(cols, x) for x in tsp.indicators], axis=-1)
+            Y = ((X - ts["mean"][:, None, :]) / ts["sd"][:, None, :]) @ ts["W"]
+            a, m = plan.interactions[c]
+            cols[f"{c}_intxn"] = Y[..., tsp.constructs.index(a)] * Y[..., tsp.constructs.index(m)]
+        else:
+            new, _, _ = _products(cols, plan, c, out["inter"][c])
+            cols.update(new)
+    return cols
 
 
 def estimate_batch(cols: dict, plan, kw: dict, W0=None) -> dict:
@@ -82,6 +112,7 @@ def estimate_batch(cols: dict, plan, kw: dict, W0=None) -> dict:
                 cols[d] = first["scores"][..., fc.index(d)]
     constructs = plan.constructs
     items: dict = {}
+    inter: dict = {}
     two_stage = None
     for c in constructs:
         if c not in plan.interactions:
@@ -98,7 +129,7 @@ def estimate_batch(cols: dict, plan, kw: dict, W0=None) -> dict:
                     * two_stage["scores"][..., tc.index(m)]}
             items[c] = (nm,)
         else:
-            new, names = _products(cols, plan, c)
+            new, names, inter[c] = _products(cols, plan, c)
             cols = {**cols, **new}
             items[c] = tuple(names)
     modes = {c: plan.modes.get(c, "A") for c in constructs}
@@ -115,7 +146,8 @@ def estimate_batch(cols: dict, plan, kw: dict, W0=None) -> dict:
     for sub in (first, two_stage):
         if sub is not None:
             out["converged"] = out["converged"] & sub["converged"]
-    out.update(spec=spec, Z=Z, mean=mean, sd=sd, scale=scale, first=first, S=S,
+    out.update(spec=spec, Z=Z, mean=mean, sd=sd, scale=scale, first=first, S=S, inter=inter,
+               two_stage=two_stage,
                scores=(Z @ out["W"]) * scale[:, None, :])
     return out
 

@@ -281,6 +281,13 @@ class PLSResult:
         c, i = self._names
         return pd.DataFrame(self._S @ self._est["W"], index=i, columns=c)
 
+    # ---------------------------------------------------------------- prediction
+    def predict(self, new_data, technique: str = "DA") -> pd.DataFrame:
+        """Predicted items for ``new_data`` (seminr's ``predict(model, testData,
+        technique = predict_DA | predict_EA)``); see :mod:`trustmodel.pls.predict`."""
+        from .predict import predict_result
+        return predict_result(self, new_data, technique)
+
     # ---------------------------------------------------------------- index models
     def index(self, lower=1, upper=10) -> pd.Series:
         """0-100 ACSI/ECSI index of every construct; see :func:`trustmodel.acsi_index`."""
