@@ -15,6 +15,8 @@ from .compare import compare
 from .diagnostics.modindices import modindices
 from .diagnostics.reliability import htmt, reliability
 from .pls.index import acsi_index
+from .pls.groups import micom
+from .pls.predict import plspredict
 from .results.result import FitResult
 from .rsa import response_surface
 from .power import power
@@ -35,7 +37,7 @@ __all__ = [
     "invariance", "InvarianceResult",
     "ExpectationDisconfirmation", "CustomerDeliveredValue", "ThreeLevelTrust",
     "SatisfactionLoyalty",
-    "ECSI", "ACSI", "acsi_index",
+    "ECSI", "ACSI", "acsi_index", "micom", "plspredict",
     "reliability", "htmt", "modindices", "compare",
     "simulate", "power", "response_surface",
 ]

@@ -140,9 +140,9 @@ def estimate_batch(cols: dict, plan, kw: dict, W0=None) -> dict:
     S = np.swapaxes(Z, 1, 2) @ Z / (n - 1)
     out = alg.estimate(S, spec, W0=W0, **kw)
     scale = np.ones((Z.shape[0], spec.n_constructs))
-    inter = [j for j, c in enumerate(constructs) if c in plan.interactions]
-    if inter:
-        out = _adjust_interactions(out, spec, sd, inter, scale)
+    where = [j for j, c in enumerate(constructs) if c in plan.interactions]
+    if where:
+        out = _adjust_interactions(out, spec, sd, where, scale)
     for sub in (first, two_stage):
         if sub is not None:
             out["converged"] = out["converged"] & sub["converged"]

@@ -1,0 +1,281 @@
+"""PLS interaction terms, HOCs, missing values, multigroup tests, MICOM and prediction:
+hand computations, properties and R's fold rule."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import trustmodel as tm
+from trustmodel.pls.groups import _mga_p
+from trustmodel.pls.predict import r_cut_folds
+
+MOD = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+Expectation =~ CUEX1 + CUEX2 + CUEX3
+Value =~ PERV1 + PERV2
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Satisfaction ~ Image + Expectation + Value + Image:Expectation
+"""
+SMALL = """Image =~ IMAG1 + IMAG2 + IMAG3
+Expectation =~ CUEX1 + CUEX2 + CUEX3
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Loyalty =~ CUSL1 + CUSL2 + CUSL3
+Expectation ~ Image
+Satisfaction ~ Image + Expectation
+Loyalty ~ Satisfaction + Image
+"""
+
+
+@pytest.fixture(scope="module")
+def mobi():
+    return tm.datasets.load("mobi")
+
+
+def _z(x):
+    return (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
+
+
+# --------------------------------------------------------------------------- interactions
+def test_orthogonal_items_are_residuals(mobi):
+    r = tm.fit(MOD, mobi, estimator="PLS", interaction="orthogonal")
+    items = [x for x in r.spec.indicators if ":" in x]
+    assert len(items) == 15 and items[0] == "IMAG1:CUEX1"
+    Z = pd.DataFrame(r._Z, columns=r.spec.indicators)
+    parents = Z[[f"IMAG{i}" for i in range(1, 6)] + ["CUEX1", "CUEX2", "CUEX3"]]
+    assert np.abs(parents.T @ Z[items]).to_numpy().max() < 1e-8
+    # the first item is the residual of the product of standardized items on them
+    a = _z(mobi[["IMAG1"]].to_numpy())[:, 0] * _z(mobi[["CUEX1"]].to_numpy())[:, 0]
+    A = np.column_stack([np.ones(250), mobi[parents.columns].to_numpy()])
+    res = a - A @ np.linalg.lstsq(A, a, rcond=None)[0]
+    assert_allclose(Z["IMAG1:CUEX1"], _z(res[:, None])[:, 0], atol=1e-10)
+
+
+def test_two_stage_interaction_is_product_of_first_stage_scores(mobi):
+    r = tm.fit(MOD, mobi, estimator="PLS", interaction="two_stage")
+    first = tm.fit(MOD.replace(" + Image:Expectation", ""), mobi, estimator="PLS")
+    prod = first.scores["Image"] * first.scores["Expectation"]
+    # seminr's adjustment: the interaction score is the centered product itself
+    assert_allclose(r.scores["Image:Expectation"], prod - prod.mean(), atol=1e-10)
+    X = r.scores[["Image", "Expectation", "Value", "Image:Expectation"]].to_numpy()
+    beta = np.linalg.lstsq(X, r.scores["Satisfaction"].to_numpy(), rcond=None)[0]
+    assert_allclose(r.path_coefficients.loc["Image:Expectation", "Satisfaction"], beta[3],
+                    atol=1e-10)
+
+
+@pytest.mark.parametrize("method", ["product_indicator", "orthogonal", "two_stage"])
+def test_interaction_bootstrap_reproducible(mobi, method):
+    kw = dict(estimator="PLS", interaction=method, se="bootstrap", bootstrap=60, seed=5,
+              progress=False)
+    a = tm.fit(MOD, mobi, **kw)
+    b = tm.fit(MOD, mobi, n_jobs=2, **kw)
+    assert np.array_equal(a.boot, b.boot, equal_nan=True)
+    row = a.paths.set_index("rhs").loc["Image:Expectation"]
+    assert 0 < row["se"] < 0.2 and row["ci_lower"] < row["ci_upper"]
+    # replicate 0 by hand: refit on the resampled rows (items rebuilt on the resample)
+    idx = np.random.default_rng(np.random.SeedSequence(5).spawn(60)[0]).integers(0, 250, 250)
+    r0 = tm.fit(MOD, mobi.iloc[idx].reset_index(drop=True), estimator="PLS",
+                interaction=method)
+    k = list(a.paths.rhs).index("Image:Expectation")
+    assert_allclose(a.boot[0, k], r0.path_coefficients.loc["Image:Expectation",
+                                                            "Satisfaction"], atol=1e-6)
+
+
+def test_interaction_syntax_errors(mobi):
+    with pytest.raises(tm.ModelSyntaxError, match="not a construct"):
+        tm.fit(MOD.replace("Image:Expectation", "Image:Nope"), mobi, estimator="PLS")
+    with pytest.raises(tm.OptionError, match="interaction"):
+        tm.fit(MOD, mobi, estimator="PLS", interaction="dblcent")
+    with pytest.raises(tm.OptionError, match="PLSc"):
+        tm.fit(MOD, mobi, estimator="PLSc")
+
+
+# --------------------------------------------------------------------------- HOC
+def test_repeated_indicators(mobi):
+    syn = ("Image =~ IMAG1 + IMAG2 + IMAG3\nValue =~ PERV1 + PERV2\nSat =~ Image + Value\n"
+           "Loyalty =~ CUSL1 + CUSL2 + CUSL3\nLoyalty ~ Sat\n")
+    r = tm.fit(syn, mobi, estimator="PLS", hoc="repeated")
+    block = [x for x, b in zip(r.spec.indicators, r.spec.block) if r.spec.constructs[b] == "Sat"]
+    assert block == ["IMAG1@Sat", "IMAG2@Sat", "IMAG3@Sat", "PERV1@Sat", "PERV2@Sat"]
+    B = r.path_coefficients
+    assert B.loc["Sat", "Image"] > 0.7 and B.loc["Sat", "Value"] > 0.7
+    assert r.r2.loc["Image", "r2"] == pytest.approx(B.loc["Sat", "Image"] ** 2)
+    two = tm.fit(syn, mobi, estimator="PLS", hoc="two_stage")
+    assert abs(two.path_coefficients.loc["Sat", "Loyalty"] - B.loc["Sat", "Loyalty"]) < 0.05
+    with pytest.raises(tm.ModelSyntaxError, match="mixes constructs and items"):
+        tm.fit(syn.replace("Image + Value", "Image + PERV1"), mobi, estimator="PLS")
+
+
+# --------------------------------------------------------------------------- missing
+def test_mean_replacement_matches_imputed_data(mobi):
+    df = mobi.copy()
+    df.loc[[3, 7, 9], "CUSA2"] = np.nan
+    df.loc[11, "IMAG1"] = np.nan
+    before = df.copy()
+    with pytest.warns(tm.DataWarning, match="replaced by item means"):
+        r = tm.fit(SMALL, df, estimator="PLS", missing="mean")
+    pd.testing.assert_frame_equal(df, before)
+    assert r.missing_report["replaced"] == {"IMAG1": 1, "CUSA2": 3} and r.nobs == 250
+    filled = df.fillna(df.mean())
+    ref = tm.fit(SMALL, filled, estimator="PLS")
+    assert_allclose(r.path_coefficients, ref.path_coefficients, atol=1e-12)
+    with pytest.warns(tm.DataWarning, match="dropped"):
+        lw = tm.fit(SMALL, df, estimator="PLS", missing="listwise")
+    assert lw.nobs == 246 and lw.missing_report["rows_dropped"] == 4
+    with pytest.raises(tm.OptionError, match="fiml"):
+        tm.fit(SMALL, df, estimator="PLS", missing="fiml")
+
+
+# --------------------------------------------------------------------------- groups
+def test_mga_p_counts_pairs():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(0.3, 0.1, 40), rng.normal(0.2, 0.1, 30)
+    brute = np.mean([(2 * x.mean() - a) - (2 * y.mean() - b) > 0 for a in x for b in y])
+    assert _mga_p(x, y) == pytest.approx(1 - brute)
+
+
+@pytest.fixture(scope="module")
+def grouped(mobi):
+    df = mobi.assign(seg=np.where(np.random.default_rng(3).random(250) < 0.5, "a", "b"))
+    return tm.fit(SMALL, df, estimator="PLS", group="seg", seed=2), df
+
+
+def test_group_fits_are_subset_fits(grouped):
+    res, df = grouped
+    sub = tm.fit(SMALL, df[df.seg == "b"], estimator="PLS")
+    assert_allclose(res["b"].path_coefficients, sub.path_coefficients)
+
+
+def test_parametric_and_welch_formulas(grouped):
+    res, _ = grouped
+    par = res.compare_groups("parametric", B=200, seed=4)
+    wel = res.compare_groups("welch", B=200, seed=4)
+    n1, n2 = res["a"].nobs, res["b"].nobs
+    from trustmodel.pls.groups import _path_boot
+    from trustmodel._parallel import spawn_seeds
+    s1, s2 = spawn_seeds(4, 2)
+    v1 = np.nanvar(_path_boot(res["a"], 200, s1, 1), axis=0, ddof=1)
+    v2 = np.nanvar(_path_boot(res["b"], 200, s2, 1), axis=0, ddof=1)
+    d = par["diff"].to_numpy()
+    se = np.sqrt((n1 - 1) ** 2 / (n1 + n2 - 2) * v1 + (n2 - 1) ** 2 / (n1 + n2 - 2) * v2) \
+        * np.sqrt(1 / n1 + 1 / n2)
+    assert_allclose(par["statistic"], d / se)
+    assert_allclose(wel["statistic"], d / np.sqrt((n1 - 1) / n1 * v1 + (n2 - 1) / n2 * v2))
+    assert ((par.pvalue > 0) & (par.pvalue <= 1)).all()
+
+
+def test_permutation_reproducible_and_calibrated(grouped):
+    res, _ = grouped
+    a = res.compare_groups("permutation", B=300, seed=9)
+    b = res.compare_groups("permutation", B=300, seed=9, n_jobs=2)
+    pd.testing.assert_frame_equal(a, b)
+    # random split of one population: no path should differ at 1%
+    assert (a.pvalue > 0.01).all() and a.n_permutations.iloc[0] == 300
+    mga = res.compare_groups("mga", B=300, seed=9)
+    assert ((mga.pvalue > 0.005) & (mga.pvalue < 0.995)).all()
+
+
+def test_permutation_detects_a_real_difference(mobi):
+    df = pd.concat([mobi.assign(seg=1), mobi.assign(seg=2)], ignore_index=True)
+    rng = np.random.default_rng(1)
+    # group 2: loyalty items unrelated to satisfaction
+    m = df.seg == 2
+    for c in ["CUSL1", "CUSL2", "CUSL3"]:
+        df.loc[m, c] = rng.permutation(df.loc[m, c].to_numpy())
+    res = tm.fit(SMALL, df, estimator="PLS", group="seg")
+    out = res.compare_groups("permutation", B=200, seed=1).set_index(["lhs", "rhs"])
+    assert out.loc[("Loyalty", "Satisfaction"), "pvalue"] < 0.01
+
+
+def test_micom_identical_groups_full_invariance(mobi):
+    df = pd.concat([mobi.assign(seg=1), mobi.assign(seg=2)], ignore_index=True)
+    m = tm.micom(SMALL, df, group="seg", B=100, seed=1)
+    assert m.level == "full"
+    assert_allclose(m.compositional["c"], 1.0, atol=1e-12)
+    assert_allclose(m.equality["mean_diff"], 0.0, atol=1e-12)
+    assert "Measurement invariance: full" in str(m)
+
+
+def test_micom_detects_shifted_means(mobi):
+    df = pd.concat([mobi.assign(seg=1), mobi.assign(seg=2)], ignore_index=True)
+    df = df.astype({c: float for c in ["CUSA1", "CUSA2", "CUSA3"]})
+    df.loc[df.seg == 2, ["CUSA1", "CUSA2", "CUSA3"]] += 1.5
+    m = tm.micom(SMALL, df, group="seg", B=200, seed=2)
+    assert not m.equality.loc["Satisfaction", "equal_means"]
+    assert m.equality.loc["Satisfaction", "mean_pvalue"] < 0.01
+    assert m.level == "partial"
+
+
+# --------------------------------------------------------------------------- prediction
+def test_r_cut_folds_match_r():
+    ref = json.loads((Path(__file__).parent / "refs" / "seminr" / "r_cut_folds.json").read_text())
+    for case in ref["cases"]:
+        assert np.array_equal(r_cut_folds(case["n"], case["k"]), np.array(case["folds"]) - 1)
+
+
+def test_predict_chain_by_hand(mobi):
+    r = tm.fit(SMALL, mobi, estimator="PLS")
+    pred = r.predict(mobi, technique="DA")
+    Y, B, L = r.scores.to_numpy(), r.path_coefficients.to_numpy(), r.outer_loadings
+    Yhat = Y @ B
+    Yhat[:, 0] = Y[:, 0]                        # Image is exogenous
+    items = L.index
+    Xhat = Yhat @ L.to_numpy().T * mobi[items].std().to_numpy() + mobi[items].mean().to_numpy()
+    assert_allclose(pred[items].to_numpy(), Xhat, atol=1e-10)
+    ea = r.predict(mobi, technique="EA")
+    b = r.path_coefficients
+    exp_hat = Y[:, 0] * b.loc["Image", "Expectation"]
+    sat_hat = Y[:, 0] * b.loc["Image", "Satisfaction"] + exp_hat * b.loc["Expectation",
+                                                                         "Satisfaction"]
+    lam = r.outer_loadings.loc["CUSA2", "Satisfaction"]
+    assert_allclose(ea["CUSA2"], sat_hat * lam * mobi.CUSA2.std() + mobi.CUSA2.mean(),
+                    atol=1e-10)
+    with pytest.raises(tm.OptionError, match="technique"):
+        r.predict(mobi, technique="XX")
+
+
+def test_plspredict_fold_by_hand(mobi):
+    pp = tm.plspredict(SMALL, mobi, folds=5, repeats=1, seed=3)
+    order = np.random.default_rng(np.random.SeedSequence(3).spawn(1)[0]).permutation(250)
+    fold = np.empty(250, dtype=int)
+    fold[order] = r_cut_folds(250, 5)
+    test = fold == 2
+    train_fit = tm.fit(SMALL, mobi[~test], estimator="PLS")
+    hand = train_fit.predict(mobi[test])
+    assert_allclose(pp.pls_predictions[test]["CUSL1"], hand["CUSL1"], atol=1e-8)
+    # LM benchmark: CUSL1 on the items of Satisfaction and Image (direct antecedents)
+    X = mobi[["IMAG1", "IMAG2", "IMAG3", "CUSA1", "CUSA2", "CUSA3"]].to_numpy()
+    A = np.column_stack([np.ones(250), X])
+    beta = np.linalg.lstsq(A[~test], mobi.CUSL1.to_numpy()[~test], rcond=None)[0]
+    assert_allclose(pp.lm_predictions[test]["CUSL1"], A[test] @ beta, atol=1e-8)
+    e = mobi.CUSL1 - pp.pls_predictions.CUSL1
+    assert pp.items.loc["CUSL1", "PLS_RMSE"] == pytest.approx(np.sqrt((e ** 2).mean()))
+    assert list(pp.items.index) == ["CUEX1", "CUEX2", "CUEX3", "CUSA1", "CUSA2", "CUSA3",
+                                    "CUSL1", "CUSL2", "CUSL3"]
+    naive = np.empty(250)
+    for f in range(5):
+        naive[fold == f] = mobi.CUSL1[fold != f].mean()
+    q2 = 1 - (e ** 2).sum() / ((mobi.CUSL1 - naive) ** 2).sum()
+    assert pp.items.loc["CUSL1", "Q2_predict"] == pytest.approx(q2)
+
+
+def test_plspredict_interaction_models_run(mobi):
+    for m in ("product_indicator", "orthogonal", "two_stage"):
+        pp = tm.plspredict(MOD, mobi, folds=5, repeats=2, seed=1, interaction=m)
+        assert np.isfinite(pp.items.to_numpy()).all()
+        assert list(pp.items.index) == ["CUSA1", "CUSA2", "CUSA3"]
+
+
+# --------------------------------------------------------------------------- BCa
+def test_bca_intervals(mobi):
+    kw = dict(estimator="PLS", se="bootstrap", bootstrap=200, seed=1, progress=False)
+    p = tm.fit(SMALL, mobi, **kw)
+    b = tm.fit(SMALL, mobi, boot_ci_type="bca", **kw)
+    assert np.array_equal(p.boot, b.boot)
+    assert_allclose(p.paths.se, b.paths.se)
+    assert not np.allclose(p.paths.ci_lower, b.paths.ci_lower)
+    assert (b.paths.ci_lower < b.paths.est).all() and (b.paths.est < b.paths.ci_upper).all()
+    assert "BCa" in str(b)
