@@ -279,3 +279,69 @@ def test_bca_intervals(mobi):
     assert not np.allclose(p.paths.ci_lower, b.paths.ci_lower)
     assert (b.paths.ci_lower < b.paths.est).all() and (b.paths.est < b.paths.ci_upper).all()
     assert "BCa" in str(b)
+
+
+# --------------------------------------------------------------------------- assessment
+def test_htmt2_and_bootstrap_htmt(mobi):
+    r = tm.fit(SMALL, mobi, estimator="PLS", se="bootstrap", bootstrap=50, seed=2,
+               progress=False)
+    h = r.htmt_inference.set_index(["statistic", "lhs", "rhs"])
+    C = mobi.corr().abs()
+    a, b = ["IMAG1", "IMAG2", "IMAG3"], ["CUSA1", "CUSA2", "CUSA3"]
+    g = lambda v: np.exp(np.log(v).mean())  # noqa: E731
+    iu = np.triu_indices(3, 1)
+    h2 = g(C.loc[a, b].to_numpy()) / np.sqrt(g(C.loc[a, a].to_numpy()[iu])
+                                              * g(C.loc[b, b].to_numpy()[iu]))
+    assert h.loc[("HTMT2", "Image", "Satisfaction"), "est"] == pytest.approx(h2)
+    assert h.loc[("HTMT", "Image", "Satisfaction"), "est"] == pytest.approx(
+        r.htmt.loc["Image", "Satisfaction"])
+    # replicate 0's HTMT from the resampled rows
+    idx = np.random.default_rng(np.random.SeedSequence(2).spawn(50)[0]).integers(0, 250, 250)
+    C0 = mobi.iloc[idx].corr()
+    het = C0.loc[a, b].to_numpy().mean()
+    m = lambda x: C0.loc[x, x].to_numpy()[iu].mean()  # noqa: E731
+    k = list(zip(h.loc["HTMT"].index)).index((("Image", "Satisfaction"),))
+    sl = r._slices()[6]
+    assert r.boot[0, sl][k] == pytest.approx(het / np.sqrt(m(a) * m(b)))
+    row = h.loc[("HTMT", "Image", "Satisfaction")]
+    assert row["ci_lower"] < row["est"] < row["ci_upper"]
+
+
+def test_specific_effect(mobi):
+    r = tm.fit(SMALL, mobi, estimator="PLS", se="bootstrap", bootstrap=80, seed=4,
+               progress=False)
+    B = r.path_coefficients
+    eff = r.specific_effect("Image", "Expectation", "Satisfaction", "Loyalty")
+    assert eff["est"] == pytest.approx(B.loc["Image", "Expectation"]
+                                       * B.loc["Expectation", "Satisfaction"]
+                                       * B.loc["Satisfaction", "Loyalty"])
+    k = [list(zip(r.paths.rhs, r.paths.lhs)).index(p) for p in
+         [("Image", "Expectation"), ("Expectation", "Satisfaction"), ("Satisfaction", "Loyalty")]]
+    boot = np.prod(r.boot[:, k], axis=1)
+    assert eff["se"] == pytest.approx(boot.std(ddof=1))
+    # the specific effects through all routes add up to the total indirect effect
+    e2 = r.specific_effect("Image", "Satisfaction", "Loyalty")["est"]
+    assert eff["est"] + e2 == pytest.approx(r.indirect_effects.loc["Image", "Loyalty"])
+    with pytest.raises(tm.OptionError, match="no path"):
+        r.specific_effect("Image", "Loyalty", "Satisfaction")
+
+
+def test_fit_measures_zero_at_composite_population():
+    from test_pls import _composite_population  # noqa: PLC0415 - shared population
+    S, w, paths, syntax = _composite_population()
+    rng = np.random.default_rng(11)
+    X = rng.multivariate_normal(np.zeros(9), S, size=400)
+    df = pd.DataFrame(X, columns=[f"{c}{i}" for c in "abc" for i in (1, 2, 3)])
+    r = tm.fit(syntax, df, estimator="PLS")
+    fm = r.fit_measures
+    assert fm.loc["saturated", "srmr"] < 0.03
+    from trustmodel.pls import quality as q
+    out = {k: np.asarray(r._est[k])[None] for k in ("S", "W", "C", "B")}
+    Sig = q.implied_item_correlations(out["S"], out["W"], out["C"], r.spec)[0]
+    p = Sig.shape[0]
+    iu = np.triu_indices(p, 1)
+    assert fm.loc["saturated", "srmr"] == pytest.approx(
+        np.sqrt(((r._S - Sig)[iu] ** 2).sum() / (p * (p + 1) / 2)))
+    test = r.exact_fit_test(B=200, seed=3)
+    sat = test[test.model == "saturated"].set_index("statistic")
+    assert sat.loc["srmr", "pvalue"] > 0.01 and (test.failed == 0).all()

@@ -10,6 +10,7 @@ from scipy import stats as _st
 
 from . import assessment as _as
 from . import index as _ix
+from . import quality as _q
 
 _COLS = ["lhs", "op", "rhs", "est", "se", "z", "pvalue", "ci_lower", "ci_upper"]
 
@@ -23,6 +24,7 @@ class Layout:
     total: tuple          # (k, j) pairs with a possible total effect
     indirect: tuple       # (k, j) pairs with a possible indirect effect
     n_endo: int
+    htmt: tuple = ()      # (i, j) construct pairs, i < j
 
     @classmethod
     def of(cls, spec):
@@ -37,16 +39,18 @@ class Layout:
         total = tuple((k, j) for k in range(J) for j in range(J) if reach[k, j] > 0)
         indirect = tuple((k, j) for k, j in total if ind[k, j] > 0)
         items = tuple((i, int(b)) for i, b in enumerate(spec.block))
-        return cls(tuple(spec.paths), items, total, indirect, len(spec.endogenous))
+        return cls(tuple(spec.paths), items, total, indirect, len(spec.endogenous),
+                   tuple(_q.htmt_pairs(spec)))
 
     @property
     def sizes(self):
         return (len(self.paths), len(self.items), len(self.items), len(self.total),
-                len(self.indirect), self.n_endo)
+                len(self.indirect), self.n_endo, len(self.htmt), len(self.htmt))
 
 
-def stat_vector(out: dict, layout: Layout) -> np.ndarray:
-    """Replicate statistics ``(b, k)``: paths, loadings, weights, total, indirect, R²."""
+def stat_vector(out: dict, layout: Layout, spec=None) -> np.ndarray:
+    """Replicate statistics ``(b, k)``: paths, loadings, weights, total, indirect, R², HTMT,
+    HTMT2."""
     def pick(arr, pairs):
         if not pairs:
             return np.zeros((arr.shape[0], 0))
@@ -55,7 +59,23 @@ def stat_vector(out: dict, layout: Layout) -> np.ndarray:
     Bm, T = out["B"], out["T"]
     return np.concatenate([pick(Bm, layout.paths), pick(out["L"], layout.items),
                            pick(out["W"], layout.items), pick(T, layout.total),
-                           pick(T - Bm, layout.indirect), out["r2"]], axis=1)
+                           pick(T - Bm, layout.indirect), out["r2"],
+                           _q.htmt_batch(out["S"], out["spec"]),
+                           _q.htmt_batch(out["S"], out["spec"], geometric=True)], axis=1)
+
+
+def _fit_stat(out, model):
+    return _q.model_fit(out, out["spec"])[:, model, :]
+
+
+def _first_order_plan(res):
+    """A plan whose items are the fitted spec's indicators (for rotated data)."""
+    from .model import Plan
+    sp = res.spec
+    blocks = {c: tuple(sp.indicators[k] for k in sp.block_of(j))
+              for j, c in enumerate(sp.constructs)}
+    paths = tuple((sp.constructs[k], sp.constructs[j]) for k, j in sp.paths)
+    return Plan(blocks, dict(zip(sp.constructs, sp.modes)), (), {}, paths)
 
 
 @dataclass(frozen=True)
@@ -170,8 +190,9 @@ class PLSResult:
             nan = np.full(k, np.nan)
             return nan, nan, nan
         from .inference import summarize
-        est = stat_vector({k: np.asarray(v)[None] for k, v in self._est.items()
-                           if k in ("B", "L", "W", "T", "r2")}, Layout.of(self.spec))[0]
+        est = stat_vector({**{k: np.asarray(v)[None] for k, v in self._est.items()
+                              if k in ("B", "L", "W", "T", "r2", "S")}, "spec": self.spec},
+                          Layout.of(self.spec))[0]
         return summarize(self.boot, est, self.level, self._jack)
 
     def _frame(self, lhs, op, rhs, est, sl) -> pd.DataFrame:
@@ -269,6 +290,106 @@ class PLSResult:
     def htmt(self) -> pd.DataFrame:
         """Heterotrait-monotrait ratios (construct x construct)."""
         return _as.htmt(self.spec, self._S)
+
+    @cached_property
+    def htmt_inference(self) -> pd.DataFrame:
+        """HTMT and HTMT2 of every construct pair with bootstrap SE and CI (NaN without
+        ``se="bootstrap"``); see :mod:`trustmodel.pls.quality`."""
+        c = self.spec.constructs
+        pairs = _q.htmt_pairs(self.spec)
+        S = self._S[None]
+        sl = self._slices()
+        out = []
+        for name, geo, part in (("HTMT", False, sl[6]), ("HTMT2", True, sl[7])):
+            est = _q.htmt_batch(S, self.spec, geometric=geo)[0]
+            se, lo, hi = (x[part] for x in self._inference)
+            out.append(pd.DataFrame({"lhs": [c[i] for i, _ in pairs],
+                                     "rhs": [c[j] for _, j in pairs], "statistic": name,
+                                     "est": est, "se": se, "ci_lower": lo, "ci_upper": hi}))
+        return pd.concat(out, ignore_index=True)
+
+    def specific_effect(self, *path) -> pd.Series:
+        """Specific indirect effect along ``path`` (construct names, from the first to the
+        last): the product of its path coefficients, with bootstrap SE and percentile CI
+        (seminr's ``specific_effect_significance``).
+
+        Examples
+        --------
+        >>> import trustmodel as tm
+        >>> mobi = tm.datasets.load("mobi")
+        >>> syntax = ("Image =~ IMAG1 + IMAG2 + IMAG3\\nSatisfaction =~ CUSA1 + CUSA2 + CUSA3\\n"
+        ...           "Loyalty =~ CUSL1 + CUSL2 + CUSL3\\nSatisfaction ~ Image\\n"
+        ...           "Loyalty ~ Satisfaction + Image")
+        >>> res = tm.fit(syntax, mobi, estimator="PLS", se="bootstrap", bootstrap=100, seed=1,
+        ...              progress=False)
+        >>> eff = res.specific_effect("Image", "Satisfaction", "Loyalty")
+        >>> bool(eff["ci_lower"] < eff["est"] < eff["ci_upper"])
+        True
+        """
+        from .._errors import OptionError
+        c = self.spec.constructs
+        if len(path) < 3:
+            raise OptionError("specific_effect() needs at least three constructs (from, "
+                              "through..., to); a direct effect is in res.paths.")
+        bad = [p for p in path if p not in c]
+        if bad:
+            raise OptionError(f"{bad[0]!r} is not a construct of the model.")
+        steps = [(c.index(a), c.index(b)) for a, b in zip(path[:-1], path[1:])]
+        missing = [f"{c[k]} -> {c[j]}" for k, j in steps if (k, j) not in self.spec.paths]
+        if missing:
+            raise OptionError(f"The model has no path {missing[0]}.")
+        est = float(np.prod([self._est["B"][k, j] for k, j in steps]))
+        out = {"est": est, "se": np.nan, "ci_lower": np.nan, "ci_upper": np.nan}
+        if self.boot is not None:
+            cols = [list(self.spec.paths).index(s) for s in steps]
+            b = np.prod(self.boot[:, cols], axis=1)
+            b = b[np.isfinite(b)]
+            a = (1 - self.level) / 2
+            out.update(se=float(b.std(ddof=1)), ci_lower=float(np.quantile(b, a)),
+                       ci_upper=float(np.quantile(b, 1 - a)))
+        return pd.Series(out, name=" -> ".join(path))
+
+    @cached_property
+    def fit_measures(self) -> pd.DataFrame:
+        """SRMR, d_ULS and d_G of the saturated and the estimated composite model (Dijkstra &
+        Henseler 2015); see :mod:`trustmodel.pls.quality`."""
+        out = {k: np.asarray(self._est[k])[None] for k in ("S", "W", "C", "B")}
+        vals = _q.model_fit(out, self.spec)[0]
+        return pd.DataFrame(vals, index=["saturated", "estimated"],
+                            columns=["srmr", "d_uls", "d_g"])
+
+    def exact_fit_test(self, B: int = 1000, seed=None, n_jobs: int = 1) -> pd.DataFrame:
+        """Bootstrap test of exact fit (Dijkstra & Henseler 2015): each discrepancy with its
+        bootstrap quantiles HI95 and HI99 under the model, the p-value and the number of
+        failed resamples."""
+        from functools import partial
+
+        from .._errors import OptionError
+        from .._parallel import spawn_seeds
+        from .bootstrap import run_bootstrap
+        if self.plan.hocs or self.plan.interactions:
+            raise OptionError("The exact-fit test needs a first-order model without "
+                              "interaction terms.")
+        out = {k: np.asarray(self._est[k])[None] for k in ("S", "W", "C", "B")}
+        Rm = _q.implied_construct_correlations(out["C"], out["B"], self.spec)
+        Sig = [_q.implied_item_correlations(out["S"], out["W"], R, self.spec)[0]
+               for R in (out["C"], Rm)]
+        obs = self.fit_measures.to_numpy()
+        kw = dict(consistent=self.estimator == "PLSc", scheme=self.scheme,
+                  tol=self.options.get("tol", 1e-7), max_iter=self.options.get("max_iter", 300))
+        rows = []
+        for m, (name, s) in enumerate(zip(("saturated", "estimated"), spawn_seeds(seed, 2))):
+            X = _q.exact_fit_data(self._Z, self._S, Sig[m])
+            stats, failed = run_bootstrap(X, self.spec.indicators, _first_order_plan(self), kw,
+                                          self._est["W"], partial(_fit_stat, model=m), B=B,
+                                          seed=s, n_jobs=n_jobs)
+            ok = stats[np.all(np.isfinite(stats), axis=1)]
+            for k, stat in enumerate(("srmr", "d_uls", "d_g")):
+                rows.append((name, stat, obs[m, k], np.quantile(ok[:, k], 0.95),
+                             np.quantile(ok[:, k], 0.99),
+                             (1 + (ok[:, k] >= obs[m, k]).sum()) / (len(ok) + 1), failed))
+        return pd.DataFrame(rows, columns=["model", "statistic", "value", "HI95", "HI99",
+                                           "pvalue", "failed"])
 
     @cached_property
     def fornell_larcker(self) -> pd.DataFrame:
