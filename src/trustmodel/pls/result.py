@@ -410,15 +410,15 @@ class PLSResult:
         return predict_result(self, new_data, technique)
 
     # ---------------------------------------------------------------- index models
-    def index(self, lower=1, upper=10) -> pd.Series:
+    def index(self, lower=None, upper=None) -> pd.Series:
         """0-100 ACSI/ECSI index of every construct; see :func:`trustmodel.acsi_index`."""
         return _ix.acsi_index(self, lower=lower, upper=upper)
 
-    def ipma(self, target: str = "Satisfaction", lower=1, upper=10) -> pd.DataFrame:
+    def ipma(self, target: str = "Satisfaction", lower=None, upper=None) -> pd.DataFrame:
         """Importance-performance map data for ``target``; see :func:`trustmodel.pls.index.ipma`."""
         return _ix.ipma(self, target=target, lower=lower, upper=upper)
 
-    def unstandardized_weights(self, lower=1, upper=10) -> pd.DataFrame:
+    def unstandardized_weights(self, lower=None, upper=None) -> pd.DataFrame:
         """Index weights (unstandardized, summing to one within each block)."""
         return _ix.unstandardized_weights(self, lower=lower, upper=upper)
 
