@@ -358,7 +358,13 @@ def test_summary_and_dict(res):
     assert "<table" in res._repr_html_()
     d = res.to_dict()
     json.dumps(d)
-    assert d["estimator"] == "PLS" and len(d["params"]) == 60
+    assert d["estimator"] == "PLS" and len(d["params"]) == 36 and len(d["weights"]) == 24
+    import jsonschema
+    from trustmodel.report.serialize import fit_schema
+    jsonschema.validate(json.loads(res.to_json()), fit_schema())
+    md = res.summary().to_markdown()
+    assert "| Satisfaction | ~ | Quality |" in md and "**HTMT**" in md
+    assert r"\begin{tabular}" in res.summary().to_latex()
 
 
 @pytest.mark.parametrize("syntax, err, match", [

@@ -345,3 +345,26 @@ def test_fit_measures_zero_at_composite_population():
     test = r.exact_fit_test(B=200, seed=3)
     sat = test[test.model == "saturated"].set_index("statistic")
     assert sat.loc["srmr", "pvalue"] > 0.01 and (test.failed == 0).all()
+
+
+# --------------------------------------------------------------------------- reports
+def test_plot_and_cli_json(mobi, tmp_path, capsys):
+    import matplotlib
+    matplotlib.use("Agg")
+    r = tm.fit(MOD, mobi, estimator="PLS", interaction="two_stage")
+    fig = r.plot()
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert any("Image x Expectation" in t for t in texts)
+    assert f"{r.path_coefficients.loc['Value', 'Satisfaction']:.2f}" in " ".join(texts)
+    d = json.loads(r.to_json(tmp_path / "r.json"))
+    assert (tmp_path / "r.json").exists() and d["schema"] == "trustmodel.fit/1"
+    assert "Image:Expectation" in {p["rhs"] for p in d["params"]}
+    csv = tmp_path / "mobi.csv"
+    mobi.to_csv(csv, index=False)
+    from trustmodel import cli
+    model = tmp_path / "m.lav"
+    model.write_text(SMALL)
+    assert cli.main(["fit", str(csv), str(model), "--estimator", "PLS", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["estimator"] == "PLS"
+    assert cli.main(["fit", str(csv), str(model), "--estimator", "PLS", "--markdown"]) == 0
+    assert "**Paths**" in capsys.readouterr().out

@@ -442,8 +442,10 @@ class PLSResult:
             notes.append("No standard errors: PLS inference needs se='bootstrap'.")
         return [f"[{i + 1}] {t}" for i, t in enumerate(notes)]
 
-    def summary(self) -> "PLSSummary":
-        """Text / HTML summary: header, paths, R², reliability, notes."""
+    def summary(self):
+        """Summary: header, paths, R², measurement, reliability, HTMT, fit, notes; ``str``,
+        ``_repr_html_``, ``to_markdown()``, ``to_latex()`` (see :mod:`trustmodel.pls.report`)."""
+        from .report import PLSSummary
         return PLSSummary(self)
 
     def __str__(self) -> str:
@@ -453,55 +455,17 @@ class PLSResult:
         return self.summary()._repr_html_()
 
     def to_dict(self) -> dict:
-        """JSON-safe dictionary: options, convergence, params, effects, r2, reliability."""
-        def recs(df):
-            return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
-                     for k, v in r.items()} for r in df.to_dict(orient="records")]
-        import numpy as _np
-        import trustmodel as _tm
-        return {"estimator": self.estimator, "scheme": self.scheme, "nobs": int(self.nobs),
-                "converged": bool(self.converged), "n_iter": int(self.n_iter),
-                "params": recs(self.params), "effects": recs(self.effects),
-                "r2": recs(self.r2.reset_index()), "reliability": recs(self.reliability.reset_index()),
-                "bootstrap": None if self.boot is None else int(self.boot.shape[0]),
-                "bootstrap_failed": int(self.n_boot_failed),
-                "warnings": [str(w) for w in self.warnings],
-                "options": {k: v for k, v in self.options.items()
-                            if isinstance(v, (str, int, float, bool, type(None)))},
-                "seed": self.seed if isinstance(self.seed, (int, type(None))) else str(self.seed),
-                "versions": {"trustmodel": _tm.__version__, "numpy": _np.__version__}}
+        """JSON-safe dictionary under the ``trustmodel.fit/1`` schema (report/fit_schema.json)
+        plus PLS sections; see :func:`trustmodel.pls.report.to_dict`."""
+        from .report import to_dict
+        return to_dict(self)
 
+    def to_json(self, path=None, *, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text (written to ``path`` too when given)."""
+        from .report import to_json
+        return to_json(self, path, indent=indent)
 
-class PLSSummary:
-    """Summary of a :class:`PLSResult` (``str`` and ``_repr_html_``)."""
-
-    def __init__(self, res: PLSResult):
-        self.res = res
-
-    def _tables(self):
-        r = self.res
-        show = ["est", "se", "ci_lower", "ci_upper"] if r.boot is not None else ["est"]
-        paths = r.paths.set_index(["lhs", "op", "rhs"])[show]
-        meas = r.params[r.params.op != "~"].set_index(["lhs", "op", "rhs"])[show]
-        return [("Paths", paths), ("R-squared", r.r2[["r2", "r2_adj"]]),
-                ("Measurement", meas), ("Reliability", r.reliability)]
-
-    def __str__(self) -> str:
-        out = list(self.res._header())
-        for title, df in self._tables():
-            out += ["", f"{title}:", df.to_string(float_format=lambda v: f"{v:.3f}")]
-        notes = self.res._notes()
-        if notes:
-            out += ["", "Notes:"] + notes
-        return "\n".join(out)
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        parts = ["<div>", "<br>".join(self.res._header())]
-        for title, df in self._tables():
-            parts += [f"<h4>{title}</h4>", df.to_html(float_format=lambda v: f"{v:.3f}")]
-        notes = self.res._notes()
-        if notes:
-            parts += ["<h4>Notes</h4>", "<br>".join(notes)]
-        return "\n".join(parts + ["</div>"])
+    def plot(self, **kwargs):
+        """Path diagram (matplotlib): see :func:`trustmodel.pls.report.plot_pls`."""
+        from .report import plot_pls
+        return plot_pls(self, **kwargs)
