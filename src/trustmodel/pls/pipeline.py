@@ -138,11 +138,11 @@ def estimate_batch(cols: dict, plan, kw: dict, W0=None) -> dict:
     Z, mean, sd = standardize(X)
     n = Z.shape[1]
     S = np.swapaxes(Z, 1, 2) @ Z / (n - 1)
-    out = alg.estimate(S, spec, W0=W0, **kw)
-    scale = np.ones((Z.shape[0], spec.n_constructs))
     where = [j for j, c in enumerate(constructs) if c in plan.interactions]
+    out = alg.estimate(S, spec, W0=W0, composites=tuple(where), **kw)
+    scale = np.ones((Z.shape[0], spec.n_constructs))
     if where:
-        out = _adjust_interactions(out, spec, sd, where, scale)
+        out = _adjust_interactions(out, spec, sd, where, scale, kw.get("consistent", False))
     for sub in (first, two_stage):
         if sub is not None:
             out["converged"] = out["converged"] & sub["converged"]
@@ -152,15 +152,19 @@ def estimate_batch(cols: dict, plan, kw: dict, W0=None) -> dict:
     return out
 
 
-def _adjust_interactions(out, spec, sd, inter, scale):
-    """seminr's ``adjust_interaction`` followed by OLS paths on the rescaled scores."""
+def _adjust_interactions(out, spec, sd, inter, scale, consistent=False):
+    """seminr's ``adjust_interaction`` followed by OLS paths on the rescaled scores (PLS);
+    under PLSc seminr's paths come from the disattenuated correlations, which the rescaling
+    leaves alone, so only the interaction loadings are rescaled."""
     L = out["L"]
     for j in inter:
         idx = spec.block_of(j)
         lam = np.abs(L[:, idx, j])
         scale[:, j] = (sd[:, idx] * lam).sum(axis=1) / lam.sum(axis=1)
-    C = out["C"] * scale[:, :, None] * scale[:, None, :]
-    Bm, r2 = alg.solve_paths(C, spec)
     out = dict(out)
-    out.update(B=Bm, r2=r2, T=alg.total_effects(Bm), L=L * scale[:, None, :])
+    out["L"] = L * scale[:, None, :]
+    if not consistent:
+        C = out["C"] * scale[:, :, None] * scale[:, None, :]
+        Bm, r2 = alg.solve_paths(C, spec)
+        out.update(B=Bm, r2=r2, T=alg.total_effects(Bm))
     return out
