@@ -62,3 +62,44 @@ def test_plsc_interaction_paths_as_printed():
         assert round(ours[name], 3) == pytest.approx(ref[name], abs=1e-9), name
     assert round(res.r2.loc["Satisfaction", "r2"], 3) == ref["R^2"]
     assert round(res.r2.loc["Satisfaction", "r2_adj"], 3) == ref["AdjR^2"]
+
+
+@pytest.fixture(scope="module")
+def boot_case():
+    case = load("composite_evaluation_bootstrap.json")
+    return case, fit_case(case, se="bootstrap", bootstrap=case["nboot"], seed=123,
+                          progress=False)
+
+
+def _pair(name):
+    a, b = [s.strip() for s in name.split("->")]
+    return a, b
+
+
+def test_evaluation_deterministic(boot_case):
+    case, res = boot_case
+    assert max_dev(res.reliability, frame(case["reliability"])) < 1e-5
+    for name, row in case["bootstrapped_paths"].items():
+        a, b = _pair(name)
+        assert res.path_coefficients.loc[a, b] == pytest.approx(row["Original Est."], abs=1e-5)
+    for name, row in case["bootstrapped_htmt"].items():
+        a, b = _pair(name)
+        assert res.htmt.loc[a, b] == pytest.approx(row["Original Est."], abs=1e-5)
+
+
+def test_bootstrap_within_monte_carlo_error(boot_case):
+    """seminr's bootstrap used R's RNG: SDs agree within Monte Carlo error (the SD of a
+    500-draw bootstrap SD is about SD / sqrt(1000), 3%; allow 20%) and the interval ends
+    within a fraction of an SD."""
+    case, res = boot_case
+    paths = res.paths.set_index(["rhs", "lhs"])
+    for name, row in case["bootstrapped_paths"].items():
+        ours = paths.loc[_pair(name)]
+        assert ours["se"] == pytest.approx(row["Bootstrap SD"], rel=0.2)
+        assert abs(ours["ci_lower"] - row["2.5% CI"]) < 0.5 * row["Bootstrap SD"]
+        assert abs(ours["ci_upper"] - row["97.5% CI"]) < 0.5 * row["Bootstrap SD"]
+    h = res.htmt_inference.query("statistic == 'HTMT'").set_index(["lhs", "rhs"])
+    for name, row in case["bootstrapped_htmt"].items():
+        a, b = _pair(name)
+        ours = h.loc[(a, b)] if (a, b) in h.index else h.loc[(b, a)]
+        assert ours["se"] == pytest.approx(row["Bootstrap SD"], rel=0.25)
