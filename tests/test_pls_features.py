@@ -370,3 +370,41 @@ def test_plot_and_cli_json(mobi, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["estimator"] == "PLS"
     assert cli.main(["fit", str(csv), str(model), "--estimator", "PLS", "--markdown"]) == 0
     assert "**Paths**" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- HOC builders
+CDV_ITEMS = dict(value={"product": ["pv1", "pv2", "pv3"], "service": ["sv1", "sv2", "sv3"],
+                        "personnel": ["psv1", "psv2", "psv3"], "image": ["iv1", "iv2", "iv3"]},
+                 cost={"monetary": ["mc1", "mc2", "mc3"], "time": ["tc1", "tc2", "tc3"],
+                       "energy": ["ec1", "ec2", "ec3"], "physical": ["pc1", "pc2", "pc3"]},
+                 perceived_value=["val1", "val2", "val3"], satisfaction=["sat1", "sat2", "sat3"])
+
+
+@pytest.mark.parametrize("hoc", ["two_stage", "repeated"])
+def test_customer_delivered_value_under_pls(hoc):
+    cdv = tm.datasets.load("cdv")
+    r = tm.fit(tm.CustomerDeliveredValue(**CDV_ITEMS), cdv, estimator="PLS", hoc=hoc,
+               se="bootstrap", bootstrap=60, seed=1, progress=False)
+    B = r.path_coefficients
+    assert B.loc["TCV", "VAL"] > 0.3 and B.loc["TCC", "VAL"] < -0.2
+    d = r.defined.set_index("lhs")
+    assert d.loc["value_cost_balance", "est"] == pytest.approx(B.loc["TCV", "VAL"]
+                                                               + B.loc["TCC", "VAL"])
+    assert d.loc["tcv_val_sat", "est"] == pytest.approx(B.loc["TCV", "VAL"] * B.loc["VAL", "SAT"])
+    k = [list(zip(r.paths.rhs, r.paths.lhs)).index(p) for p in [("TCV", "VAL"), ("TCC", "VAL")]]
+    assert d.loc["value_cost_balance", "se"] == pytest.approx(r.boot[:, k].sum(axis=1).std(ddof=1))
+    rel = r.hoc_reliability
+    assert list(rel.index) == ["TCV", "TCC"] and (rel.rhoC > 0.8).all()
+    if hoc == "two_stage":
+        lam = r.outer_loadings.loc[["PV", "SV", "PSV", "IV"], "TCV"]
+    else:
+        lam = B.loc["TCV", ["PV", "SV", "PSV", "IV"]]
+    assert rel.loc["TCV", "AVE"] == pytest.approx(float(np.mean(lam ** 2)))
+
+
+def test_defined_parameter_errors(mobi):
+    with pytest.raises(tm.ModelSyntaxError, match="label no path"):
+        tm.fit(SMALL + "ab := a*b\n", mobi, estimator="PLS")
+    with pytest.raises(tm.ModelSyntaxError, match="only arithmetic"):
+        tm.fit(SMALL.replace("Expectation ~ Image", "Expectation ~ a*Image")
+               + "ab := __import__(a)\n", mobi, estimator="PLS")

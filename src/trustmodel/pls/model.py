@@ -63,6 +63,9 @@ class Plan:
     paths: tuple = ()
     interaction: str = "product_indicator"
     hoc: str = "two_stage"
+    labels: dict = field(default_factory=dict)     # path label -> (source, target)
+    defined: tuple = ()                             # (name, expression) of ':=' lines
+    repeated: dict = field(default_factory=dict)    # HOC -> dimensions (repeated indicators)
 
     @property
     def constructs(self) -> tuple:
@@ -110,6 +113,7 @@ def plan_from_statements(statements, *, interaction: str | None = None,
     blocks: dict = {}
     modes: dict = {}
     raw_paths: list = []
+    defined: list = []
     for st in statements:
         if st.op in ("=~", "<~"):
             mode = "A" if st.op == "=~" else "B"
@@ -122,6 +126,8 @@ def plan_from_statements(statements, *, interaction: str | None = None,
                 items.append(st.rhs)
         elif st.op == "~":
             raw_paths.append(st)
+        elif st.op == ":=":
+            defined.append((st.lhs, st.rhs, st.line, st.column))
         elif st.op == "~~" and st.lhs == st.rhs and st.modifier.fixed and \
                 all(v == 0 for v in st.modifier.fixed):
             continue     # 'x ~~ 0*x' on a one-item block: no measurement error, nothing to PLS
@@ -151,8 +157,12 @@ def plan_from_statements(statements, *, interaction: str | None = None,
                                    f"({nested[0]!r}); only second-order constructs are supported")
     interactions: dict = {}
     paths: list = []
+    labels: dict = {}
     for st in raw_paths:
         lhs, rhs = _name(st.lhs), _name(st.rhs)
+        for lab in st.modifier.label:
+            if lab:
+                labels[lab] = (rhs, lhs)
         for name in (lhs, rhs):
             parts = name.split(":")
             if len(parts) > 2:
@@ -192,8 +202,11 @@ def plan_from_statements(statements, *, interaction: str | None = None,
                                    "model")
     names = list(blocks) + list(interactions)
     _check_recursive(len(names), [(names.index(a), names.index(b)) for a, b in paths], names)
+    from .defined import check_expression
+    for name, expr, line, col in defined:
+        check_expression(expr, labels, name, line, col)
     plan = Plan({c: tuple(v) for c, v in blocks.items()}, modes, hocs, interactions,
-                tuple(paths), interaction, hoc)
+                tuple(paths), interaction, hoc, labels, tuple((n, e) for n, e, _, _ in defined))
     lone = [c for c in blocks if c not in used and not any(c in blocks[h] for h in hocs)]
     if lone:
         raise ModelSyntaxError(f"Construct(s) {', '.join(map(repr, lone))} take no part in the "
@@ -219,4 +232,5 @@ def _repeated(plan: Plan) -> Plan:
         else:
             paths += [(d, h) for d in dims]
     return Plan(blocks, plan.modes, (), plan.interactions, tuple(dict.fromkeys(paths)),
-                plan.interaction, "repeated")
+                plan.interaction, "repeated", plan.labels, plan.defined,
+                {h: plan.blocks[h] for h in plan.hocs})

@@ -234,7 +234,36 @@ class PLSResult:
     @cached_property
     def params(self) -> pd.DataFrame:
         """Paths (``~``), loadings (``=~``) and weights (``<~``) with bootstrap SE and CI."""
-        return pd.concat([self.paths, self.loadings, self.weights], ignore_index=True)
+        return pd.concat([self.paths, self.loadings, self.weights, self.defined],
+                         ignore_index=True)
+
+    @cached_property
+    def defined(self) -> pd.DataFrame:
+        """``name := expression`` rows evaluated on the labelled paths, with bootstrap SE and
+        percentile CI; see :mod:`trustmodel.pls.defined`."""
+        from .defined import evaluate
+        plan = self.plan
+        rows = []
+        if plan is None or not plan.defined:
+            return pd.DataFrame(columns=_COLS)
+        c = list(self.spec.constructs)
+        pos = {lab: (c.index(s), c.index(t)) for lab, (s, t) in plan.labels.items()}
+        est = {lab: self._est["B"][k, j] for lab, (k, j) in pos.items()}
+        boot = None
+        if self.boot is not None:
+            cols = list(self.spec.paths)
+            boot = {lab: self.boot[:, cols.index(kj)] for lab, kj in pos.items()}
+        a = (1 - self.level) / 2
+        for name, expr in plan.defined:
+            v = float(evaluate(expr, est))
+            se = lo = hi = np.nan
+            if boot is not None:
+                b = np.asarray(evaluate(expr, boot), dtype=float)
+                b = b[np.isfinite(b)]
+                se, lo, hi = b.std(ddof=1), np.quantile(b, a), np.quantile(b, 1 - a)
+            z = v / se if se and np.isfinite(se) and se > 0 else np.nan
+            rows.append((name, ":=", expr, v, se, z, 2 * _st.norm.sf(abs(z)), lo, hi))
+        return pd.DataFrame(rows, columns=_COLS)
 
     @cached_property
     def effects(self) -> pd.DataFrame:
@@ -285,6 +314,34 @@ class PLSResult:
     def reliability(self) -> pd.DataFrame:
         """Cronbach's alpha, rho_A, rho_C and AVE per construct."""
         return _as.reliability(self.spec, self._S, self._est["L"], self._est["rho"])
+
+    @cached_property
+    def hoc_reliability(self) -> pd.DataFrame:
+        """Reliability and convergent validity of higher-order constructs (Sarstedt et al.
+        2019): the HOC-LOC relations serve as loadings (stage-2 loadings on the LOC scores in
+        the two-stage approach, the HOC -> LOC paths with repeated indicators); rho_C and AVE
+        from them, Cronbach's alpha from the correlations of the LOC scores."""
+        plan = self.plan
+        rows = []
+        c = list(self.spec.constructs)
+        hocs = {h: plan.blocks[h] for h in plan.hocs} if plan.hocs else dict(plan.repeated)
+        sc = self.scores
+        for h, dims in hocs.items():
+            if plan.hocs:
+                lam = self.outer_loadings.loc[list(dims), h].to_numpy()
+            else:
+                lam = np.array([self._est["B"][c.index(h), c.index(d)]
+                                if plan.modes[h] == "A" else self._est["B"][c.index(d), c.index(h)]
+                                for d in dims])
+            R = sc[list(dims)].corr().to_numpy() if all(d in sc for d in dims) else \
+                self._est["first"]["C"][np.ix_(*[[self._est["first"]["spec"].constructs
+                                                  .index(d) for d in dims]] * 2)]
+            k = len(dims)
+            alpha = k / (k - 1) * (1 - k / R.sum()) if k > 1 else 1.0
+            rhoc = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam ** 2).sum())
+            rows.append((h, ", ".join(dims), alpha, rhoc, float(np.mean(lam ** 2))))
+        return pd.DataFrame(rows, columns=["construct", "dimensions", "alpha", "rhoC", "AVE"]
+                            ).set_index("construct")
 
     @cached_property
     def htmt(self) -> pd.DataFrame:
