@@ -26,7 +26,7 @@ from .results.result import FitResult
 from .syntax import ParameterTable, build_table, parse_model
 
 ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
-MISSING = ("listwise", "fiml", "ml", "mean")
+MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
 
 
@@ -160,7 +160,12 @@ def fit(model, data: pd.DataFrame | None = None, *,
     85.306
     """
     estimator = check_option("estimator", estimator, ESTIMATORS)
-    missing = check_option("missing", missing, MISSING)
+    pls = estimator in ("PLS", "PLSc")
+    if missing == "mean" and not pls:
+        raise OptionError("missing='mean' (mean replacement) is for estimator='PLS'/'PLSc'; "
+                          "CB-SEM offers 'listwise' or 'fiml'.")
+    missing = missing if pls and missing == "mean" else check_option("missing", missing,
+                                                                     MISSING)
     se = check_option("se", se, SE)
     pls_opts = {k: options.pop(k) for k in _PLS_OPTIONS if k in options} \
         if estimator in ("PLS", "PLSc") else {}
@@ -169,9 +174,6 @@ def fit(model, data: pd.DataFrame | None = None, *,
         raise OptionError(f"Unknown option{'s' if len(unknown) > 1 else ''} "
                           f"{', '.join(map(repr, unknown))} of fit()."
                           + did_you_mean(unknown, _KNOWN_OPTIONS))
-    if missing == "mean" and estimator not in ("PLS", "PLSc"):
-        raise OptionError("missing='mean' (mean replacement) is for estimator='PLS'/'PLSc'; "
-                          "CB-SEM offers 'listwise' or 'fiml'.")
     if estimator in ("PLS", "PLSc"):
         from .pls import fit_pls  # leaf module, imported only when asked
         if missing not in ("listwise", "mean"):

@@ -234,7 +234,8 @@ class PLSResult:
     @cached_property
     def params(self) -> pd.DataFrame:
         """Paths (``~``), loadings (``=~``) and weights (``<~``) with bootstrap SE and CI."""
-        return pd.concat([self.paths, self.loadings, self.weights, self.defined],
+        parts = [self.paths, self.loadings, self.weights]
+        return pd.concat(parts + ([self.defined] if len(self.defined) else []),
                          ignore_index=True)
 
     @cached_property
@@ -245,7 +246,8 @@ class PLSResult:
         plan = self.plan
         rows = []
         if plan is None or not plan.defined:
-            return pd.DataFrame(columns=_COLS)
+            return pd.DataFrame({k: pd.Series(dtype=object if k in ("lhs", "op", "rhs")
+                                              else float) for k in _COLS})
         c = list(self.spec.constructs)
         pos = {lab: (c.index(s), c.index(t)) for lab, (s, t) in plan.labels.items()}
         est = {lab: self._est["B"][k, j] for lab, (k, j) in pos.items()}
