@@ -156,8 +156,8 @@ def test_parametric_and_welch_formulas(grouped):
     par = res.compare_groups("parametric", B=200, seed=4)
     wel = res.compare_groups("welch", B=200, seed=4)
     n1, n2 = res["a"].nobs, res["b"].nobs
-    from trustmodel.pls.groups import _path_boot
     from trustmodel._parallel import spawn_seeds
+    from trustmodel.pls.groups import _path_boot
     s1, s2 = spawn_seeds(4, 2)
     v1 = np.nanvar(_path_boot(res["a"], 200, s1, 1), axis=0, ddof=1)
     v2 = np.nanvar(_path_boot(res["b"], 200, s2, 1), axis=0, ddof=1)
@@ -290,7 +290,7 @@ def test_htmt2_and_bootstrap_htmt(mobi):
     h = r.htmt_inference.set_index(["statistic", "lhs", "rhs"])
     C = mobi.corr().abs()
     a, b = ["IMAG1", "IMAG2", "IMAG3"], ["CUSA1", "CUSA2", "CUSA3"]
-    g = lambda v: np.exp(np.log(v).mean())  # noqa: E731
+    g = lambda v: np.exp(np.log(v).mean())
     iu = np.triu_indices(3, 1)
     h2 = g(C.loc[a, b].to_numpy()) / np.sqrt(g(C.loc[a, a].to_numpy()[iu])
                                               * g(C.loc[b, b].to_numpy()[iu]))
@@ -301,7 +301,7 @@ def test_htmt2_and_bootstrap_htmt(mobi):
     idx = np.random.default_rng(np.random.SeedSequence(2).spawn(50)[0]).integers(0, 250, 250)
     C0 = mobi.iloc[idx].corr()
     het = C0.loc[a, b].to_numpy().mean()
-    m = lambda x: C0.loc[x, x].to_numpy()[iu].mean()  # noqa: E731
+    m = lambda x: C0.loc[x, x].to_numpy()[iu].mean()
     k = list(zip(h.loc["HTMT"].index)).index((("Image", "Satisfaction"),))
     sl = r._slices()[6]
     assert r.boot[0, sl][k] == pytest.approx(het / np.sqrt(m(a) * m(b)))
@@ -329,7 +329,7 @@ def test_specific_effect(mobi):
 
 
 def test_fit_measures_zero_at_composite_population():
-    from test_pls import _composite_population  # noqa: PLC0415 - shared population
+    from test_pls import _composite_population
     S, w, paths, syntax = _composite_population()
     rng = np.random.default_rng(11)
     X = rng.multivariate_normal(np.zeros(9), S, size=400)

@@ -20,7 +20,7 @@ def load(name):
 
 def frame(d) -> pd.DataFrame:
     df = pd.DataFrame(d).T.astype(float)
-    rename = lambda s: s.replace("*", ":")  # noqa: E731 - seminr's names -> ours
+    rename = lambda s: s.replace("*", ":")
     return df.rename(index=rename, columns=rename)
 
 

@@ -14,5 +14,14 @@ from .index import acsi_index, ipma
 from .predict import PLSPredictResult, plspredict
 from .result import PLSResult
 
-__all__ = ["fit_pls", "PLSResult", "PLSGroupResult", "MICOMResult", "PLSPredictResult",
-           "acsi_index", "ipma", "micom", "plspredict"]
+__all__ = [
+           "MICOMResult",
+           "PLSGroupResult",
+           "PLSPredictResult",
+           "PLSResult",
+           "acsi_index",
+           "fit_pls",
+           "ipma",
+           "micom",
+           "plspredict",
+]

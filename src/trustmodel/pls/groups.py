@@ -140,7 +140,7 @@ class PLSGroupResult:
         return np.array(rows, dtype=float)
 
     def micom(self, *, B: int = 1000, seed=None, n_jobs: int = 1, groups=None,
-              level: float = 0.95) -> "MICOMResult":
+              level: float = 0.95) -> MICOMResult:
         """MICOM steps 1-3 (Henseler, Ringle & Sarstedt 2016); see the module docstring."""
         g1, g2 = (groups or self.labels[:2])
         seed = self.seed if seed is None else seed

@@ -87,13 +87,13 @@ class Plan:
             out += [x for x in (i.split("@")[0] for i in items) if x not in out]
         return tuple(out)
 
-    def without_interactions(self) -> "Plan":
+    def without_interactions(self) -> Plan:
         """The model with every interaction term and its paths removed (seminr drops them
         for a first stage)."""
         paths = tuple(p for p in self.paths if p[0] not in self.interactions)
         return Plan(self.blocks, self.modes, self.hocs, {}, paths, self.interaction, self.hoc)
 
-    def hoc_first_stage(self) -> "Plan":
+    def hoc_first_stage(self) -> Plan:
         """Stage 1 of the two-stage HOC approach (seminr's ``prepare_higher_order_model``)."""
         paths = [p for p in self.paths if p[0] not in self.interactions]
         for h in self.hocs:

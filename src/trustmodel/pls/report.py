@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pandas as pd
 
 from ..report.serialize import SCHEMA_ID, _clean, _records, _versions
 
@@ -95,7 +94,7 @@ def _markdown(df) -> str:
 
 def _latex(df) -> str:
     head, rows = _cells(df)
-    esc = lambda t: t.replace("_", r"\_").replace("~", r"\textasciitilde{}")  # noqa: E731
+    esc = lambda t: t.replace("_", r"\_").replace("~", r"\textasciitilde{}")
     lines = [r"\begin{tabular}{" + "l" * (df.index.nlevels) + "r" * df.shape[1] + "}",
              r"\toprule", " & ".join(map(esc, head)) + r" \\", r"\midrule"]
     lines += [" & ".join(map(esc, r)) + r" \\" for r in rows]
