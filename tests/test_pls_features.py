@@ -408,3 +408,22 @@ def test_defined_parameter_errors(mobi):
     with pytest.raises(tm.ModelSyntaxError, match="only arithmetic"):
         tm.fit(SMALL.replace("Expectation ~ Image", "Expectation ~ a*Image")
                + "ab := __import__(a)\n", mobi, estimator="PLS")
+
+
+def test_cvpat_against_paired_t(mobi):
+    from scipy import stats
+    out = tm.cvpat(SMALL, mobi, benchmark="LM", folds=5, seed=7, B=300)
+    s_cv = int(np.random.SeedSequence(7).generate_state(1, np.uint64)[0])
+    pp = tm.plspredict(SMALL, mobi, folds=5, repeats=1, seed=s_cv, technique="EA")
+    lp = ((pp.actuals - pp.pls_predictions) ** 2).mean(axis=1)
+    ll = ((pp.actuals - pp.lm_predictions) ** 2).mean(axis=1)
+    t = stats.ttest_rel(ll, lp)
+    row = out.loc["Overall"]
+    assert row["pls_loss"] == pytest.approx(lp.mean())
+    assert row["t"] == pytest.approx(t.statistic) and row["pvalue"] == pytest.approx(t.pvalue)
+    sat = ((pp.actuals - pp.pls_predictions)[["CUSA1", "CUSA2", "CUSA3"]] ** 2).mean(axis=1)
+    assert out.loc["Satisfaction", "pls_loss"] == pytest.approx(sat.mean())
+    assert list(out.index) == ["Expectation", "Satisfaction", "Loyalty", "Overall"]
+    # a model against itself: no difference
+    same = tm.cvpat(SMALL, mobi, benchmark=SMALL, folds=5, seed=7, B=100)
+    assert_allclose(same["diff"], 0.0, atol=1e-12)

@@ -17,6 +17,7 @@ from .diagnostics.reliability import htmt, reliability
 from .pls.index import acsi_index
 from .pls.groups import micom
 from .pls.predict import plspredict
+from .pls.cvpat import cvpat
 from .results.result import FitResult
 from .rsa import response_surface
 from .power import power
@@ -37,7 +38,7 @@ __all__ = [
     "invariance", "InvarianceResult",
     "ExpectationDisconfirmation", "CustomerDeliveredValue", "ThreeLevelTrust",
     "SatisfactionLoyalty",
-    "ECSI", "ACSI", "acsi_index", "micom", "plspredict",
+    "ECSI", "ACSI", "acsi_index", "micom", "plspredict", "cvpat",
     "reliability", "htmt", "modindices", "compare",
     "simulate", "power", "response_surface",
 ]

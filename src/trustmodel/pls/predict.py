@@ -135,6 +135,8 @@ class PLSPredictResult:
     folds: int
     repeats: int
     technique: str
+    naive_predictions: pd.DataFrame | None = None
+    item_construct: dict | None = None     # endogenous item -> its construct
 
     def __str__(self) -> str:
         return (f"PLSpredict ({self.technique}, {self.folds} folds x {self.repeats} repeats)\n"
@@ -254,4 +256,7 @@ def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10,
                                                                       columns=endo_items),
                             lm_predictions=pd.DataFrame(Lm, index=idx, columns=endo_items),
                             actuals=pd.DataFrame(Y, index=idx, columns=endo_items),
-                            folds=k, repeats=reps, technique=technique)
+                            folds=k, repeats=reps, technique=technique,
+                            naive_predictions=pd.DataFrame(N, index=idx, columns=endo_items),
+                            item_construct={spec.indicators[p]: spec.constructs[spec.block[p]]
+                                            for p in endo_pos})
