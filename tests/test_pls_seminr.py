@@ -103,3 +103,44 @@ def test_bootstrap_within_monte_carlo_error(boot_case):
         a, b = _pair(name)
         ours = h.loc[(a, b)] if (a, b) in h.index else h.loc[(b, a)]
         assert ours["se"] == pytest.approx(row["Bootstrap SD"], rel=0.25)
+
+
+def corp_rep():
+    return pd.read_csv(REFS / "corp_rep_data.csv", sep=";").replace(-99, np.nan)
+
+
+def test_mean_replacement_against_seminr():
+    case = load("missing_mean_replacement.json")
+    data = corp_rep()
+    simple = case["simple"]
+    with pytest.warns(tm.DataWarning, match="replaced by item means"):
+        r = tm.fit(simple["syntax"], data, **simple["options"])
+    for src, row in simple["path_coef"].items():
+        for dst, v in row.items():
+            assert r.path_coefficients.loc[src, dst] == pytest.approx(v, abs=1e-5)
+    assert r.missing_report["replaced"] == simple["replaced"]
+    ext = case["extended"]
+    with pytest.warns(tm.DataWarning):
+        r = tm.fit(ext["syntax"], data, se="bootstrap", bootstrap=ext["nboot"], seed=1,
+                   progress=False, **ext["options"])
+    paths = r.paths.set_index(["rhs", "lhs"])
+    for name, v in ext["paths"].items():
+        key = _pair(name)
+        assert paths.loc[key, "est"] == pytest.approx(v, abs=1e-5), name
+        # seminr's 200 bootstrap draws came from R's RNG: SDs within Monte Carlo error
+        assert paths.loc[key, "se"] == pytest.approx(ext["bootstrap_sd"][name], rel=0.25)
+
+
+@pytest.mark.parametrize("technique", ["DA", pytest.param("EA", marks=pytest.mark.slow)])
+def test_plspredict_loocv_against_seminr(technique):
+    case = load("predict_corp_rep_loocv.json")
+    with pytest.warns(tm.DataWarning):
+        pp = tm.plspredict(case["syntax"], corp_rep(), folds=None, repeats=None,
+                           technique=technique, **case["options"])
+    cols = {"PLS_in_sample_RMSE": "PLS_RMSE_in", "PLS_in_sample_MAE": "PLS_MAE_in",
+            "PLS_out_of_sample_RMSE": "PLS_RMSE", "PLS_out_of_sample_MAE": "PLS_MAE",
+            "LM_in_sample_RMSE": "LM_RMSE_in", "LM_in_sample_MAE": "LM_MAE_in",
+            "LM_out_of_sample_RMSE": "LM_RMSE", "LM_out_of_sample_MAE": "LM_MAE"}
+    ref = pd.DataFrame(case[technique]).T.rename(index=cols).T
+    ours = pp.items[ref.columns].loc[ref.index]
+    assert np.abs(ours.to_numpy() - ref.to_numpy()).max() < 1e-5

@@ -93,11 +93,14 @@ def estimate_weights(S: np.ndarray, spec: PLSSpec, *, scheme: str = "path", tol:
     n_iter = np.zeros(B, dtype=int)
     converged = np.zeros(B, dtype=bool)
     active = np.arange(B)
+    # seminr's first change is measured against the raw unit weights (not yet scaled to
+    # unit-variance scores): it matters with a loose stopCriterion
+    prev = np.broadcast_to(spec.mask, W.shape) if W0 is None else W
     for it in range(1, max_iter + 1):
         Sa = S[active]
         Wa = W[active]
         Wn = _outer_update(Sa, Wa, spec, scheme, mode_b)
-        diff = np.abs(Wn - Wa).sum(axis=(1, 2))
+        diff = np.abs(Wn - (prev[active] if it == 1 else Wa)).sum(axis=(1, 2))
         W[active] = Wn
         n_iter[active] = it
         done = diff < tol

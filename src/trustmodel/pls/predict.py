@@ -126,7 +126,9 @@ def r_cut_folds(n: int, k: int) -> np.ndarray:
 @dataclass(frozen=True)
 class PLSPredictResult:
     """PLSpredict output: ``items`` (per endogenous item: PLS and LM out-of-sample RMSE and
-    MAE, Q2_predict, in-sample RMSE) and the averaged out-of-sample predictions."""
+    MAE, Q2_predict, and the in-sample ``*_in`` metrics of the predictions averaged over the
+    folds each row trained in, as seminr's ``PLS_in_sample``) and the averaged out-of-sample
+    predictions."""
 
     items: pd.DataFrame
     pls_predictions: pd.DataFrame
@@ -144,9 +146,9 @@ class PLSPredictResult:
 
 
 def _lm_benchmark(X, names, spec, plan, train, test, technique):
-    """OLS predictions of every endogenous item from its antecedents' items."""
-    n_fold = train.shape[0]
-    preds = {}
+    """OLS predictions of every endogenous item from its antecedents' items: (test, train)
+    predictions, item -> (B, m) arrays."""
+    preds, fitted = {}, {}
     exo = [j for j in range(spec.n_constructs) if j not in spec.endogenous]
     col = {nm: k for k, nm in enumerate(names)}
     for j in spec.endogenous:
@@ -162,8 +164,8 @@ def _lm_benchmark(X, names, spec, plan, train, test, technique):
         beta = np.linalg.solve(np.swapaxes(A, 1, 2) @ A, np.swapaxes(A, 1, 2) @ Y)
         for q, k in enumerate(yi):
             preds[names[k]] = (At @ beta)[..., q]
-    del n_fold
-    return preds
+            fitted[names[k]] = (A @ beta)[..., q]
+    return preds, fitted
 
 
 def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10, seed=None,
@@ -220,6 +222,8 @@ def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10,
     pls = np.zeros((reps, n, len(endo_pos)))
     lm = np.zeros((reps, n, len(endo_pos)))
     naive = np.zeros((reps, n, len(endo_pos)))
+    ins = np.zeros((2, reps, n, len(endo_pos)))          # in-sample sums: PLS, LM
+    cnt = np.zeros((reps, n, 1))
     pos_fold = r_cut_folds(n, k)
     col = [names.index(x) for x in endo_items]
     for r, s in enumerate(spawn_seeds(seed, reps)):
@@ -237,19 +241,28 @@ def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10,
                 with np.errstate(all="ignore"):
                     out = estimate_batch(stack_columns(X, names, tr), plan, kw)
                     Xhat, _ = predict_batch(out, plan, stack_columns(X, names, te), technique)
-                    lmp = _lm_benchmark(X, names, spec, plan, tr, te, technique)
+                    Xfit, _ = predict_batch(out, plan, stack_columns(X, names, tr), technique)
+                    lmp, lmf = _lm_benchmark(X, names, spec, plan, tr, te, technique)
                 for b, rows in enumerate(te):
                     pls[r, rows] = Xhat[b][:, endo_pos]
                     lm[r, rows] = np.column_stack([lmp[x][b] for x in endo_items])
                     naive[r, rows] = X[tr[b]][:, col].mean(axis=0)
+                    ins[0, r, tr[b]] += Xfit[b][:, endo_pos]
+                    ins[1, r, tr[b]] += np.column_stack([lmf[x][b] for x in endo_items])
+                    cnt[r, tr[b]] += 1
     P, Lm, N = pls.mean(axis=0), lm.mean(axis=0), naive.mean(axis=0)
+    P_in, L_in = (ins / cnt[None]).mean(axis=1)
     Y = X[:, col]
     e_p, e_l = Y - P, Y - Lm
     table = pd.DataFrame({"PLS_RMSE": np.sqrt((e_p ** 2).mean(axis=0)),
                           "PLS_MAE": np.abs(e_p).mean(axis=0),
                           "LM_RMSE": np.sqrt((e_l ** 2).mean(axis=0)),
                           "LM_MAE": np.abs(e_l).mean(axis=0),
-                          "Q2_predict": 1 - (e_p ** 2).sum(axis=0) / ((Y - N) ** 2).sum(axis=0)},
+                          "Q2_predict": 1 - (e_p ** 2).sum(axis=0) / ((Y - N) ** 2).sum(axis=0),
+                          "PLS_RMSE_in": np.sqrt(((Y - P_in) ** 2).mean(axis=0)),
+                          "PLS_MAE_in": np.abs(Y - P_in).mean(axis=0),
+                          "LM_RMSE_in": np.sqrt(((Y - L_in) ** 2).mean(axis=0)),
+                          "LM_MAE_in": np.abs(Y - L_in).mean(axis=0)},
                          index=pd.Index(endo_items, name="item"))
     idx = res._rows
     return PLSPredictResult(items=table, pls_predictions=pd.DataFrame(P, index=idx,
