@@ -144,3 +144,21 @@ def test_plspredict_loocv_against_seminr(technique):
     ref = pd.DataFrame(case[technique]).T.rename(index=cols).T
     ours = pp.items[ref.columns].loc[ref.index]
     assert np.abs(ours.to_numpy() - ref.to_numpy()).max() < 1e-5
+
+
+@pytest.mark.slow
+def test_plspredict_two_stage_interaction_loocv():
+    case = load("predict_two_stage_loocv.json")
+    with pytest.warns(tm.DataWarning):
+        pp = tm.plspredict(case["syntax"], corp_rep(), folds=None, repeats=None,
+                           technique=case["technique"], **case["options"])
+    names = {"PLS_in_sample": "PLS_{}_in", "PLS_out_of_sample": "PLS_{}",
+             "LM_in_sample": "LM_{}_in", "LM_out_of_sample": "LM_{}"}
+    # see the JSON's known_deviation: seminr's folds reuse the full-sample interaction item
+    tol = {"PLS_in_sample": 1e-5, "PLS_out_of_sample": 2e-4, "LM_in_sample": 1e-5,
+           "LM_out_of_sample": 1e-5}
+    for group, items in case["metrics"].items():
+        for item, m in items.items():
+            for stat, v in m.items():
+                ours = pp.items.loc[item, names[group].format(stat)]
+                assert ours == pytest.approx(v, abs=tol[group]), (group, item, stat)

@@ -155,7 +155,6 @@ def _lm_benchmark(X, names, spec, plan, train, test, technique):
         if spec.constructs[j] in plan.interactions:
             continue
         src = spec.predecessors(j) if technique == "DA" else exo
-        src = [k for k in src if spec.constructs[k] not in plan.interactions]
         xi = [col[spec.indicators[p]] for p in range(len(spec.indicators)) if spec.block[p] in src]
         yi = [col[spec.indicators[p]] for p in spec.block_of(j)]
         A = np.concatenate([np.ones(train.shape + (1,)), X[train][..., xi]], axis=-1)
@@ -226,6 +225,13 @@ def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10,
     cnt = np.zeros((reps, n, 1))
     pos_fold = r_cut_folds(n, k)
     col = [names.index(x) for x in endo_items]
+    # the LM benchmark regresses on the antecedents' items, interaction items included, taken
+    # from the full-sample model as seminr's predict_pls takes them from model$data
+    full = interaction_columns({nm: X[None, :, q] for q, nm in enumerate(names)}, plan,
+                               res._est["_batch"])
+    extra = [x for x in spec.indicators if x not in names]
+    X_lm = np.column_stack([X] + [full[x][0] for x in extra]) if extra else X
+    names_lm = tuple(names) + tuple(extra)
     for r, s in enumerate(spawn_seeds(seed, reps)):
         order = np.arange(n) if folds is None else np.random.default_rng(s).permutation(n)
         fold = np.empty(n, dtype=int)
@@ -242,7 +248,7 @@ def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10,
                     out = estimate_batch(stack_columns(X, names, tr), plan, kw)
                     Xhat, _ = predict_batch(out, plan, stack_columns(X, names, te), technique)
                     Xfit, _ = predict_batch(out, plan, stack_columns(X, names, tr), technique)
-                    lmp, lmf = _lm_benchmark(X, names, spec, plan, tr, te, technique)
+                    lmp, lmf = _lm_benchmark(X_lm, names_lm, spec, plan, tr, te, technique)
                 for b, rows in enumerate(te):
                     pls[r, rows] = Xhat[b][:, endo_pos]
                     lm[r, rows] = np.column_stack([lmp[x][b] for x in endo_items])
