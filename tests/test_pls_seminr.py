@@ -149,9 +149,8 @@ def test_plspredict_loocv_against_seminr(technique):
 @pytest.mark.slow
 def test_plspredict_two_stage_interaction_loocv():
     case = load("predict_two_stage_loocv.json")
-    with pytest.warns(tm.DataWarning):
-        pp = tm.plspredict(case["syntax"], corp_rep(), folds=None, repeats=None,
-                           technique=case["technique"], **case["options"])
+    pp = tm.plspredict(case["syntax"], corp_rep(), folds=None, repeats=None,
+                       technique=case["technique"], **case["options"])
     names = {"PLS_in_sample": "PLS_{}_in", "PLS_out_of_sample": "PLS_{}",
              "LM_in_sample": "LM_{}_in", "LM_out_of_sample": "LM_{}"}
     # see the JSON's known_deviation: seminr's folds reuse the full-sample interaction item
