@@ -299,8 +299,30 @@ class PLSResult:
 
     @cached_property
     def f2(self) -> pd.DataFrame:
-        """Cohen's f² of every path (effect of leaving ``rhs`` out of the equation of ``lhs``)."""
-        return _as.f_squared(self.spec, self._est["C"])
+        """Cohen's f² of every path, ``(R²_incl - R²_excl) / (1 - R²_incl)``, with
+        ``R²_excl`` from re-estimating the model without the path, as seminr's ``fSquared``
+        (Hair et al. 2022, ch. 6); ``f2_same_scores`` keeps the full model's scores."""
+        from dataclasses import replace
+
+        from .pipeline import estimate_batch
+        same = _as.f_squared(self.spec, self._est["C"]).set_index(["lhs", "rhs"])["f2"]
+        c = self.spec.constructs
+        kw = dict(consistent=self.estimator == "PLSc", scheme=self.scheme,
+                  tol=self.options.get("tol", 1e-7), max_iter=self.options.get("max_iter", 300))
+        cols = {nm: self._raw[None, :, k] for k, nm in enumerate(self.plan.raw_items)}
+        r2 = dict(zip([c[j] for j in self.spec.endogenous], self._est["r2"]))
+        rows = []
+        for k, j in self.spec.paths:
+            src, dst = c[k], c[j]
+            paths = tuple(p for p in self.plan.paths if p != (src, dst))
+            excl = 0.0
+            if any(t == dst for _, t in paths):
+                with np.errstate(all="ignore"):
+                    out = estimate_batch(cols, replace(self.plan, paths=paths), kw)
+                sp = out["spec"]
+                excl = float(out["r2"][0][list(sp.endogenous).index(sp.constructs.index(dst))])
+            rows.append((dst, src, (r2[dst] - excl) / (1 - r2[dst]), same[(dst, src)]))
+        return pd.DataFrame(rows, columns=["lhs", "rhs", "f2", "f2_same_scores"])
 
     @cached_property
     def vif_inner(self) -> pd.DataFrame:
