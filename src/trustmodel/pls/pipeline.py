@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import algorithm as alg
-from .spec import PLSSpec
+from .spec import make_spec
 
 
 def standardize(X: np.ndarray):
@@ -32,15 +32,6 @@ def standardize(X: np.ndarray):
     mean = X.mean(axis=1, keepdims=True)
     sd = X.std(axis=1, ddof=1, keepdims=True)
     return (X - mean) / sd, mean[:, 0, :], sd[:, 0, :]
-
-
-def make_spec(constructs, modes, items: dict, paths) -> PLSSpec:
-    index = {c: i for i, c in enumerate(constructs)}
-    indicators = tuple(x for c in constructs for x in items[c])
-    block = np.array([index[c] for c in constructs for _ in items[c]], dtype=int)
-    pairs = tuple((index[s], index[t]) for s, t in paths)
-    return PLSSpec(tuple(constructs), tuple(modes[c] for c in constructs), indicators, block,
-                   pairs)
 
 
 def _column(cols: dict, name: str) -> np.ndarray:
