@@ -21,6 +21,7 @@ from .pls.cvpat import cvpat
 from .results.result import FitResult
 from .rsa import response_surface
 from .power import power
+from .practice import common_method, drivers, kano, nps, penalty_reward
 from .simulate import simulate
 from .syntax import ParameterTable, build_table, parse_model
 from .theory import (CustomerDeliveredValue, ExpectationDisconfirmation, SatisfactionLoyalty,
@@ -41,4 +42,5 @@ __all__ = [
     "ECSI", "ACSI", "acsi_index", "micom", "plspredict", "cvpat",
     "reliability", "htmt", "modindices", "compare",
     "simulate", "power", "response_surface",
+    "drivers", "common_method", "kano", "penalty_reward", "nps",
 ]
