@@ -149,6 +149,7 @@ def test_group_fits_are_subset_fits(grouped):
     res, df = grouped
     sub = tm.fit(SMALL, df[df.seg == "b"], estimator="PLS")
     assert_allclose(res["b"].path_coefficients, sub.path_coefficients)
+    assert len(res.paths) == 2 * len(sub.paths) and "PLS by 'seg'" in str(res)
 
 
 def test_parametric_and_welch_formulas(grouped):

@@ -54,6 +54,25 @@ class PLSGroupResult:
     def labels(self) -> list:
         return list(self.groups)
 
+    @property
+    def paths(self) -> pd.DataFrame:
+        """Every group's path table, stacked with a ``group`` column."""
+        return pd.concat([r.paths.assign(group=g) for g, r in self.groups.items()],
+                         ignore_index=True)
+
+    def __str__(self) -> str:
+        head = [f"PLS by {self.group!r}: " + ", ".join(f"{g} (n = {r.nobs})"
+                                                      for g, r in self.groups.items())]
+        wide = self.paths.pivot_table(index=["lhs", "rhs"], columns="group", values="est",
+                                      sort=False)
+        return "\n".join(head + [wide.to_string(float_format=lambda v: f"{v:.3f}"),
+                                 "compare_groups(method=...) tests the differences; "
+                                 "micom() checks measurement invariance first."])
+
+    def summary(self) -> str:
+        """Per-group path coefficients side by side (text)."""
+        return str(self)
+
     def compare_groups(self, method: str = "permutation", *, B: int = 1000, seed=None,
                        n_jobs: int = 1, groups=None) -> pd.DataFrame:
         """Test every path for a difference between two groups.
