@@ -153,7 +153,10 @@ class PLSGroupResult:
         plan, X, labels, kw = self._pooled()
         keep = np.flatnonzero((labels == g1) | (labels == g2))
         n1 = int((labels == g1).sum())
-        func = partial(_perm_chunk, X=X[keep], plan=plan, kw=kw, n1=n1, what="paths")
+        with np.errstate(all="ignore"):     # warm start at the pooled weights (same fixed point)
+            W0 = estimate_batch(stack_columns(X[keep], plan.raw_items, np.arange(len(keep))[None]),
+                                plan, kw)["W"][0]
+        func = partial(_perm_chunk, X=X[keep], plan=plan, kw=kw, n1=n1, what="paths", W0=W0)
         rows = parallel_map(func, spawn_seeds(seed, int(B)), n_jobs=n_jobs, chunk_size=250,
                             desc="permutations")
         return np.array(rows, dtype=float)
@@ -250,13 +253,13 @@ def _path_boot(res, B, seed, n_jobs):
     return stats
 
 
-def _perm_chunk(seeds, X, plan, kw, n1, what):
+def _perm_chunk(seeds, X, plan, kw, n1, what, W0=None):
     n = X.shape[0]
     idx = np.stack([np.arange(n) if s is None else np.random.default_rng(s).permutation(n)
                     for s in seeds])
     with np.errstate(all="ignore"):
-        o1 = estimate_batch(stack_columns(X, plan.raw_items, idx[:, :n1]), plan, kw)
-        o2 = estimate_batch(stack_columns(X, plan.raw_items, idx[:, n1:]), plan, kw)
+        o1 = estimate_batch(stack_columns(X, plan.raw_items, idx[:, :n1]), plan, kw, W0=W0)
+        o2 = estimate_batch(stack_columns(X, plan.raw_items, idx[:, n1:]), plan, kw, W0=W0)
         sp = o1["spec"]
         if what == "paths":
             k, j = np.array(sp.paths).T
