@@ -331,7 +331,7 @@ def test_specific_effect(mobi):
 
 def test_fit_measures_zero_at_composite_population():
     from test_pls import _composite_population
-    S, w, paths, syntax = _composite_population()
+    S, _, _, syntax = _composite_population()
     rng = np.random.default_rng(11)
     X = rng.multivariate_normal(np.zeros(9), S, size=400)
     df = pd.DataFrame(X, columns=[f"{c}{i}" for c in "abc" for i in (1, 2, 3)])
@@ -428,3 +428,12 @@ def test_cvpat_against_paired_t(mobi):
     # a model against itself: no difference
     same = tm.cvpat(SMALL, mobi, benchmark=SMALL, folds=5, seed=7, B=100)
     assert_allclose(same["diff"], 0.0, atol=1e-12)
+
+
+def test_interaction_models_in_groups(mobi):
+    df = mobi.assign(seg=np.arange(250) % 2)
+    res = tm.fit(MOD, df, estimator="PLS", group="seg", interaction="two_stage")
+    sub = tm.fit(MOD, df[df.seg == 1], estimator="PLS", interaction="two_stage")
+    assert_allclose(res[1].path_coefficients, sub.path_coefficients)
+    out = res.compare_groups("permutation", B=100, seed=2).set_index("rhs")
+    assert 0 < out.loc["Image:Expectation", "pvalue"] <= 1
