@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from pandas.testing import assert_frame_equal
 
 import trustmodel as tm
 
@@ -119,6 +120,10 @@ def test_mean_replacement_against_seminr():
         for dst, v in row.items():
             assert r.path_coefficients.loc[src, dst] == pytest.approx(v, abs=1e-5)
     assert r.missing_report["replaced"] == simple["replaced"]
+    raw = pd.read_csv(REFS / "corp_rep_data.csv", sep=";")          # -99 codes, as seminr
+    with pytest.warns(tm.DataWarning):
+        r99 = tm.fit(simple["syntax"], raw, missing_value=-99, **simple["options"])
+    assert_frame_equal(r99.path_coefficients, r.path_coefficients)
     ext = case["extended"]
     with pytest.warns(tm.DataWarning):
         r = tm.fit(ext["syntax"], data, se="bootstrap", bootstrap=ext["nboot"], seed=1,

@@ -279,7 +279,7 @@ def _theory_of(model, data) -> dict:
     return {"theory": model}
 
 
-_PLS_OPTIONS = ("scheme", "tol", "max_iter", "interaction", "hoc")
+_PLS_OPTIONS = ("scheme", "tol", "max_iter", "interaction", "hoc", "missing_value")
 _KNOWN_OPTIONS = tuple(p for p in inspect.signature(fit).parameters
                        if p not in ("model", "data", "options"))   # for "did you mean"
 

@@ -26,7 +26,7 @@ def fit_pls(model, data: pd.DataFrame, *, estimator: Literal["PLS", "PLSc"] = "P
             progress=None, tol: float = 1e-7, max_iter: int = 300,
             missing: Literal["listwise", "mean"] = "listwise",
             interaction: str | None = None, hoc: str | None = None,
-            boot_ci_type: str = "perc", group: str | None = None):
+            boot_ci_type: str = "perc", group: str | None = None, missing_value=None):
     """Fit a PLS path model (Mode A ``=~``, Mode B ``<~``, inner model ``~``).
 
     Parameters
@@ -64,6 +64,9 @@ def fit_pls(model, data: pd.DataFrame, *, estimator: Literal["PLS", "PLSc"] = "P
         "listwise" drops rows with a missing item (with a :class:`DataWarning`); "mean"
         replaces a missing item value by the item's mean (seminr's ``mean_replacement``, its
         default); ``res.missing_report`` counts what was dropped or replaced.
+    missing_value : number, optional
+        A code that marks a missing answer in ``data`` (seminr's ``missing_value``, e.g. -99);
+        such cells are treated as NaN.
     interaction : {"product_indicator", "orthogonal", "two_stage"}, optional
         How ``A:B`` terms are estimated (seminr's ``interaction_term(method=)``; default
         "product_indicator" as seminr's).
@@ -123,7 +126,8 @@ def fit_pls(model, data: pd.DataFrame, *, estimator: Literal["PLS", "PLSc"] = "P
         raise OptionError(f"tol= must be a positive number; got {tol!r}.")
     opts = dict(estimator=estimator, scheme=scheme, se=se, bootstrap=bootstrap, level=level,
                 n_jobs=n_jobs, tol=tol, max_iter=max_iter, missing=missing,
-                interaction=interaction, hoc=hoc, boot_ci_type=boot_ci_type)
+                interaction=interaction, hoc=hoc, boot_ci_type=boot_ci_type,
+                missing_value=missing_value)
     if group is not None:
         from .groups import fit_groups
         return fit_groups(model, data, group, opts, seed=seed, backend=backend,
@@ -134,7 +138,7 @@ def fit_pls(model, data: pd.DataFrame, *, estimator: Literal["PLS", "PLSc"] = "P
         if estimator == "PLSc" and plan.hocs:
             raise OptionError("estimator='PLSc' with higher-order constructs is not supported; "
                               "use estimator='PLS'.")
-        X, rows, report = prepare_raw(data, plan.raw_items, missing)
+        X, rows, report = prepare_raw(data, plan.raw_items, missing, missing_value)
         kw = dict(consistent=estimator == "PLSc", scheme=scheme, tol=tol, max_iter=max_iter)
         est = estimate_single(X, plan, kw, max_iter=max_iter, tol=tol)
         boot, failed, jack = None, 0, None
@@ -189,7 +193,7 @@ def estimate_single(X, plan, kw, *, max_iter, tol) -> dict:
     return est
 
 
-def prepare_raw(data, names, missing: str = "listwise"):
+def prepare_raw(data, names, missing: str = "listwise", missing_value=None):
     """Raw item matrix ``(n, p)`` after the missing-value treatment, the row index used and
     a report ``{"method", "rows_dropped", "replaced": {item: count}}``."""
     if not isinstance(data, pd.DataFrame):
@@ -206,6 +210,8 @@ def prepare_raw(data, names, missing: str = "listwise"):
     except (TypeError, ValueError) as exc:
         raise DataError(f"The indicators must be numeric: {exc}.") from None
     rows = data.index
+    if missing_value is not None:
+        X = np.where(X == float(missing_value), np.nan, X)
     bad = ~np.isfinite(X)
     report = {"method": missing, "rows_dropped": 0, "replaced": {}}
     if bad.any():

@@ -143,7 +143,8 @@ class PLSGroupResult:
         from .fit import plan_of, prepare_raw
         o = self.options
         plan = plan_of(self.model, interaction=o.get("interaction"), hoc=o.get("hoc"))
-        X, rows, _ = prepare_raw(self.data, plan.raw_items, o.get("missing", "listwise"))
+        X, rows, _ = prepare_raw(self.data, plan.raw_items, o.get("missing", "listwise"),
+                                 o.get("missing_value"))
         labels = self.data.loc[rows, self.group].to_numpy()
         kw = dict(consistent=o.get("estimator") == "PLSc", scheme=o.get("scheme", "path"),
                   tol=o.get("tol", 1e-7), max_iter=o.get("max_iter", 300))
