@@ -44,7 +44,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
         bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "loky",
         progress: bool | None = None,
         sample_cov=None, nobs=None, sample_mean=None,
-        interaction: Literal["dblcent", "mean", "residual", "lms", "qml"] | None = None,
+        interaction: Literal["dblcent", "mean", "residual", "lms", "qml", "product_indicator",
+                             "orthogonal", "two_stage"] | None = None,
         interaction_pairs: Literal["matched", "all"] = "matched",
         ci: Literal["standard", "montecarlo"] = "standard", draws: int = 20000,
         **options) -> FitResult:
@@ -112,7 +113,9 @@ def fit(model, data: pd.DataFrame | None = None, *,
         (default "dblcent"): product indicators with double-mean centring, mean centring or
         residual centring (:func:`trustmodel.product_indicators`), or latent moderated
         structural equations (:mod:`trustmodel.estimation.lms`; "qml" is refused). A product of
-        two observed variables is their raw product column, as in lavaan.
+        two observed variables is their raw product column, as in lavaan. With
+        ``estimator="PLS"``: "product_indicator", "orthogonal" or "two_stage" (seminr's
+        ``interaction_term``; see :mod:`trustmodel.pls`).
     interaction_pairs : {"matched", "all"}
         Product indicators from matched pairs when both constructs have equally many
         indicators (semTools' default), else from all pairs; "all" always uses all pairs.
