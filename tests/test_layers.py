@@ -20,6 +20,7 @@ LAYERS = [
     {"syntax", "datasets"},
     {"model", "data"},
     {"estimation"},
+    {"interaction"},                       # product indicators, probing (issue 15)
     {"results"},
     {"diagnostics"},
     {"theory"},
@@ -35,7 +36,7 @@ LAYERS = [
 RANK = {name: k for k, layer in enumerate(LAYERS) for name in layer}
 
 #: rooms of estimation/, lowest first (see estimation/__init__.py)
-ESTIMATION_ROOMS = [{"core"}, {"fiml", "categorical", "lms"}, {"inference"}, {"fit_measures"}]
+ESTIMATION_ROOMS = [{"core"}, {"fiml", "categorical"}, {"inference"}, {"fit_measures", "lms"}]
 ROOM_RANK = {name: k for k, layer in enumerate(ESTIMATION_ROOMS) for name in layer}
 
 #: (importing module, imported module) pairs allowed to point up: convenience methods on

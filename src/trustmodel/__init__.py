@@ -11,6 +11,9 @@ from ._errors import (BootstrapFailureWarning, ConvergenceError, DataError, Data
                       OptionError, SmallSampleWarning, TrustModelError, TrustModelWarning)
 from ._version import __version__
 from .api import fit, lower_to_cov
+from .interaction import (conditional_indirect, index_of_moderated_mediation,
+                          johnson_neyman, montecarlo_ci, product_indicators, simple_slopes,
+                          standardized_interaction)
 from .invariance import InvarianceResult, invariance
 from .compare import compare
 from .diagnostics.modindices import modindices
@@ -41,5 +44,7 @@ __all__ = [
     "ECSI", "ACSI", "acsi_index", "micom", "plspredict", "cvpat",
     "reliability", "htmt", "modindices", "compare",
     "simulate", "power", "response_surface",
+    "product_indicators", "simple_slopes", "johnson_neyman", "standardized_interaction",
+    "conditional_indirect", "index_of_moderated_mediation", "montecarlo_ci",
     "drivers", "common_method", "kano", "penalty_reward", "nps",
 ]

@@ -21,6 +21,7 @@ from .diagnostics import checks
 from .estimation.core.fitting import estimate, expected_vcov
 from .estimation.fiml.driver import fiml_fit
 from .estimation.inference.robust import robust_vcov
+from .interaction.products import expand_interactions, product_terms
 from .results.result import FitResult
 from .syntax import ParameterTable, build_table
 from .syntax.statements import statements_of
@@ -28,6 +29,8 @@ from .syntax.statements import statements_of
 ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
 MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
+INTERACTIONS = ("dblcent", "mean", "residual", "lms", "qml")
+_CENTERING = {"dblcent": "double", "mean": "mean", "residual": "residual"}
 
 
 def fit(model, data: pd.DataFrame | None = None, *,
@@ -40,7 +43,12 @@ def fit(model, data: pd.DataFrame | None = None, *,
         boot_ci_type: Literal["perc", "bca", "bca_simple", "norm"] = "perc",
         bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "loky",
         progress: bool | None = None,
-        sample_cov=None, nobs=None, sample_mean=None, **options) -> FitResult:
+        sample_cov=None, nobs=None, sample_mean=None,
+        interaction: Literal["dblcent", "mean", "residual", "lms", "qml", "product_indicator",
+                             "orthogonal", "two_stage"] | None = None,
+        interaction_pairs: Literal["matched", "all"] = "matched",
+        ci: Literal["standard", "montecarlo"] = "standard", draws: int = 20000,
+        **options) -> FitResult:
     """Fit a structural equation model.
 
     Parameters
@@ -100,10 +108,30 @@ def fit(model, data: pd.DataFrame | None = None, *,
     nobs : int, optional
         Sample size belonging to ``sample_cov``.
     sample_mean : pandas.Series, optional
+    interaction : {"dblcent", "mean", "residual", "lms", "qml"}, optional
+        How product terms ``y ~ X + Z + X:Z`` between latent variables are estimated
+        (default "dblcent"): product indicators with double-mean centring, mean centring or
+        residual centring (:func:`trustmodel.product_indicators`), or latent moderated
+        structural equations (:mod:`trustmodel.estimation.lms`; "qml" is refused). A product of
+        two observed variables is their raw product column, as in lavaan. With
+        ``estimator="PLS"``: "product_indicator", "orthogonal" or "two_stage" (seminr's
+        ``interaction_term``; see :mod:`trustmodel.pls`).
+    interaction_pairs : {"matched", "all"}
+        Product indicators from matched pairs when both constructs have equally many
+        indicators (semTools' default), else from all pairs; "all" always uses all pairs.
+    ci : {"standard", "montecarlo"}
+        "montecarlo" replaces the Wald intervals of the ``:=`` parameters by Monte Carlo
+        percentile intervals (``draws`` draws from the estimates' asymptotic normal
+        distribution, ``seed``; Preacher & Selig 2012; :func:`trustmodel.montecarlo_ci`).
+    draws : int
+        Monte Carlo draws for ``ci="montecarlo"``.
 
     Returns
     -------
     FitResult
+        (:class:`~trustmodel.estimation.lms.LMSResult` with ``interaction="lms"``: ``params``,
+        ``fit_measures`` with the log-likelihood and the test against the model without the
+        interaction, ``vcov``, ``summary()``.)
 
     Raises
     ------
@@ -138,6 +166,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
                           f"{', '.join(map(repr, unknown))} of fit()."
                           + did_you_mean(unknown, _KNOWN_OPTIONS))
     if estimator in ("PLS", "PLSc"):
+        if interaction is not None:
+            pls_opts["interaction"] = interaction
         from .pls import fit_pls  # leaf module, imported only when asked
         if missing not in ("listwise", "mean"):
             raise OptionError(f"missing={missing!r} is not available for estimator={estimator!r};"
@@ -160,9 +190,31 @@ def fit(model, data: pd.DataFrame | None = None, *,
         raise OptionError(f"level= must lie strictly between 0 and 1; got {level!r}.")
     rng_seed = seed
     check_seed(seed)
+    interaction, interaction_pairs = _check_interaction(model, interaction, interaction_pairs)
+    ci = check_option("ci", ci, ("standard", "montecarlo"))
+    if ci == "montecarlo" and (se in ("bootstrap", "none") or interaction in ("lms", "qml")):
+        raise OptionError(f"ci='montecarlo' draws from the asymptotic distribution of a "
+                          f"se='standard' or 'robust' fit; got se={se!r}"
+                          + (f", interaction={interaction!r} (use tm.montecarlo_ci(res))"
+                             if interaction in ("lms", "qml") else "") + ".")
+    if interaction in ("lms", "qml"):
+        unused = [k for k, v in (("group_equal", tuple(group_equal)),
+                                 ("group_partial", tuple(group_partial)),
+                                 ("bollen_stine", bollen_stine), ("fixed_x", not fixed_x),
+                                 ("meanstructure", meanstructure is False),
+                                 ("sample_mean", sample_mean is not None)) if v]
+        if unused:
+            raise OptionError(f"interaction={interaction!r} does not use "
+                              f"{', '.join(map(repr, unused))}; drop the option(s).")
+        from .estimation.lms import fit_lms_model
+        return fit_lms_model(model, data, statements_of(model), method=interaction,
+                             estimator=estimator, missing=missing, group=group, se=se,
+                             level=level, sample_cov=sample_cov, std_lv=std_lv)
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)                                    # 1 syntax / theory
-        statements = tuple(statements_of(model))
+        statements, data = expand_interactions(statements_of(model), data,
+                                               centering=_CENTERING[interaction or "dblcent"],
+                                               pairs=interaction_pairs)
         ngroups = _ngroups(data, group, sample_cov)
         ms = bool(meanstructure) or ngroups > 1 or sample_mean is not None or fiml
         table = _table(statements, ngroups, ms, bool(std_lv), bool(fixed_x),
@@ -189,9 +241,37 @@ def fit(model, data: pd.DataFrame | None = None, *,
     opts = dict(estimator=estimator, missing=missing, group=group,
                 group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                 std_lv=std_lv, meanstructure=ms, fixed_x=fixed_x, se=se, level=level)
-    return FitResult(table=table, stats=stats, state=state, vcov_free=vcov,     # 6
-                     warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se,
-                     extra={**_merge_extra(extra, boot_extra), **theory})
+    if interaction is not None:
+        opts.update(interaction=interaction, interaction_pairs=interaction_pairs)
+    res = FitResult(table=table, stats=stats, state=state, vcov_free=vcov,      # 6
+                    warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se,
+                    extra={**_merge_extra(extra, boot_extra), **theory})
+    return res if ci == "standard" else _with_montecarlo(res, draws, seed, level)
+
+
+def _with_montecarlo(res: FitResult, draws, seed, level) -> FitResult:
+    """The fit with Monte Carlo intervals for its ``:=`` rows (Wald for the others)."""
+    from .interaction.conditional import montecarlo_ci
+    mc = montecarlo_ci(res, draws=draws, seed=seed, level=level)
+    p = res.params
+    lo, hi = p["ci_lower"].to_numpy().copy(), p["ci_upper"].to_numpy().copy()
+    rows = np.flatnonzero((p["op"] == ":=").to_numpy())
+    lo[rows], hi[rows] = mc["ci_lower"].to_numpy(), mc["ci_upper"].to_numpy()
+    opts = {**res.options, "ci": "montecarlo", "draws": int(draws)}
+    return replace(res, options=opts, extra={**res.extra, "ci": (lo, hi)})
+
+
+def _check_interaction(model, interaction, pairs):
+    """Validate interaction= / interaction_pairs= (an option without product terms is an error)."""
+    pairs = check_option("interaction_pairs", pairs, ("matched", "all"))
+    terms = product_terms(statements_of(model))
+    if interaction is None:
+        return ("dblcent" if terms else None), pairs
+    interaction = check_option("interaction", interaction, INTERACTIONS)
+    if not terms:
+        raise OptionError(f"interaction={interaction!r} needs a product term in the model, "
+                          "such as 'LOY ~ SAT + SWC + SAT:SWC'; the model has none.")
+    return interaction, pairs
 
 
 def _merge_extra(*parts) -> dict:
