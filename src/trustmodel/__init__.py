@@ -8,7 +8,8 @@ from . import datasets
 from ._errors import (BootstrapFailureWarning, ConvergenceError, DataError, DataWarning,
                       HeywoodCaseWarning, IdentificationError, IdentificationWarning,
                       ModelSyntaxError, NonConvergenceWarning, NotPositiveDefiniteWarning,
-                      OptionError, SmallSampleWarning, TrustModelError, TrustModelWarning)
+                      OptionError, SmallSampleWarning, TrustModelError, TrustModelWarning,
+                      UnsupportedFeatureError)
 from .api import fit, lower_to_cov
 from .invariance import InvarianceResult, invariance
 from .compare import compare
@@ -29,6 +30,7 @@ __version__ = "0.1.0"
 __all__ = [
     "fit", "lower_to_cov", "FitResult", "ParameterTable", "build_table", "parse_model",
     "datasets", "TrustModelError", "ModelSyntaxError", "DataError", "OptionError",
+    "UnsupportedFeatureError",
     "IdentificationError", "ConvergenceError", "TrustModelWarning", "NonConvergenceWarning",
     "HeywoodCaseWarning", "NotPositiveDefiniteWarning", "IdentificationWarning",
     "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning", "__version__",

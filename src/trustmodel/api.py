@@ -8,8 +8,8 @@ from __future__ import annotations
 import inspect
 import warnings
 from contextlib import contextmanager
-from functools import lru_cache
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -19,13 +19,14 @@ from ._errors import DataError, OptionError, TrustModelWarning
 from ._validation import check_option, check_seed, did_you_mean
 from .data import SampleStats
 from .diagnostics import checks
-from .estimation.fitting import estimate, expected_vcov
 from .estimation.fiml import fiml_fit
+from .estimation.fitting import estimate, expected_vcov
 from .estimation.robust_fit import robust_inference
 from .results.result import FitResult
 from .syntax import ParameterTable, build_table, parse_model
 
 ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
+ORDINAL_ESTIMATORS = ("WLSMV", "DWLS", "WLS", "ULSMV", "ULS", "WLSM")
 MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
 
@@ -68,7 +69,8 @@ def statements_of(model):
 
 
 def fit(model, data: pd.DataFrame | None = None, *,
-        estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"] = "ML",
+        estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc", "WLSMV", "DWLS",
+                           "WLS", "ULSMV", "WLSM"] | None = None,
         missing: Literal["listwise", "fiml", "ml"] = "listwise",
         group: str | None = None, group_equal=(), group_partial=(),
         std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool = True,
@@ -77,7 +79,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
         boot_ci_type: Literal["perc", "bca", "bca_simple", "norm"] = "perc",
         bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "loky",
         progress: bool | None = None,
-        sample_cov=None, nobs=None, sample_mean=None, **options) -> FitResult:
+        sample_cov=None, nobs=None, sample_mean=None, ordered=None,
+        parameterization: Literal["delta", "theta"] = "delta", **options) -> FitResult:
     """Fit a structural equation model.
 
     Parameters
@@ -87,8 +90,10 @@ def fit(model, data: pd.DataFrame | None = None, *,
         :class:`trustmodel.ExpectationDisconfirmation`.
     data : pandas.DataFrame, optional
         Raw data (never modified). Alternatively ``sample_cov`` and ``nobs``.
-    estimator : {"ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"}
-        Discrepancy function. "ML" is maximum likelihood with expected-information SEs;
+    estimator : {"ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc", "WLSMV", "DWLS", "WLS", \
+"ULSMV", "WLSM"}, optional
+        Discrepancy function; default "ML", or "WLSMV" with ordinal indicators (as lavaan).
+        "ML" is maximum likelihood with expected-information SEs;
         "MLR" robust ML as lavaan (Huber-White SEs with observed information, Yuan-Bentler
         Mplus scaled test, ``*_scaled``/``*_robust`` fit measures); "MLM" Satorra-Bentler
         (robust.sem SEs, expected information). See :mod:`trustmodel.estimation.robust`.
@@ -136,6 +141,15 @@ def fit(model, data: pd.DataFrame | None = None, *,
     nobs : int, optional
         Sample size belonging to ``sample_cov``.
     sample_mean : pandas.Series, optional
+    ordered : list of str or True, optional
+        Ordinal indicators (``True``: every observed variable), as lavaan's ``ordered=``;
+        ordered pandas Categorical columns and variables with ``|`` thresholds in the syntax
+        are ordinal anyway. The model is then fitted in lavaan's three stages (thresholds,
+        polychoric correlations and their NACOV, then "WLSMV", "DWLS", "WLS", "ULSMV", "ULS"
+        or "WLSM"); ``missing`` may be "listwise" or "pairwise". See
+        :mod:`trustmodel.estimation.categorical`.
+    parameterization : {"delta", "theta"}
+        Scaling of the latent responses of ordinal indicators (lavaan's default "delta").
 
     Returns
     -------
@@ -158,7 +172,15 @@ def fit(model, data: pd.DataFrame | None = None, *,
     >>> round(res.fit_measures["chisq"], 3)
     85.306
     """
-    estimator = check_option("estimator", estimator, ESTIMATORS)
+    if _is_ordinal(model, data, ordered, estimator):
+        return _fit_ordinal(model, data, ordered=ordered, estimator=estimator, missing=missing,
+                            group=group, group_equal=group_equal, group_partial=group_partial,
+                            std_lv=std_lv, se=se, level=level, seed=seed,
+                            parameterization=parameterization, sample_cov=sample_cov,
+                            bollen_stine=bollen_stine, options=options)
+    estimator = check_option("estimator", "ML" if estimator is None else estimator, ESTIMATORS)
+    if parameterization != "delta":
+        raise OptionError("parameterization= applies to ordinal indicators (ordered=).")
     missing = check_option("missing", missing, MISSING)
     se = check_option("se", se, SE)
     pls_opts = {k: options.pop(k) for k in _PLS_OPTIONS if k in options} \
@@ -215,12 +237,62 @@ def fit(model, data: pd.DataFrame | None = None, *,
                                                progress)
             vcov = vcov if boot_vcov is None else boot_vcov
         checks.admissibility(table, state, vcov)                            # 5
-    opts = dict(estimator=estimator, missing=missing, group=group,
-                group_equal=tuple(group_equal), group_partial=tuple(group_partial),
-                std_lv=std_lv, meanstructure=ms, fixed_x=fixed_x, se=se, level=level)
+    opts = {"estimator": estimator, "missing": missing, "group": group,
+                "group_equal": tuple(group_equal), "group_partial": tuple(group_partial),
+                "std_lv": std_lv, "meanstructure": ms, "fixed_x": fixed_x, "se": se, "level": level}
     return FitResult(table=table, stats=stats, state=state, vcov_free=vcov,     # 6
                      warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se,
                      extra={**_merge_extra(extra, boot_extra), **theory})
+
+
+def _is_ordinal(model, data, ordered, estimator) -> bool:
+    """Ordinal pipeline: ordered= given, ``|`` in the syntax, an ordinal estimator, or an
+    ordered Categorical column the model uses."""
+    if ordered not in (None, False, (), []) or estimator in ("WLSMV", "DWLS", "WLS", "ULSMV",
+                                                              "WLSM"):
+        return True
+    try:
+        statements = statements_of(model)
+    except Exception:  # noqa: BLE001 - the regular path reports bad models
+        return False
+    if any(s.op in ("|", "~*~") for s in statements):
+        return True
+    if isinstance(data, pd.DataFrame):
+        used = {s.lhs for s in statements} | {s.rhs for s in statements}
+        return any(isinstance(data[c].dtype, pd.CategoricalDtype) and data[c].cat.ordered
+                   for c in data.columns if c in used)
+    return False
+
+
+def _fit_ordinal(model, data, *, ordered, estimator, missing, se, sample_cov, bollen_stine,
+                 options, **kw) -> FitResult:
+    """Step list of the categorical pipeline (thresholds, polychorics, WLS fit)."""
+    from .results.ordinal import fit_ordinal
+    estimator = check_option("estimator", "WLSMV" if estimator is None else estimator,
+                             ORDINAL_ESTIMATORS)
+    missing = check_option("missing", missing, ("listwise", "pairwise"))
+    if options:
+        raise OptionError(f"Unknown option(s) {', '.join(map(repr, sorted(options)))} of fit().")
+    if sample_cov is not None or data is None:
+        raise DataError("Ordinal indicators need the raw data (data=), not sample_cov=.")
+    if se in ("bootstrap",) or bollen_stine:
+        from ._errors import UnsupportedFeatureError
+        raise UnsupportedFeatureError("The bootstrap is not implemented for ordinal indicators "
+                                      "yet; use se='robust' (the WLSMV default).")
+    se = None if se == "standard" else se   # "standard" = the estimator's lavaan default
+    with recorded_warnings() as caught:
+        theory = _theory_of(model, data)
+        statements = tuple(statements_of(model))
+        res = fit_ordinal(statements, data, ordered=ordered, estimator=estimator,
+                          missing=missing, se=se,
+                          options={"missing": missing, "group": kw["group"],
+                                       "group_equal": tuple(kw["group_equal"]),
+                                       "group_partial": tuple(kw["group_partial"]),
+                                       "std_lv": kw["std_lv"], "meanstructure": True},
+                          extra=theory,
+                          **{k: (tuple(v) if k.startswith("group_") else v)
+                             for k, v in kw.items()})
+    return replace(res, warnings=tuple(caught))
 
 
 def _merge_extra(*parts) -> dict:

@@ -29,6 +29,29 @@ from .univariate import fit_numeric, fit_ordinal
 
 
 @dataclass(frozen=True)
+class CategoricalSample:
+    """The groups' :class:`CategoricalStats` (what ``FitResult.stats`` holds for these fits)."""
+
+    groups: list
+    missing: str = "listwise"
+    n_dropped: int = 0
+    group_var: str | None = None
+    notes: list = field(default_factory=list)
+
+    @property
+    def ngroups(self) -> int:
+        return len(self.groups)
+
+    @property
+    def ntotal(self) -> int:
+        return int(sum(g.nobs for g in self.groups))
+
+    @property
+    def names(self) -> list:
+        return list(self.groups[0].names)
+
+
+@dataclass(frozen=True)
 class CategoricalStats:
     """Sample statistics of one group for the WLS family of estimators.
 
@@ -67,6 +90,7 @@ class CategoricalStats:
     gamma: np.ndarray
     levels: dict = field(default_factory=dict)
     zero_cell_pairs: tuple = ()
+    label: object = None
 
     @property
     def p(self) -> int:
@@ -99,7 +123,8 @@ def pair_order(p: int):
     return [(i, j) for j in range(p - 1) for i in range(j + 1, p)]
 
 
-def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None) -> CategoricalStats:
+def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
+                      label=None) -> CategoricalStats:
     """Thresholds, correlations and NACOV of one group (``lav_samplestats_step1/2`` +
     ``muthen1984``).
 
@@ -255,4 +280,4 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None) 
     cov = COR * np.outer(sd, sd)
     return CategoricalStats(names=names, ordinal=is_ord, nobs=N, th=th, th_var=th_var,
                             th_names=th_names, var=var, cor=COR, cov=cov, gamma=W * N,
-                            levels=levels, zero_cell_pairs=tuple(zero_pairs))
+                            levels=levels, zero_cell_pairs=tuple(zero_pairs), label=label)

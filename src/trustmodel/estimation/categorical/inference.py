@@ -1,0 +1,176 @@
+"""Test statistics and fit measures of the WLS-family fits, with lavaan 0.6-14's names.
+
+* standard test ``T = 2 N fmin`` (``R/lav_test.R``);
+* mean-adjusted (``"WLSM"``, lavaan's ``satorra.bentler``): ``T / c`` with
+  ``c = tr(U Gamma) / df``;
+* mean-and-variance adjusted (``"WLSMV"``, ``"ULSMV"``, ``scaled.shifted``):
+  ``a T + b`` with ``a = sqrt(df / tr((U Gamma)^2))``, ``b = df - a tr(U Gamma)``
+  (``R/lav_test_satorra_bentler.R``; Asparouhov & Muthen 2010);
+* the baseline (independence) model keeps thresholds, means and variances free and the
+  correlations at zero; being linear, its fit is a projection;
+* fit measures as ``R/lav_fit_measures.R``, ``lav_fit_cfi.R``, ``lav_fit_rmsea.R``,
+  ``lav_fit_srmr.R`` (residuals in the correlation metric, thresholds as the mean part),
+  ``lav_fit_gfi.R`` (with the WLS weight) and ``lav_fit_measures.R`` (WRMR = sqrt(T / e)).
+
+The "robust" CFI/TLI/RMSEA lavaan 0.6-14 reports for categorical data come from a second
+fit by ML to the polychoric matrix (Savalei 2021, ``lav_fit_catml_dwls``); they are not
+computed here and are left out of ``fit_measures``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats as sst
+
+from .. import fit_indices as fm
+from .wls import ug_traces
+
+
+def scaled_test(T, df, tr1, tr2, kind):
+    """(scaled statistic, scaling factor, shift) for ``kind`` mean / mean-and-variance."""
+    if df <= 0:
+        return T, np.nan, np.nan
+    if kind == "mean_adjusted":
+        c = tr1 / df
+        return T / c, c, np.nan
+    a = np.sqrt(df / tr2)
+    b = df - a * tr1
+    return a * T + b, 1 / a, b
+
+
+def baseline(problem):
+    """Independence model: its test statistic, df, Jacobians and (tr1, tr2)."""
+    T, Js, nstat = 0.0, [], 0
+    for g, (s, W) in enumerate(zip(problem.stats, problem.weights)):
+        k = len(s.th) + len(s.num_idx)
+        m = len(s.wls_obs)
+        nstat += m
+        D = np.zeros((m, 0))
+        Js.append((k, m))
+    npar = sum(k for k, _ in Js)
+    blocks, col = [], 0
+    for k, m in Js:
+        D = np.zeros((m, npar))
+        D[np.arange(k), col + np.arange(k)] = 1.0
+        col += k
+        blocks.append(D)
+    A = sum(problem.fg[g] * D.T @ W @ D for g, (D, W) in enumerate(zip(blocks, problem.weights)))
+    b = sum(problem.fg[g] * D.T @ W @ s.wls_obs
+            for g, (D, W, s) in enumerate(zip(blocks, problem.weights, problem.stats)))
+    x = np.linalg.solve(A, b)
+    for g, (D, W, s) in enumerate(zip(blocks, problem.weights, problem.stats)):
+        r = s.wls_obs - D @ x
+        T += (s.nobs - 1) * r @ W @ r
+    Einv = np.linalg.inv(A)
+    tr1, tr2 = ug_traces(problem, blocks, Einv)
+    return T, nstat - npar, tr1, tr2
+
+
+def fit_measures(problem, x, fmin, Js, Einv, test_kind, estimator) -> dict:
+    """Every fit measure this module computes (names with "." -> "_")."""
+    N = problem.ntotal
+    G = len(problem.stats)
+    nstat = sum(len(s.wls_obs) for s in problem.stats)
+    df = nstat - problem.npar
+    npar = problem.npar
+    T = 2 * N * fmin
+    out = {"npar": npar, "fmin": fmin, "chisq": T, "df": df,
+           "pvalue": float(sst.chi2.sf(T, df)) if df > 0 else np.nan}
+    Tb, dfb, btr1, btr2 = baseline(problem)
+    out.update(baseline_chisq=Tb, baseline_df=dfb, baseline_pvalue=float(sst.chi2.sf(Tb, dfb)))
+    scaled = test_kind != "standard"
+    if scaled:
+        tr1, tr2 = ug_traces(problem, Js, Einv)
+        Ts, c, shift = scaled_test(T, df, tr1, tr2, test_kind)
+        Tbs, cb, _bshift = scaled_test(Tb, dfb, btr1, btr2, test_kind)
+        out.update(chisq_scaled=Ts, df_scaled=df,
+                   pvalue_scaled=float(sst.chi2.sf(Ts, df)) if df > 0 else np.nan,
+                   chisq_scaling_factor=c)
+        if test_kind == "scaled_shifted":
+            out["chisq_shift_parameters"] = shift
+        out.update(baseline_chisq_scaled=Tbs, baseline_df_scaled=dfb,
+                   baseline_pvalue_scaled=float(sst.chi2.sf(Tbs, dfb)),
+                   baseline_chisq_scaling_factor=cb)
+    out["cfi"] = fm.cfi(T, df, Tb, dfb)
+    out["tli"] = out["nnfi"] = fm.tli(T, df, Tb, dfb)
+    out.update(fm.incremental(T, df, Tb, dfb))
+    if scaled:
+        out["cfi_scaled"] = fm.cfi(Ts, df, Tbs, dfb)
+        out["tli_scaled"] = out["nnfi_scaled"] = fm.tli(Ts, df, Tbs, dfb)
+        out.update({f"{k}_scaled": v for k, v in fm.incremental(Ts, df, Tbs, dfb).items()})
+    n_fit = N - G          # lavaan's lav_utils_get_ntotal for the least-squares estimators
+    _rmsea(out, "", T, df, n_fit, G)
+    if scaled:
+        if test_kind == "scaled_shifted":
+            _rmsea(out, "_scaled", Ts, df, n_fit, G)
+        else:
+            _rmsea(out, "_scaled", T, tr1, n_fit, G)
+    out.update(_residual_measures(problem, x))
+    for lev, key in ((0.05, "cn_05"), (0.01, "cn_01")):
+        out[key] = (sst.chi2.ppf(1 - lev, df) / (T / n_fit) + 1) if df > 0 and T > 0 else np.nan
+    gfi = 0.0
+    for g, (s, W) in enumerate(zip(problem.stats, problem.weights)):
+        r = s.wls_obs - problem.model.implied(problem.values(x), g, jacobian=False)[0]
+        gfi += problem.fg[g] * (1 - (r @ W @ r) / (s.wls_obs @ W @ s.wls_obs))
+    out["gfi"] = gfi
+    out["agfi"] = 1 - (nstat / df) * (1 - out["gfi"]) if df > 0 else np.nan
+    out["pgfi"] = df / nstat * out["gfi"]
+    out["mfi"] = float(np.exp(-0.5 * (T - df) / n_fit))
+    out["wrmr"] = float(np.sqrt(T / len(problem.stats[0].wls_obs)))   # lav_fit_wrmr
+    if estimator in ("ULS", "ULSMV"):   # lavaan: the ULS test has no reference distribution
+        out["pvalue"] = out["baseline_pvalue"] = np.nan
+    return out
+
+
+def _rmsea(out, suffix, X2, df, N, G):
+    out[f"rmsea{suffix}"] = fm.rmsea(X2, df, N, G)
+    lo, hi = fm.rmsea_ci(X2, df, N, G, 0.90)
+    out[f"rmsea_ci_lower{suffix}"], out[f"rmsea_ci_upper{suffix}"] = lo, hi
+    out[f"rmsea_pvalue{suffix}"] = fm.rmsea_pvalue(X2, df, N, G, 0.05)
+    if not suffix:
+        out["rmsea_ci_level"] = 0.90
+        out["rmsea_close_h0"] = 0.05
+        out["rmsea_notclose_h0"] = 0.08
+
+
+def _residual_measures(problem, x) -> dict:
+    """RMR / SRMR / CRMR on the correlation metric with thresholds as the mean part."""
+    v = problem.values(x)
+    acc = {k: 0.0 for k in ("rmr", "rmr_nomean", "srmr_bentler", "srmr_bentler_nomean",
+                            "crmr", "crmr_nomean")}
+    for g, s in enumerate(problem.stats):
+        est = problem.model.implied(v, g, jacobian=False)[0]
+        p = s.p
+        nth = len(s.th)
+        nnum = len(s.num_idx)
+        # implied covariance matrix in the stats' layout
+        imp = np.zeros((p, p))
+        low = np.tril_indices(p, -1)
+        order = np.lexsort((low[0], low[1]))
+        ii, jj = low[0][order], low[1][order]
+        imp[ii, jj] = imp[jj, ii] = est[nth + nnum:]
+        d = np.ones(p)
+        d[s.num_idx] = est[nth:nth + nnum]
+        imp[np.diag_indices(p)] = d
+        S = s.cov
+        isd = 1 / np.sqrt(np.diag(S))
+        raw = S - imp
+        std = raw * np.outer(isd, isd)
+        o = s.ordinal[s.th_var]           # the "mean" part: ordinal thresholds only
+        th_raw = (s.wls_obs[:nth] - est[:nth])[o]
+        th_std = th_raw
+        nth = int(o.sum())
+        tri = np.tril_indices(p)
+        off = np.tril_indices(p, -1)
+        e_all, e_off = len(tri[0]), len(off[0])
+        r2, s2, c2 = np.sum(raw[tri] ** 2), np.sum(std[tri] ** 2), np.sum(std[off] ** 2)
+        m_raw, m_std = np.sum(th_raw ** 2), np.sum(th_std ** 2)
+        part = {"rmr": np.sqrt((r2 + m_raw) / (e_all + nth)),
+                "rmr_nomean": np.sqrt(r2 / e_all),
+                "srmr_bentler": np.sqrt((s2 + m_std) / (e_all + nth)),
+                "srmr_bentler_nomean": np.sqrt(s2 / e_all),
+                "crmr": np.sqrt((c2 + m_std) / (e_off + nth)) if e_off else 0.0,
+                "crmr_nomean": np.sqrt(c2 / e_off) if e_off else 0.0}
+        for k in acc:
+            acc[k] += problem.fg[g] * part[k]
+    acc["srmr"] = acc["srmr_bentler_nomean"]
+    return acc

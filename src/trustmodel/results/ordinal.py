@@ -1,0 +1,177 @@
+"""``FitResult`` of a model with ordinal indicators (the WLSMV family).
+
+The parameter table carries lavaan's threshold rows (``y | t1``) and scale factors
+(``y ~*~ y``); ``fit_measures`` are those of :mod:`trustmodel.estimation.categorical.inference`.
+What lavaan offers for these fits but trustmodel does not compute yet raises
+:class:`~trustmodel.UnsupportedFeatureError` instead of returning numbers for the wrong model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from .._errors import UnsupportedFeatureError
+from ..estimation.categorical.fit import fit_categorical
+from .result import FitResult
+
+
+@dataclass
+class _Problem:
+    """What ``FitResult`` reads from ``state.problem``."""
+
+    fit: object
+
+    @property
+    def model(self):
+        return self.fit.problem.model.ram
+
+    @property
+    def estimator(self) -> str:
+        return self.fit.problem.weight_kind
+
+    @property
+    def npar(self) -> int:
+        return self.fit.problem.npar
+
+    def values(self, x):
+        return self.fit.problem.values(x)
+
+
+@dataclass
+class _State:
+    fit: object
+
+    @property
+    def converged(self) -> bool:
+        return self.fit.converged
+
+    @property
+    def optim(self):
+        return self.fit.optim
+
+    @property
+    def x(self):
+        return self.fit.x
+
+    @property
+    def values(self):
+        return self.fit.values
+
+    @property
+    def fmin(self) -> float:
+        return self.fit.fmin
+
+    @property
+    def problem(self):
+        return _Problem(self.fit)
+
+
+def _refuse(what: str, instead: str = ""):
+    raise UnsupportedFeatureError(
+        f"{what} is not implemented for models with ordinal indicators yet"
+        + (f"; {instead}" if instead else "") + ".")
+
+
+@dataclass(frozen=True, repr=False)
+class OrdinalFitResult(FitResult):
+    """A :class:`FitResult` of ``tm.fit(..., ordered=...)`` (see there)."""
+
+    @cached_property
+    def _params(self) -> pd.DataFrame:
+        df = super()._params.copy()
+        fit = self.state.fit
+        v = fit.values
+        c = self.table.cols
+        ram = fit.problem.model.ram
+        for g in range(self.table.ngroups):
+            cov, _ = ram.lv_moments(v, g)
+            sd = np.sqrt(np.diag(cov))[: ram.p]
+            pos = {name: k for k, name in enumerate(ram.ov)}
+            sel = np.flatnonzero((c.group == g + 1) & np.isin(c.op, ("|", "~*~")))
+            for r in sel:
+                s = sd[pos[c.lhs[r]]]
+                df.loc[r, "std_lv"] = df.loc[r, "est"]
+                df.loc[r, "std_all"] = df.loc[r, "est"] / s if c.op[r] == "|" \
+                    else df.loc[r, "est"] * s
+        return df
+
+    @cached_property
+    def _fit_measures(self) -> pd.Series:
+        out = dict(self.state.fit.fit_measures)
+        out["ntotal"] = self.stats.ntotal
+        return pd.Series(out, dtype=float)
+
+    @cached_property
+    def _implied(self):
+        fit = self.state.fit
+        out = []
+        for g, s in enumerate(self.stats.groups):
+            est = fit.problem.model.implied(fit.values, g, jacobian=False)[0]
+            out.append({"wls_est": pd.Series(est, index=_stat_names(s)),
+                        "cov": _cov_from(est, s)})
+        return out
+
+    @property
+    def sample(self):
+        """Thresholds, polychoric/polyserial covariance matrix, NACOV of each group."""
+        out = [{"th": pd.Series(s.th, index=s.th_names),
+                "cov": pd.DataFrame(s.cov, index=s.names, columns=s.names),
+                "wls_obs": pd.Series(s.wls_obs, index=_stat_names(s)),
+                "gamma": s.gamma.copy(), "nobs": s.nobs} for s in self.stats.groups]
+        return out[0] if len(out) == 1 else out
+
+    # lavaan has these for ordinal data; trustmodel refuses rather than guess
+    def factor_scores(self, method: str = "regression", index=None):
+        _refuse("Factor scores (lavPredict's EBM/ML for ordinal indicators)")
+
+    def modification_indices(self, sort: bool = True, op=None, minimum=None):
+        _refuse("Modification indices", "compare nested models with tm.compare instead")
+
+    def residuals(self, type: str = "raw"):
+        """Residual correlations (polychoric metric) and thresholds: sample - implied."""
+        out = []
+        for s, imp in zip(self.stats.groups, self._implied):
+            cov = pd.DataFrame(s.cov, index=s.names, columns=s.names) - imp["cov"]
+            est = imp["wls_est"]
+            nth = len(s.th)
+            out.append({"cov": cov, "th": pd.Series(s.wls_obs[:nth] - est.to_numpy()[:nth],
+                                                    index=s.th_names)})
+        return out[0] if len(out) == 1 else out
+
+    @cached_property
+    def reliability(self):
+        _refuse("Reliability from polychoric correlations (categorical omega, ordinal alpha)")
+
+
+def _stat_names(s) -> list:
+    names = list(s.th_names) + [f"{s.names[k]}~~{s.names[k]}" for k in s.num_idx]
+    from ..estimation.categorical import pair_order
+    return names + [f"{s.names[i]}~~{s.names[j]}" for i, j in pair_order(s.p)]
+
+
+def _cov_from(est, s) -> pd.DataFrame:
+    from ..estimation.categorical import pair_order
+    nth, nnum = len(s.th), len(s.num_idx)
+    M = np.eye(s.p)
+    for k, (i, j) in enumerate(pair_order(s.p)):
+        M[i, j] = M[j, i] = est[nth + nnum + k]
+    M[s.num_idx, s.num_idx] = est[nth:nth + nnum]
+    return pd.DataFrame(M, index=s.names, columns=s.names)
+
+
+def fit_ordinal(statements, data, *, ordered, estimator, parameterization, group,
+                group_equal, group_partial, std_lv, missing, se, level, options, seed,
+                extra=None) -> OrdinalFitResult:
+    """Run the categorical pipeline and wrap it as an :class:`OrdinalFitResult`."""
+    fit = fit_categorical(statements, data, ordered=ordered, estimator=estimator,
+                          parameterization=parameterization, group=group,
+                          group_equal=group_equal, group_partial=group_partial,
+                          std_lv=std_lv, missing=missing, se=se)
+    opts = dict(options, estimator=estimator, parameterization=parameterization,
+                ordered=tuple(fit.table.options["ordered"]), se=fit.se, level=level)
+    return OrdinalFitResult(table=fit.table, stats=fit.sample, state=_State(fit),
+                            vcov_free=fit.vcov, options=opts, seed=seed,
+                            se_kind=opts["se"], extra=dict(extra or {}))

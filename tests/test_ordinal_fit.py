@@ -1,0 +1,132 @@
+"""WLSMV-family fits against lavaan 0.6-14 (tests/refs/scripts/ordinal.R): estimates,
+thresholds, standard errors, test statistics and fit measures, for each estimator and
+parameterization, mixed and binary indicators, an EDT structural model with a defined
+indirect effect and two groups with threshold and loading invariance."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+import trustmodel as tm
+
+REFS = Path(__file__).parent / "refs" / "ordinal"
+DATA = pd.read_csv(REFS / "likert.csv")
+CASES = sorted(p.stem for p in REFS.glob("*.json") if not p.stem.startswith("cor_"))
+# lavaan's nlminb stops at rel.tol 1e-11 (its tightest converging setting here): the
+# theta-parameterization loadings (about 1 - 2) agree to 5e-6, everything else to 1e-6
+TOL_EST = 1e-5
+TOL_SE = 1e-5
+TOL_FIT = 1e-5
+
+
+def _fit(case):
+    ref = json.loads((REFS / f"{case}.json").read_text())
+    opts = ref["options"]
+    kw = {"estimator": opts.get("estimator", "WLSMV"),
+              "parameterization": opts.get("parameterization", "delta")}
+    if "group" in opts:
+        kw.update(group=opts["group"], group_equal=opts.get("group.equal", ()))
+    return ref, tm.fit(ref["model"], DATA, ordered=ref["extra"]["ordered"], **kw)
+
+
+@pytest.fixture(scope="module", params=CASES)
+def case(request):
+    return _fit(request.param)
+
+
+def _merged(ref, res):
+    P = pd.DataFrame(ref["params"])
+    if "group" not in P:
+        P["group"] = 1
+    P.loc[P["op"] == ":=", "group"] = 0
+    mine = res.params
+    mine["group"] = res.table.rows["group"].to_numpy()
+    m = P.merge(mine, on=["lhs", "op", "rhs", "group"], how="left", suffixes=("_ref", ""))
+    assert m["est"].notna().all(), m.loc[m["est"].isna(), ["lhs", "op", "rhs", "group"]]
+    assert len(mine) == len(P)
+    return m
+
+
+def test_estimates_and_se(case):
+    ref, res = case
+    assert res.converged
+    m = _merged(ref, res)
+    assert_allclose(m["est"], m["est_ref"], atol=TOL_EST, rtol=0)
+    assert_allclose(m["se"], m["se_ref"], atol=TOL_SE, rtol=0)
+
+
+def test_standardized(case):
+    ref, res = case
+    m = _merged(ref, res)
+    for col, refcol in (("std_lv", "std.lv"), ("std_all", "std.all")):
+        ok = m[refcol].notna()
+        assert_allclose(m.loc[ok, col], m.loc[ok, refcol], atol=TOL_EST, rtol=0)
+
+
+def test_fit_measures(case):
+    ref, res = case
+    fmx = res.fit_measures
+    compared = 0
+    for k, v in ref["fit"].items():
+        key = k.replace(".", "_")
+        if v is None or key not in fmx or key.endswith("_robust"):
+            continue
+        assert fmx[key] == pytest.approx(v, rel=TOL_FIT, abs=1e-7), key
+        compared += 1
+    assert compared >= (30 if res.estimator in ("WLS", "DWLS", "ULS") else 50)
+    assert fmx["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=TOL_FIT)
+
+
+def test_implied_statistics(case):
+    ref, res = case
+    groups = res.sample if isinstance(res.sample, list) else [res.sample]
+    obs = np.concatenate([g["wls_obs"].to_numpy() for g in groups])
+    assert_allclose(obs, ref["extra"]["wls_obs"], atol=1e-6)
+    imp = res._implied
+    est = np.concatenate([g["wls_est"].to_numpy() for g in imp])
+    assert_allclose(est, ref["extra"]["wls_est"], atol=1e-5)
+
+
+def test_threshold_syntax_labels_and_fixed_values():
+    _ref, res = _fit("thresh_syntax")
+    p = res.params.set_index(["lhs", "op", "rhs"])
+    assert p.loc[("y1", "|", "t1"), "label"] == "a"
+    assert p.loc[("y5", "|", "t1"), "est"] == -1.0
+    assert p.loc[("y5", "|", "t1"), "se"] == 0.0
+
+
+def test_default_estimator_is_wlsmv_and_summary_has_thresholds():
+    res = tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=["y1", "y2", "y3", "y4"])
+    assert res.estimator == "WLSMV"
+    text = str(res.summary())
+    assert "Thresholds:" in text and "y1|t1" in text and "Scales y*:" in text
+
+
+def test_ordered_categorical_columns_need_no_ordered_argument():
+    frame = DATA.copy()
+    for v in ("y1", "y2", "y3", "y4"):
+        frame[v] = pd.Categorical(frame[v], ordered=True)
+    a = tm.fit("f =~ y1 + y2 + y3 + y4", frame)
+    b = tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=True)
+    assert a.estimator == "WLSMV"
+    assert_allclose(a.params["est"], b.params["est"], atol=1e-12)
+    assert isinstance(frame["y1"].dtype, pd.CategoricalDtype)   # caller's data untouched
+
+
+def test_refusals_are_unsupported_feature_errors():
+    res = tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=True)
+    for call in (res.modification_indices, res.factor_scores, lambda: res.reliability):
+        with pytest.raises(tm.UnsupportedFeatureError):
+            call()
+    assert issubclass(tm.UnsupportedFeatureError, NotImplementedError)
+    with pytest.raises(tm.UnsupportedFeatureError, match="bootstrap"):
+        tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=True, se="bootstrap")
+    with pytest.raises(tm.UnsupportedFeatureError, match="covariates"):
+        tm.fit("f =~ y1 + y2 + y3 + y4\nf ~ x1", DATA, ordered=["y1", "y2", "y3", "y4"])
+    with pytest.raises(tm.OptionError, match="ordered="):
+        tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=["y9"])
