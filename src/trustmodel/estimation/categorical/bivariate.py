@@ -98,19 +98,21 @@ def polychoric(ordinals, pairs, warn=None) -> PolychoricPairs:
     fit_freq = freq.copy()
     ncx = np.array([ordinals[i].ncat for i in ii])
     ncy = np.array([ordinals[j].ncat for j in jj])
-    zero = np.array([np.any(freq[k, : ncx[k], : ncy[k]] == 0) for k in range(n_pair)])
+    ar = np.arange(kmax)
+    valid = (ar[None, :, None] < ncx[:, None, None]) & (ar[None, None, :] < ncy[:, None, None])
+    zero = np.any(valid & (freq == 0), axis=(1, 2))
     fixed = np.full(n_pair, np.nan)
     for k in np.flatnonzero((ncx == 2) & (ncy == 2)):
         fixed[k] = _two_by_two(fit_freq[k], ordinals[ii[k]].th[0], ordinals[jj[k]].th[0],
                                warn, (ordinals[ii[k]].name, ordinals[jj[k]].name))
 
     # start: Pearson correlation of the codes (lav_bvord_init_cache)
-    rho = np.zeros(n_pair)
-    for k in range(n_pair):
-        a, b = cx[both[:, k], k], cy[both[:, k], k]
-        if a.std() > 0 and b.std() > 0:
-            r = np.corrcoef(a, b)[0, 1]
-            rho[k] = r if abs(r) < 1 else 0.0
+    if both.all():   # no missing values: one correlation matrix of the codes
+        R = np.corrcoef(codes.T.astype(float)) if codes.shape[1] > 1 else np.eye(1)
+        rho = R[ii, jj]
+    else:
+        rho = _masked_pearson(cx.astype(float), cy.astype(float), both)
+    rho = np.where(np.isfinite(rho) & (np.abs(rho) < 1), rho, 0.0).astype(float)
     active = np.isnan(fixed)
     rho[~active] = fixed[~active]
     for _ in range(_MAX_ITER):
@@ -141,18 +143,26 @@ def polychoric(ordinals, pairs, warn=None) -> PolychoricPairs:
     Gx = np.nan_to_num(Gx)
     Gy = np.nan_to_num(Gy)
     w = freq * s_rho / P                         # n_ab * s_rho / P_ab
-    a21_x, a21_y = [], []
-    for k in range(n_pair):
-        mx, my = ncx[k] - 1, ncy[k] - 1
-        wk = w[k]
-        # score of threshold m of x in cell (a, b): Gx[m+1, b] (d(a, m) - d(a, m+1)) / P
-        ax = np.array([(wk[m, :] - wk[m + 1, :]) @ Gx[k, m + 1, :] for m in range(mx)])
-        ay = np.array([(wk[:, m] - wk[:, m + 1]) @ Gy[k, m + 1, :] for m in range(my)])
-        a21_x.append(ax)
-        a21_y.append(ay)
+    # score of threshold m of x in cell (a, b): Gx[m+1, b] (d(a, m) - d(a, m+1)) / P, so
+    # sum over cells of n * s_rho * score = sum_b (w[m, b] - w[m+1, b]) Gx[m+1, b]
+    ax = np.einsum("pmb,pmb->pm", w[:, :-1, :] - w[:, 1:, :], Gx[:, 1:kmax, :])
+    ay = np.einsum("pam,pma->pm", w[:, :, :-1] - w[:, :, 1:], Gy[:, 1:kmax, :])
+    a21_x = [ax[k, : ncx[k] - 1] for k in range(n_pair)]
+    a21_y = [ay[k, : ncy[k] - 1] for k in range(n_pair)]
     cxs, cys = np.where(both, cx, 0), np.where(both, cy, 0)
     case_rho = np.where(both, s_rho[np.arange(n_pair)[None, :], cxs, cys], 0.0)
     return PolychoricPairs(rho, case_rho, a21_x, a21_y, zero)
+
+
+def _masked_pearson(x, y, ok):
+    """Pearson correlation of the columns of x and y (N x pairs) over rows where ``ok``."""
+    n = ok.sum(axis=0)
+    w = ok.astype(float)
+    mx = (x * w).sum(axis=0) / n
+    my = (y * w).sum(axis=0) / n
+    dx, dy = (x - mx) * w, (y - my) * w
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (dx * dy).sum(axis=0) / np.sqrt((dx * dx).sum(axis=0) * (dy * dy).sum(axis=0))
 
 
 def _two_by_two(freq, thx, thy, warn, names):

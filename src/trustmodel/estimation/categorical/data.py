@@ -43,15 +43,21 @@ def ordinal_columns(data: pd.DataFrame, observed, ordered, declared=()) -> list:
 def _codes(col: pd.Series, name: str):
     if isinstance(col.dtype, pd.CategoricalDtype):
         return col.cat.codes.to_numpy().astype(int), tuple(col.cat.categories)
-    vals = pd.to_numeric(col, errors="coerce")
-    bad = vals.isna() & col.notna()
-    if bad.any():
-        raise DataError(f"Ordinal column {name!r} has non-numeric values such as "
-                        f"{col[bad].iloc[0]!r}; make it an ordered pandas Categorical to give "
-                        "the order of its categories.")
-    levels = np.sort(vals.dropna().unique())
-    codes = np.where(vals.isna(), -1, np.searchsorted(levels, vals.fillna(levels[0])))
-    return codes.astype(int), tuple(levels.tolist())
+    arr = col.to_numpy()
+    if not np.issubdtype(arr.dtype, np.number):
+        num = pd.to_numeric(col, errors="coerce")
+        bad = num.isna() & col.notna()
+        if bad.any():
+            raise DataError(f"Ordinal column {name!r} has non-numeric values such as "
+                            f"{col[bad].iloc[0]!r}; make it an ordered pandas Categorical to "
+                            "give the order of its categories.")
+        arr = num.to_numpy()
+    vals = arr.astype(float)
+    ok = ~np.isnan(vals)
+    levels, inv = np.unique(vals[ok], return_inverse=True)
+    codes = np.full(len(vals), -1, dtype=int)
+    codes[ok] = inv
+    return codes, tuple(levels.tolist())
 
 
 def sample_from_frame(data: pd.DataFrame, names, ordinal, *, missing="listwise",

@@ -24,7 +24,7 @@ different levels of invariance for ordered categorical outcomes. *Psychometrika*
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,8 @@ def _per_group(values, g):
 
 def ordinal_table(statements, nthresh: dict, *, ngroups: int = 1, parameterization="delta",
                   std_lv=False, group_equal=(), group_partial=()) -> ParameterTable:
-    """The parameter table of a model with ordinal indicators.
+    """The parameter table of a model with ordinal indicators (memoised: tables are
+    immutable and refits of one model should not rebuild it).
 
     Parameters
     ----------
@@ -61,6 +62,15 @@ def ordinal_table(statements, nthresh: dict, *, ngroups: int = 1, parameterizati
     nthresh : dict
         Ordinal indicator -> number of thresholds (categories - 1), in model order.
     """
+    return _ordinal_table(tuple(statements), tuple(nthresh.items()), ngroups,
+                          parameterization, bool(std_lv), tuple(group_equal),
+                          tuple(group_partial))
+
+
+@lru_cache(maxsize=64)
+def _ordinal_table(statements, nthresh_items, ngroups, parameterization, std_lv, group_equal,
+                   group_partial) -> ParameterTable:
+    nthresh = dict(nthresh_items)
     base_st, cat_st = split_statements(statements)
     equal = tuple(group_equal)
     base = build_table(base_st, ngroups=ngroups, meanstructure=True, std_lv=std_lv,
@@ -190,6 +200,8 @@ class CategoricalModel:
         self.free_pos = np.flatnonzero(c.free[rows] > 0)
         self.free_of = c.free[rows][self.free_pos].astype(int) - 1
         self.npar = t.npar
+        self._row_free = np.full(len(c.op), -1)
+        self._row_free[self.free_pos] = self.free_of
         ov = list(t.names.ov)
         self.ov = ov
         self.ordinal = np.array([v in set(t.options.get("ordered", ())) for v in ov])
@@ -209,13 +221,24 @@ class CategoricalModel:
                 elif c.op[r] == "~~" and c.lhs[r] == c.rhs[r] and c.lhs[r] in pos:
                     resid_row[pos[c.lhs[r]]] = r
             num = [k for k in range(len(ov)) if not self.ordinal[k]]
-            th_num = [0] * len(th_rows) + [0] * len(num)
-            th_rows = np.array(th_rows + [-1] * len(num), dtype=int)
+            th_rows = np.array(th_rows + [-1] * len(num), dtype=int)   # -1: a mean
             th_var = th_var + num
-            order = np.lexsort((np.array([int(c.rhs[r][1:]) if r >= 0 else 0 for r in th_rows]
-                                         ) + np.array(th_num), th_var))
-            self.groups.append({"th_rows": th_rows[order], "th_var": np.array(th_var)[order],
-                                    "scale_row": scale_row, "resid_row": resid_row})
+            order = np.lexsort((np.array([int(c.rhs[r][1:]) if r >= 0 else 0
+                                          for r in th_rows]), th_var))
+            th_rows, th_var = th_rows[order], np.array(th_var)[order]
+            # constant parts of the Jacobian: d tau / d x and (delta) d Delta / d x
+            dtau = np.zeros((self.npar, len(th_var)))
+            for m, r in enumerate(th_rows):
+                k = self._free_index(r)
+                if k >= 0:
+                    dtau[k, m] = 1.0
+            dD = np.zeros((self.npar, len(ov)))
+            for j in np.flatnonzero(self.ordinal):
+                k = self._free_index(scale_row[j])
+                if k >= 0:
+                    dD[k, j] = 1.0
+            self.groups.append({"th_rows": th_rows, "th_var": th_var, "scale_row": scale_row,
+                                "resid_row": resid_row, "dtau": dtau, "dD_delta": dD})
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """Row values with the derived entries (delta: residual variances; theta: scales)."""
@@ -261,30 +284,24 @@ class CategoricalModel:
         if not jacobian:
             return est, None
         q = self.npar
-        dS = imp.dsigma.reshape(q, p, p) if q else np.zeros((0, p, p))
-        dmu = imp.dmu if q else np.zeros((0, p))
-        dD = np.zeros((q, p))
+        # rank-2 derivatives (model/ram.py): entry e adds U_e V_e' + V_e U_e' to dSigma
+        U, V, K = imp.U, imp.V, imp.K
+        oj = np.flatnonzero(ordi)
+        d_pair = (U[ia] * V[ib] + V[ia] * U[ib]) @ K.T            # npair x npar
+        d_diag = (2 * U * V) @ K.T                                 # p x npar
+        dmu = (imp.W @ K.T).T                                      # npar x p
         if self.parameterization == "delta":
-            for j in np.flatnonzero(ordi):
-                k = self._free_index(sr[j])
-                if k >= 0:
-                    dD[k, j] = 1.0
+            dD = info["dD_delta"]
         else:
-            oj = np.flatnonzero(ordi)
-            dD[:, oj] = -0.5 * D[oj] ** 3 * dS[:, oj, oj]
-        dtau = np.zeros((q, len(th_var)))
-        for m, r in enumerate(info["th_rows"]):
-            k = self._free_index(r) if r >= 0 else -1
-            if k >= 0:
-                dtau[k, m] = 1.0
+            dD = np.zeros((q, p))
+            dD[:, oj] = (-0.5 * D[oj, None] ** 3 * d_diag[oj]).T
+        dtau = info["dtau"]
         o = ordi[th_var]
         d_th = np.where(o, (dtau - dmu[:, th_var]) * D[th_var]
                         + (tau - mu[th_var]) * dD[:, th_var], -dmu[:, th_var])
-        d_var = dS[:, num, num]
-        d_cov = (D[ia] * D[ib] * dS[:, ia, ib]
-                 + sigma[ia, ib] * (dD[:, ia] * D[ib] + D[ia] * dD[:, ib]))
-        return est, np.hstack([d_th, d_var, d_cov]).T
+        d_cov = ((D[ia] * D[ib])[:, None] * d_pair
+                 + (sigma[ia, ib][:, None] * (dD[:, ia] * D[ib] + D[ia] * dD[:, ib]).T))
+        return est, np.vstack([d_th.T, d_diag[num], d_cov])
 
     def _free_index(self, row: int) -> int:
-        hit = np.flatnonzero(self.free_pos == row)
-        return int(self.free_of[hit[0]]) if len(hit) else -1
+        return int(self._row_free[row]) if row >= 0 else -1

@@ -50,6 +50,9 @@ class WLSProblem:
 
     def __post_init__(self):
         self.weights = [s.weight(self.weight_kind) for s in self.stats]
+        # DWLS / ULS: keep the diagonal as a vector (no p* x p* products in the loop)
+        self.wvec = [np.diag(W).copy() if self.weight_kind != "WLS" else None
+                     for W in self.weights]
         n = np.array([s.nobs for s in self.stats], dtype=float)
         self.fg = n / n.sum()                 # information, sandwich, traces
         self.fo = (n - 1) / n.sum()           # objective
@@ -72,10 +75,11 @@ class WLSProblem:
         for g, (s, W) in enumerate(zip(self.stats, self.weights)):
             est, J = self.model.implied(v, g, jacobian)
             r = s.wls_obs - est
-            Wr = W @ r
+            w = self.wvec[g]
+            Wr = W @ r if w is None else w * r
             f += self.fo[g] * 0.5 * r @ Wr
             if jacobian:
-                WJ = W @ J
+                WJ = W @ J if w is None else w[:, None] * J
                 A += self.fo[g] * J.T @ WJ
                 b += self.fo[g] * J.T @ Wr
             parts.append((est, J))
