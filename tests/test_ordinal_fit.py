@@ -16,6 +16,8 @@ import trustmodel as tm
 
 REFS = Path(__file__).parent / "refs" / "ordinal"
 DATA = pd.read_csv(REFS / "likert.csv")
+FRAMES = {"ordinal/likert.csv": DATA,
+          "ordinal/likert_missing.csv": pd.read_csv(REFS / "likert_missing.csv")}
 CASES = sorted(p.stem for p in REFS.glob("*.json") if not p.stem.startswith("cor_"))
 # lavaan's nlminb stops at rel.tol 1e-11 (its tightest converging setting here): the
 # theta-parameterization loadings (about 1 - 2) agree to 5e-6, everything else to 1e-6
@@ -31,7 +33,13 @@ def _fit(case):
               "parameterization": opts.get("parameterization", "delta")}
     if "group" in opts:
         kw.update(group=opts["group"], group_equal=opts.get("group.equal", ()))
-    return ref, tm.fit(ref["model"], DATA, ordered=ref["extra"]["ordered"], **kw)
+    if "missing" in opts:
+        kw["missing"] = opts["missing"]
+    frame = FRAMES[ref["data"]]
+    if "missing" in ref["data"] and kw.get("missing", "listwise") == "listwise":
+        with pytest.warns(tm.DataWarning, match="listwise"):
+            return ref, tm.fit(ref["model"], frame, ordered=ref["extra"]["ordered"], **kw)
+    return ref, tm.fit(ref["model"], frame, ordered=ref["extra"]["ordered"], **kw)
 
 
 @pytest.fixture(scope="module", params=CASES)

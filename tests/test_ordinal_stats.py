@@ -11,6 +11,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.stats import multivariate_normal
 
+from trustmodel import DataWarning
 from trustmodel.estimation.categorical import categorical_stats
 from trustmodel.estimation.categorical.bvnorm import dbinorm, pbinorm
 
@@ -39,6 +40,23 @@ def test_stage12_matches_lavcor(case):
     assert_allclose(stats.cov, ref["cor"], atol=1e-6, rtol=0)
     assert_allclose(stats.gamma, ref["gamma"], atol=1e-6, rtol=1e-6)
     assert_allclose(stats.weight("DWLS"), ref["wls_v"], atol=1e-6, rtol=1e-6)
+
+
+@pytest.mark.parametrize("missing", ["pairwise", "listwise"])
+def test_missing_values_as_lavcor(missing):
+    """lavCor(missing = "pairwise" | "listwise") on items with 5% missing values."""
+    from trustmodel.estimation.categorical.data import sample_from_frame
+    ref = json.loads((REFS / f"cor_missing_{missing}.json").read_text())
+    frame = pd.read_csv(REFS / "likert_missing.csv")
+    if missing == "listwise":
+        with pytest.warns(DataWarning, match="listwise"):
+            s = sample_from_frame(frame, ref["vars"], ref["ordered"], missing=missing)
+    else:
+        s = sample_from_frame(frame, ref["vars"], ref["ordered"], missing=missing)
+    g = s.groups[0]
+    assert g.nobs == ref["nobs"]
+    assert_allclose(g.wls_obs, ref["wls_obs"], atol=1e-6, rtol=0)
+    assert_allclose(g.gamma, ref["gamma"], atol=1e-6, rtol=1e-6)
 
 
 def test_bivariate_cdf_matches_scipy():

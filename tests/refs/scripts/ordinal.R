@@ -69,7 +69,8 @@ fits <- function(name, model, ordered, ..., data = d) {
     if (lavInspect(fit, "converged")) break
   }
   if (!lavInspect(fit, "converged")) stop("no convergence: ", name)
-  dump_case(fit, "ordinal", name, call = deparse(sys.call()), data_file = "ordinal/likert.csv",
+  dump_case(fit, "ordinal", name, call = deparse(sys.call()),
+            data_file = if (identical(data, d)) "ordinal/likert.csv" else "ordinal/likert_missing.csv",
             model_syntax = model, options = list(...),
             extra = list(wls_obs = as.numeric(unlist(lavInspect(fit, "wls.obs"))),
                          wls_est = as.numeric(unlist(lavInspect(fit, "wls.est"))),
@@ -101,3 +102,25 @@ fits("groups_wlsmv", m2, ys, estimator = "WLSMV", group = "g",
 fits("groups_configural", m2, ys, estimator = "WLSMV", group = "g")
 fits("thresh_syntax", paste(m2, "y1 | a*t1 + t2 + t3 + t4", "y5 | -1*t1 + t2 + t3 + t4",
                             sep = "\n"), ys, estimator = "WLSMV")
+
+# ---------------------------------------------------------------- missing values
+csv_m <- "ordinal/likert_missing.csv"
+if (!file.exists(csv_m)) {
+  set.seed(20261202)
+  dm <- d[, c("g", ys, "x1", "x2", "x3")]
+  for (v in c(ys, "x1")) dm[[v]][sample.int(nrow(dm), 30)] <- NA
+  write.csv(dm, csv_m, row.names = FALSE)
+}
+dm <- read.csv(csv_m)
+for (miss in c("pairwise", "listwise")) {
+  fit <- lavCor(dm[, ys], ordered = ys, output = "fit", missing = miss,
+                se = "robust.sem", estimator = "WLSMV")
+  dump_json(list(name = paste0("cor_missing_", miss), vars = ys, ordered = ys, missing = miss,
+                 wls_obs = as.numeric(lavInspect(fit, "wls.obs")),
+                 gamma = unname(as.matrix(lavInspect(fit, "gamma"))),
+                 nobs = lavInspect(fit, "nobs")),
+            "ordinal", paste0("cor_missing_", miss))
+}
+fits("missing_pairwise", m2, ys, estimator = "WLSMV", missing = "pairwise", data = dm)
+fits("missing_listwise", "f1 =~ y1 + y2 + y3 + y4\nf5 =~ x1 + x2 + x3", ys[1:4],
+     estimator = "WLSMV", data = dm)
