@@ -32,7 +32,8 @@ def _fit(case):
     kw = {"estimator": opts.get("estimator", "WLSMV"),
               "parameterization": opts.get("parameterization", "delta")}
     if "group" in opts:
-        kw.update(group=opts["group"], group_equal=opts.get("group.equal", ()))
+        equal = opts.get("group.equal", ())
+        kw.update(group=opts["group"], group_equal=[equal] if isinstance(equal, str) else equal)
     if "missing" in opts:
         kw["missing"] = opts["missing"]
     frame = FRAMES[ref["data"]]

@@ -274,7 +274,10 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
         Worker processes (joblib; -1 all cores).
     progress : bool, optional
         Show a tqdm progress bar (default: when stderr is a terminal).
-    estimator : {"ML", "GLS", "ULS"}
+    estimator : {"ML", "GLS", "ULS", "WLSMV", "DWLS", "WLS", "ULSMV", "WLSM"}
+        An ordinal estimator (with ``likert=``) analyses each replicate's Likert items as
+        ordinal, in lavaan's three stages (one raw-data fit per replicate: slower);
+        ``analysis="WLSMV"`` says the same. See :mod:`trustmodel.power_ordinal`.
     population : dict, optional
         Population values overriding the model's (see :func:`simulate`).
     analysis : str, ParameterTable or builder, optional
@@ -315,8 +318,14 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
         raise OptionError(f"reps= must be a positive integer; got {reps!r}.")
     if not 0 < alpha < 1:
         raise OptionError(f"alpha= must lie strictly between 0 and 1; got {alpha!r}.")
-    estimator = check_option("estimator", estimator, ("ML", "GLS", "ULS"), "power")
+    if isinstance(analysis, str) and analysis in _ORDINAL:   # analysis="WLSMV" etc.
+        estimator, analysis = analysis, None
+    ordinal = estimator in _ORDINAL
+    estimator = check_option("estimator", estimator, ("ML", "GLS", "ULS") + _ORDINAL, "power")
     likert = _check_likert(likert)
+    if ordinal and not likert:
+        raise OptionError(f"estimator={estimator!r} analyses ordinal data; give likert= (the "
+                          "number of categories to cut the simulated data into).")
     if backend not in BACKENDS:
         raise OptionError(f"backend= must be one of {', '.join(map(repr, BACKENDS))}; "
                           f"got {backend!r}.")
@@ -343,6 +352,18 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
     sigma, mu = sigma[np.ix_(idx, idx)], mu[idx]
     effects = _resolve_effects(table, effect)
     cuts = _thresholds(likert, "symmetric") if likert else None
+    if ordinal:
+        from .estimation.categorical.model import ordinal_table
+        from .power_ordinal import ordinal_replicates
+        from .simulate import _discretize, _draw
+        otable = ordinal_table(statements, {v: likert - 1 for v in table.names.ov})
+        effects = _resolve_effects(otable, effect)
+        tasks = [(nn, ss) for nn, child in zip(ns, per_n) for ss in spawn_seeds(child, reps)]
+        truth, est, se, ok = ordinal_replicates(
+            tuple(statements), list(table.names.ov), sigma, mu, cuts, tasks, effects,
+            estimator, _draw, _discretize, seed_pop=extra)
+        return _summarise(ns, reps, alpha, effects, truth, est, se, ok, seed, estimator,
+                          likert, n_jobs, t0)
     study = _Study(table=table, estimator=estimator, sigma=sigma, mu=mu, x0=np.zeros(0),
                    effects=effects, likert=likert, cuts=cuts,
                    meanstructure=table.meanstructure, alpha=alpha)
@@ -372,6 +393,12 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
     se = np.array([p[1] for p in parts])
     ok = np.array([p[2] for p in parts], dtype=bool)
 
+    return _summarise(ns, reps, alpha, effects, truth, est, se, ok, seed, estimator, likert,
+                      n_jobs, t0)
+
+
+def _summarise(ns, reps, alpha, effects, truth, est, se, ok, seed, estimator, likert, n_jobs,
+               t0) -> "PowerTable":
     zcrit = sstats.norm.ppf(1 - alpha / 2)
     out = []
     for i, nn in enumerate(ns):
@@ -394,6 +421,9 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
                         seed=seed if isinstance(seed, (int, np.integer, type(None))) else "rng",
                         likert=likert, n_jobs=n_jobs, seconds=time.perf_counter() - t0)
     return result
+
+
+_ORDINAL = ("WLSMV", "DWLS", "WLS", "ULSMV", "WLSM")   # "ULS" stays the continuous one
 
 
 def _likert_moments(rng, sigma, mu, cuts, size: int = 200_000):

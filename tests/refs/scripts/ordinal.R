@@ -124,3 +124,6 @@ for (miss in c("pairwise", "listwise")) {
 fits("missing_pairwise", m2, ys, estimator = "WLSMV", missing = "pairwise", data = dm)
 fits("missing_listwise", "f1 =~ y1 + y2 + y3 + y4\nf5 =~ x1 + x2 + x3", ys[1:4],
      estimator = "WLSMV", data = dm)
+
+# ---------------------------------------------------------------- invariance ladder (ordinal)
+fits("groups_thresholds", m2, ys, estimator = "WLSMV", group = "g", group.equal = "thresholds")

@@ -50,7 +50,8 @@ class CategoricalFit:
 
 def fit_categorical(statements, data: pd.DataFrame, *, ordered, estimator="WLSMV",
                     parameterization="delta", group=None, group_equal=(), group_partial=(),
-                    std_lv=False, missing="listwise", se=None) -> CategoricalFit:
+                    std_lv=False, missing="listwise", se=None, measures=True,
+                    x0=None) -> CategoricalFit:
     """Three-stage WLS fit of a model with ordinal indicators (see module docstring)."""
     if estimator not in ESTIMATORS:
         raise OptionError(f"estimator= must be one of {', '.join(map(repr, ESTIMATORS))} with "
@@ -87,12 +88,13 @@ def fit_categorical(statements, data: pd.DataFrame, *, ordered, estimator="WLSMV
                           group_equal=group_equal, group_partial=group_partial)
     model = CategoricalModel(table, parameterization)
     problem = WLSProblem(model, sample.groups, weight)
-    x0 = start_values(table, base, model, sample, parameterization)
+    if x0 is None or len(x0) != table.npar:
+        x0 = start_values(table, base, model, sample, parameterization)
     x, optim = minimize(problem, x0)
     f = problem.evaluate(x, jacobian=False)[0]
     V, Einv = vcov(problem, x, "robust" if se == "robust" else "standard")
     Js = [problem.model.implied(problem.values(x), g)[1] for g in range(len(sample.groups))]
-    fmx = fit_measures(problem, x, f, Js, Einv, test, estimator)
+    fmx = fit_measures(problem, x, f, Js, Einv, test, estimator) if measures else {}
     if se == "none":
         V = np.zeros_like(V)
     return CategoricalFit(table=table, sample=sample, problem=problem, x=x,
