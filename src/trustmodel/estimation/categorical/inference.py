@@ -12,9 +12,17 @@
   ``lav_fit_srmr.R`` (residuals in the correlation metric, thresholds as the mean part),
   ``lav_fit_gfi.R`` (with the WLS weight) and ``lav_fit_measures.R`` (WRMR = sqrt(T / e)).
 
-The "robust" CFI/TLI/RMSEA lavaan 0.6-14 reports for categorical data come from a second
-fit by ML to the polychoric matrix (Savalei 2021, ``lav_fit_catml_dwls``); they are not
-computed here and are left out of ``fit_measures``.
+The "robust" CFI/TLI/RMSEA of categorical data follow Savalei (2021) as lavaan 0.6-14's
+``lav_fit_catml_dwls`` / ``lav_object_catml``: the ML discrepancy of the polychoric matrix
+from the model-implied correlations at the DWLS estimates ("catML", no refit), scaled by
+``c = tr(U' V U Gamma) / df`` with ``V`` the normal-theory information of the correlations
+at the implied matrix; lavaan leaves them out (NA) when continuous indicators are present
+or the polychoric matrix is not positive definite, and so does this module.
+
+References
+----------
+Savalei, V. (2021). Improving fit indices in structural equation modeling with categorical
+data. *Multivariate Behavioral Research*, 56, 390-407. doi:10.1080/00273171.2020.1717922
 """
 from __future__ import annotations
 
@@ -104,6 +112,7 @@ def fit_measures(problem, x, fmin, Js, Einv, test_kind, estimator) -> dict:
             _rmsea(out, "_scaled", Ts, df, n_fit, G)
         else:
             _rmsea(out, "_scaled", T, tr1, n_fit, G)
+    out.update(_robust_catml(problem, x, Js, Einv, N - G, G, df))
     out.update(_residual_measures(problem, x))
     for lev, key in ((0.05, "cn_05"), (0.01, "cn_01")):
         out[key] = (sst.chi2.ppf(1 - lev, df) / (T / n_fit) + 1) if df > 0 and T > 0 else np.nan
@@ -121,11 +130,86 @@ def fit_measures(problem, x, fmin, Js, Einv, test_kind, estimator) -> dict:
     return out
 
 
+def _nt_cor_information(S):
+    """Off-diagonal block of the inverse normal-theory covariance of the sample covariances
+    (lavaan's ``WLS.V`` of an ML fit to a correlation structure), at ``S``."""
+    p = S.shape[0]
+    vech = [(i, j) for j in range(p) for i in range(j, p)]
+    a = np.array([i for i, _ in vech])
+    b = np.array([j for _, j in vech])
+    G = S[np.ix_(a, a)] * S[np.ix_(b, b)] + S[np.ix_(a, b)] * S[np.ix_(b, a)]
+    Vi = np.linalg.inv(G)
+    off = np.flatnonzero(a != b)   # pair_order: column-wise lower triangle = this vech order
+    return Vi[np.ix_(off, off)]
+
+
+def _robust_catml(problem, x, Js, Einv, n_fit, G, df) -> dict:
+    """cfi/tli/rni/rmsea ``_robust`` of all-ordinal models (Savalei 2021; see module doc)."""
+    stats = problem.stats
+    lvs = list(problem.model.table.names.lv)
+    if any(len(s.num_idx) for s in stats):
+        return {}
+    v = problem.values(x)
+    X3 = X3null = 0.0
+    blocks_V, blocks_W, blocks_G, rows_D = [], [], [], []
+    npstar = 0
+    for g, (s, J) in enumerate(zip(stats, Js)):
+        S = s.cov
+        if np.linalg.eigvalsh(S).min() < np.sqrt(np.finfo(float).eps):
+            return {}
+        est = problem.model.implied(v, g, jacobian=False)[0]
+        k0 = len(s.th)
+        sig = np.eye(s.p)
+        low = np.tril_indices(s.p, -1)
+        order = np.lexsort((low[0], low[1]))
+        sig[low[0][order], low[1][order]] = est[k0:]
+        sig[low[1][order], low[0][order]] = est[k0:]
+        F = (np.linalg.slogdet(sig)[1] - np.linalg.slogdet(S)[1]
+             + np.trace(S @ np.linalg.inv(sig)) - s.p)
+        X3 += s.nobs * F
+        X3null += s.nobs * -np.linalg.slogdet(S)[1]
+        fg = problem.fg[g]
+        blocks_V.append(fg * _nt_cor_information(sig))
+        blocks_W.append(fg * problem.weights[g][k0:, k0:])
+        blocks_G.append(s.gamma[k0:, k0:] / fg)
+        rows_D.append(J[k0:])
+        npstar += len(est) - k0
+    c = problem.model.table.cols
+    if np.any((c.free > 0) & ((c.op == "~*~") | ((c.op == "~1") & np.isin(c.lhs, lvs)))):
+        return {}   # equal thresholds across groups: lavaan's catML refit gives NA here
+    nfree_cat = len(np.unique(c.free[(c.free > 0) & ~np.isin(c.op, ("|", "~1"))]))
+    df3 = npstar - nfree_cat    # the catML model's df (thresholds and means removed)
+    if df3 <= 0 or df <= 0:
+        return {}
+    from .wls import _bdiag
+    V, W, Gm = _bdiag(blocks_V), _bdiag(blocks_W), _bdiag(blocks_G)
+    D = np.vstack(rows_D)
+    WiU = np.eye(len(D)) - D @ Einv @ D.T @ W
+    c3 = float(np.trace(WiU.T @ V @ WiU @ Gm)) / df3
+    c3null = float(np.trace(Gm)) / npstar
+    # lav_fit_cfi_lavobject: the catML statistics on the DWLS model's df
+    out = {"cfi_robust": fm.cfi(X3, df, X3null, npstar, c3, c3null),
+           "tli_robust": fm.tli(X3, df, X3null, npstar, c3, c3null),
+           "rni_robust": fm.rni(X3, df, X3null, npstar, c3, c3null)}
+    out["nnfi_robust"] = out["tli_robust"]
+    N = n_fit
+    out["rmsea_robust"] = float(np.sqrt(max(X3 / N / df3 - c3 / N, 0.0)) * np.sqrt(G))
+    X3s = X3 / c3
+    lo, hi = fm.rmsea_ci(X3s, df3, N, G, 0.90)
+    out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo * np.sqrt(c3), hi * np.sqrt(c3)
+    out["rmsea_pvalue_robust"] = float(sst.ncx2.sf(X3s, df3, N * df3 * 0.05 ** 2 / c3 / G))
+    out["rmsea_notclose_pvalue_robust"] = float(sst.ncx2.cdf(X3s, df3,
+                                                             N * df3 * 0.08 ** 2 / c3 / G))
+    return out
+
+
 def _rmsea(out, suffix, X2, df, N, G):
     out[f"rmsea{suffix}"] = fm.rmsea(X2, df, N, G)
     lo, hi = fm.rmsea_ci(X2, df, N, G, 0.90)
     out[f"rmsea_ci_lower{suffix}"], out[f"rmsea_ci_upper{suffix}"] = lo, hi
     out[f"rmsea_pvalue{suffix}"] = fm.rmsea_pvalue(X2, df, N, G, 0.05)
+    out[f"rmsea_notclose_pvalue{suffix}"] = (float(sst.ncx2.cdf(X2, df, N * df * 0.08 ** 2 / G))
+                                             if df > 0 else np.nan)
     if not suffix:
         out["rmsea_ci_level"] = 0.90
         out["rmsea_close_h0"] = 0.05
