@@ -18,7 +18,8 @@ REFS = Path(__file__).parent / "refs" / "ordinal"
 DATA = pd.read_csv(REFS / "likert.csv")
 FRAMES = {"ordinal/likert.csv": DATA,
           "ordinal/likert_missing.csv": pd.read_csv(REFS / "likert_missing.csv")}
-CASES = sorted(p.stem for p in REFS.glob("*.json") if not p.stem.startswith("cor_"))
+CASES = sorted(p.stem for p in REFS.glob("*.json")
+               if not p.stem.startswith(("cor_", "reliability_")))
 # lavaan's nlminb stops at rel.tol 1e-11 (its tightest converging setting here): the
 # theta-parameterization loadings (about 1 - 2) agree to 5e-6, everything else to 1e-6
 TOL_EST = 1e-5
@@ -131,7 +132,7 @@ def test_ordered_categorical_columns_need_no_ordered_argument():
 
 def test_refusals_are_unsupported_feature_errors():
     res = tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=True)
-    for call in (res.modification_indices, res.factor_scores, lambda: res.reliability):
+    for call in (res.modification_indices, res.factor_scores):
         with pytest.raises(tm.UnsupportedFeatureError):
             call()
     assert issubclass(tm.UnsupportedFeatureError, NotImplementedError)
@@ -141,3 +142,15 @@ def test_refusals_are_unsupported_feature_errors():
         tm.fit("f =~ y1 + y2 + y3 + y4\nf ~ x1", DATA, ordered=["y1", "y2", "y3", "y4"])
     with pytest.raises(tm.OptionError, match="ordered="):
         tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=["y9"])
+
+
+@pytest.mark.parametrize("case", ["cfa5_wlsmv_delta", "cfa5_wlsmv_theta", "cfa7_wlsmv_delta",
+                                  "binary_wlsmv", "edt_wlsmv"])
+def test_categorical_omega_matches_semtools(case):
+    """Green & Yang (2009) categorical omega as semTools 0.5-6 compRelSEM (mnormt's
+    bivariate normal: about 1e-7)."""
+    ref = json.loads((REFS / f"reliability_{case}.json").read_text())
+    _, res = _fit(case)
+    rel = res.reliability
+    for name, value in ref["omega"].items():
+        assert rel.loc[name, "omega"] == pytest.approx(value, abs=1e-6)

@@ -70,6 +70,8 @@ def test_bivariate_cdf_matches_scipy():
                     dbinorm(x, y, r), atol=1e-6)
     assert pbinorm(np.inf, 0.3, 0.5) == pytest.approx(0.6179114221889527)
     assert pbinorm(-np.inf, 0.3, 0.5) == 0.0
+    assert pbinorm(0.2, -0.4, 1.0) == pytest.approx(0.3445782583896758)   # Phi(min)
+    assert pbinorm(0.2, 0.4, -1.0) == pytest.approx(0.23468145104942717)   # Phi(x) - Phi(-y)
 
 
 @pytest.mark.parametrize("rho,seed", [(0.6, 1), (-0.3, 2), (0.85, 3), (0.0, 4)])

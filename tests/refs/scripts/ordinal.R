@@ -127,3 +127,19 @@ fits("missing_listwise", "f1 =~ y1 + y2 + y3 + y4\nf5 =~ x1 + x2 + x3", ys[1:4],
 
 # ---------------------------------------------------------------- invariance ladder (ordinal)
 fits("groups_thresholds", m2, ys, estimator = "WLSMV", group = "g", group.equal = "thresholds")
+
+# ---------------------------------------------------------------- reliability (semTools)
+# categorical omega (Green & Yang 2009) as semTools::compRelSEM, on the fits above
+for (case in c("cfa5_wlsmv_delta", "cfa5_wlsmv_theta", "cfa7_wlsmv_delta", "binary_wlsmv",
+               "edt_wlsmv")) {
+  ref <- jsonlite::fromJSON(file.path("ordinal", paste0(case, ".json")))
+  fit <- cfa(ref$model, data = d, ordered = ref$extra$ordered,
+             estimator = if (is.null(ref$options$estimator)) "WLSMV" else ref$options$estimator,
+             parameterization = if (is.null(ref$options$parameterization)) "delta"
+                                else ref$options$parameterization,
+             control = list(rel.tol = ref$extra$rel_tol))
+  omega <- compRelSEM(fit)
+  dump_json(list(name = paste0("reliability_", case), case = case,
+                 semTools = as.character(packageVersion("semTools")),
+                 omega = as.list(omega)), "ordinal", paste0("reliability_", case))
+}

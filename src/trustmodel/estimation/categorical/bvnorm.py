@@ -108,9 +108,14 @@ def pbinorm(x, y, rho) -> np.ndarray:
                                     np.asarray(rho, float))
     out = np.zeros(x.shape)
     fin = np.isfinite(x) & np.isfinite(y)
+    one = fin & (np.abs(rho) >= 1)             # degenerate: Y = +-X
+    fin &= ~one
     # P(X <= x, Y <= y) = P(-X > -x, -Y > -y) = bvnu(-x, -y, rho)
     if fin.any():
         out[fin] = _upper(-x[fin], -y[fin], rho[fin])
+    if one.any():
+        xo, yo, pos = x[one], y[one], rho[one] > 0
+        out[one] = np.where(pos, ndtr(np.minimum(xo, yo)), np.maximum(ndtr(xo) - ndtr(-yo), 0))
     xinf, yinf = np.isposinf(x), np.isposinf(y)
     sel = xinf & np.isfinite(y)
     out[sel] = ndtr(y[sel])
