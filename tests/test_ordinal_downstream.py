@@ -44,10 +44,30 @@ def test_invariance_ladder_with_ordered():
         assert fm["chisq"] == pytest.approx(ref["fit"]["chisq"], rel=1e-5)
         assert fm["df"] == ref["fit"]["df"]
     assert inv.highest == "metric"
+    lrt = json.loads((REFS / "lrt_groups.json").read_text())   # lavTestLRT, Satorra (2000)
+    np.testing.assert_allclose(inv.table["delta_chisq"].to_numpy()[1:], lrt["chisq_diff"][1:],
+                               rtol=1e-5)
+    np.testing.assert_allclose(inv.table["pvalue"].to_numpy()[1:], lrt["pvalue"][1:], rtol=1e-5)
     # the simulated data shift both latent means of group 2 by 0.3 SD
     assert np.all(np.abs(inv.latent_means["est"] - 0.3) < 0.15)
-    with pytest.raises(tm.UnsupportedFeatureError, match="Satorra"):
-        tm.invariance(M2, DATA, group="g", ordered=YS, rule="chisq")
+    with pytest.raises(tm.UnsupportedFeatureError, match="intercept"):
+        tm.invariance(M2, DATA, group="g", ordered=YS, levels=("configural", "scalar"))
+
+
+@pytest.mark.parametrize("case", ["lrt_wlsmv", "lrt_wlsm", "lrt_groups"])
+def test_compare_nested_ordinal_fits_as_lavtestlrt(case):
+    ref = json.loads((REFS / f"{case}.json").read_text())
+    opts = ref["options"]
+    fits = []
+    for model, equal in zip(ref["models"], ref["equal"]):
+        equal = [equal] if isinstance(equal, str) and equal else (equal or [])
+        fits.append(tm.fit(model, DATA, ordered=ref["ordered"], estimator=opts["estimator"],
+                           group=opts.get("group"), group_equal=equal))
+    tab = tm.compare(*fits)
+    np.testing.assert_allclose(tab["chisq"], ref["chisq"], rtol=1e-5)
+    np.testing.assert_allclose(tab["chisq_diff"].to_numpy()[1:], ref["chisq_diff"][1:],
+                               rtol=1e-5)
+    np.testing.assert_allclose(tab["pvalue"].to_numpy()[1:], ref["pvalue"][1:], rtol=1e-5)
 
 
 def test_power_with_likert_data_analysed_by_wlsmv():

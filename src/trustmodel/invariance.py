@@ -181,13 +181,12 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
     if ordinal and tuple(levels) == ("configural", "metric", "scalar", "strict"):
         levels = tuple(LEVELS_ORDINAL)          # the default ladder of ordinal indicators
     levels = list(levels)
-    if ordinal and (set(levels) - set(LEVELS_ORDINAL) or rule == "chisq"):
+    if ordinal and set(levels) - set(LEVELS_ORDINAL):
         from ._errors import UnsupportedFeatureError
         raise UnsupportedFeatureError(
             "With ordered= the invariance ladder has the levels 'configural', 'thresholds' and "
-            "'metric' (thresholds + loadings) and the Chen (2007) rule; intercept/residual "
-            "levels and lavaan's Satorra (2000) scaled chi-square difference test for WLSMV "
-            "are not implemented yet.")
+            "'metric' (thresholds + loadings); intercept and residual levels for ordinal "
+            "indicators are not implemented yet.")
     unknown = [lv for lv in levels if lv not in ladder]
     if unknown:
         raise OptionError(f"levels= of invariance() must come from {', '.join(map(repr, LEVELS))}"
@@ -224,8 +223,12 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
         ok = bool(fits[lv].converged)
         if prev is not None:
             pfm = fits[prev].fit_measures
-            dchi, ddf, p, scaled = _difference_test(fm, pfm) if not ordinal else \
-                (np.nan, int(fm["df"] - pfm["df"]), np.nan, False)
+            if ordinal:   # lavTestLRT's default for WLSMV: Satorra (2000)
+                from .estimation.categorical.inference import difference_test
+                t = difference_test(fits[prev].state.fit, fits[lv].state.fit)
+                dchi, ddf, p, scaled = t["chisq_diff"], t["df_diff"], t["pvalue"], False
+            else:
+                dchi, ddf, p, scaled = _difference_test(fm, pfm)
             if scaled:
                 note = "Chi-square differences are Satorra-Bentler (2001) scaled (MLR)."
                 if note not in notes:
@@ -247,8 +250,8 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
     if np.all(np.isfinite(scaled)):  # MLR/MLM: the scaled statistic next to the ML one
         table.insert(2, "chisq_scaled", scaled)
     if ordinal:
-        notes.append("Ordinal indicators: levels are compared by the Chen (2007) rule on CFI "
-                     "and RMSEA; no chi-square difference test (lavaan uses Satorra 2000).")
+        notes.append("Ordinal indicators: chi-square differences are lavTestLRT's scaled "
+                     "tests (Satorra 2000 for WLSMV / ULSMV).")
     latent = None
     if ordinal and "metric" in fits and highest == "metric":
         latent = latent_mean_differences(fits["metric"])

@@ -143,3 +143,30 @@ for (case in c("cfa5_wlsmv_delta", "cfa5_wlsmv_theta", "cfa7_wlsmv_delta", "bina
                  semTools = as.character(packageVersion("semTools")),
                  omega = as.list(omega)), "ordinal", paste0("reliability_", case))
 }
+
+# ---------------------------------------------------------------- nested tests (lavTestLRT)
+# Satorra (2000) scaled(-shifted) difference tests, lavaan's default for these estimators
+lrt <- function(name, models, ordered, ..., data = d) {
+  fs <- lapply(models, function(m) {
+    for (tol in c(1e-11, 1e-10, 1e-9)) {
+      f <- suppressWarnings(cfa(m$model, data = data, ordered = ordered,
+                                control = list(rel.tol = tol), ...,
+                                group.equal = if (is.null(m$equal)) "" else m$equal))
+      if (lavInspect(f, "converged")) break
+    }
+    f
+  })
+  tab <- do.call(lavTestLRT, unname(fs))
+  dump_json(list(name = name, models = lapply(models, function(m) m$model),
+                 equal = lapply(models, function(m) if (is.null(m$equal)) "" else m$equal),
+                 ordered = ordered, options = list(...),
+                 df = tab$Df, chisq = tab$Chisq, chisq_diff = tab[["Chisq diff"]],
+                 df_diff = tab[["Df diff"]], pvalue = tab[["Pr(>Chisq)"]],
+                 method = attr(tab, "heading")), "ordinal", name)
+}
+m2eq <- "f1 =~ y1 + a*y2 + a*y3 + y4\nf2 =~ y5 + y6 + y7 + y8"
+lrt("lrt_wlsmv", list(list(model = m2), list(model = m2eq)), ys, estimator = "WLSMV")
+lrt("lrt_wlsm", list(list(model = m2), list(model = m2eq)), ys, estimator = "WLSM")
+lrt("lrt_groups", list(list(model = m2), list(model = m2, equal = "thresholds"),
+                       list(model = m2, equal = c("thresholds", "loadings"))),
+    ys, estimator = "WLSMV", group = "g")

@@ -87,7 +87,7 @@ def fit_categorical(statements, data: pd.DataFrame, *, ordered, estimator="WLSMV
                           parameterization=parameterization, std_lv=std_lv,
                           group_equal=group_equal, group_partial=group_partial)
     model = CategoricalModel(table, parameterization)
-    problem = WLSProblem(model, sample.groups, weight)
+    problem = WLSProblem(model, sample.groups, weight, test)
     if x0 is None or len(x0) != table.npar:
         x0 = start_values(table, base, model, sample, parameterization)
     x, optim = minimize(problem, x0)

@@ -46,6 +46,7 @@ class WLSProblem:
     model: CategoricalModel
     stats: list
     weight_kind: str
+    test_kind: str = "scaled_shifted"
     weights: list = field(init=False)
 
     def __post_init__(self):
