@@ -127,8 +127,43 @@ class OrdinalFitResult(FitResult):
     def factor_scores(self, method: str = "regression", index=None):
         _refuse("Factor scores (lavPredict's EBM/ML for ordinal indicators)")
 
-    def modification_indices(self, sort: bool = True, op=None, minimum=None):
-        _refuse("Modification indices", "compare nested models with tm.compare instead")
+    def modification_indices(self, sort: bool = True, op=None, minimum=None) -> pd.DataFrame:
+        """lavaan's ``modindices`` for the WLS family: ``lhs op rhs group mi epc sepc_lv
+        sepc_all`` for cross-loadings and residual covariances (see
+        :mod:`trustmodel.estimation.categorical.modindices`)."""
+        from ..estimation.categorical.modindices import modification_indices
+        rows, model, v = modification_indices(self.state.fit)
+        df = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "group", "mi", "epc"])
+        if not len(df):
+            return df.assign(sepc_lv=[], sepc_all=[])
+        ram = model.ram
+        sd_lv, sd_all, resid = {}, {}, {}
+        for g in range(self.table.ngroups):
+            cov, _ = ram.lv_moments(v, g)
+            _, S, _ = ram.matrices(v, g)
+            names = ram.ov + ram.lv
+            for k, n in enumerate(names):
+                sd_all[(n, g + 1)] = np.sqrt(cov[k, k])
+                sd_lv[(n, g + 1)] = np.sqrt(cov[k, k]) if k >= ram.p else 1.0
+                resid[(n, g + 1)] = np.sqrt(S[k, k])
+        lv_, all_ = [], []
+        for r in df.itertuples():
+            if r.op == "=~":
+                lv_.append(r.epc * sd_lv[(r.lhs, r.group)] / sd_lv[(r.rhs, r.group)])
+                all_.append(r.epc * sd_all[(r.lhs, r.group)] / sd_all[(r.rhs, r.group)])
+            else:
+                lv_.append(r.epc)
+                all_.append(r.epc / (resid[(r.lhs, r.group)] * resid[(r.rhs, r.group)]))
+        df["sepc_lv"], df["sepc_all"] = lv_, all_
+        if self.table.ngroups == 1:
+            df = df.drop(columns="group")
+        if op is not None:
+            df = df[df["op"].isin([op] if isinstance(op, str) else list(op))]
+        if minimum is not None:
+            df = df[df["mi"] >= minimum]
+        if sort:
+            df = df.sort_values("mi", ascending=False)
+        return df.reset_index(drop=True)
 
     def residuals(self, type: str = "raw"):
         """Residual correlations (polychoric metric) and thresholds: sample - implied."""

@@ -170,3 +170,16 @@ lrt("lrt_wlsm", list(list(model = m2), list(model = m2eq)), ys, estimator = "WLS
 lrt("lrt_groups", list(list(model = m2), list(model = m2, equal = "thresholds"),
                        list(model = m2, equal = c("thresholds", "loadings"))),
     ys, estimator = "WLSMV", group = "g")
+
+# ---------------------------------------------------------------- modification indices
+for (case in c("cfa5_wlsmv_delta", "cfa5_wlsmv_theta", "mixed_wlsmv", "edt_wlsmv")) {
+  ref <- jsonlite::fromJSON(file.path("ordinal", paste0(case, ".json")))
+  fit <- cfa(ref$model, data = d, ordered = ref$extra$ordered,
+             parameterization = if (is.null(ref$options$parameterization)) "delta"
+                                else ref$options$parameterization,
+             control = list(rel.tol = ref$extra$rel_tol))
+  mi <- modindices(fit, sort. = FALSE)
+  dump_json(list(name = paste0("mi_", case), case = case,
+                 mi = mi[, c("lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all")]),
+            "ordinal", paste0("mi_", case))
+}

@@ -153,7 +153,8 @@ def _ordinal_table(statements, nthresh_items, ngroups, parameterization, std_lv,
     out["free"] = (out["free"].to_numpy() > 0).astype(int)
     out = _number_free(out)
     out["id"] = np.arange(1, len(out) + 1)
-    opts = dict(base.options, ordered=tuple(ordinal), parameterization=parameterization)
+    opts = dict(base.options, ordered=tuple(ordinal), parameterization=parameterization,
+                nthresh=dict(nthresh))
     return ParameterTable(rows=out, names=base.names, ngroups=ngroups,
                           statements=tuple(statements), options=opts)
 
