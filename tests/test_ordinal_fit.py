@@ -31,7 +31,8 @@ def _fit(case):
     ref = json.loads((REFS / f"{case}.json").read_text())
     opts = ref["options"]
     kw = {"estimator": opts.get("estimator", "WLSMV"),
-              "parameterization": opts.get("parameterization", "delta")}
+          "parameterization": opts.get("parameterization", "delta"),
+          "std_lv": bool(opts.get("std.lv", False))}
     if "group" in opts:
         equal = opts.get("group.equal", ())
         kw.update(group=opts["group"], group_equal=[equal] if isinstance(equal, str) else equal)
@@ -62,12 +63,18 @@ def _merged(ref, res):
     return m
 
 
+def _loose(ref) -> float:
+    """lavaan converged only at rel.tol 1e-10 for some fits (tests/refs/scripts/ordinal.R
+    tries 1e-11 first): its estimates are then 5x less precise."""
+    return 5.0 if ref["extra"]["rel_tol"] > 1e-11 else 1.0
+
+
 def test_estimates_and_se(case):
     ref, res = case
     assert res.converged
     m = _merged(ref, res)
-    assert_allclose(m["est"], m["est_ref"], atol=TOL_EST, rtol=0)
-    assert_allclose(m["se"], m["se_ref"], atol=TOL_SE, rtol=0)
+    assert_allclose(m["est"], m["est_ref"], atol=TOL_EST * _loose(ref), rtol=0)
+    assert_allclose(m["se"], m["se_ref"], atol=TOL_SE * _loose(ref), rtol=0)
 
 
 def test_standardized(case):
@@ -75,7 +82,7 @@ def test_standardized(case):
     m = _merged(ref, res)
     for col, refcol in (("std_lv", "std.lv"), ("std_all", "std.all")):
         ok = m[refcol].notna()
-        assert_allclose(m.loc[ok, col], m.loc[ok, refcol], atol=TOL_EST, rtol=0)
+        assert_allclose(m.loc[ok, col], m.loc[ok, refcol], atol=TOL_EST * _loose(ref), rtol=0)
 
 
 def test_fit_measures(case):

@@ -192,8 +192,9 @@ class OrdinalFitResult(FitResult):
         equation modeling: An alternative to coefficient alpha. *Psychometrika*, 74,
         155-167. doi:10.1007/s11336-008-9099-3
         """
-        from ..estimation.categorical.bvnorm import pbinorm
         from scipy.special import ndtr
+
+        from ..estimation.categorical.bvnorm import pbinorm
         fit = self.state.fit
         ram = fit.problem.model.ram
         c = self.table.cols

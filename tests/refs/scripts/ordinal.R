@@ -100,6 +100,9 @@ fits("edt_wlsmv_theta", edt, edt_items, estimator = "WLSMV", parameterization = 
 fits("groups_wlsmv", m2, ys, estimator = "WLSMV", group = "g",
      group.equal = c("thresholds", "loadings"))
 fits("groups_configural", m2, ys, estimator = "WLSMV", group = "g")
+fits("groups_theta", m2, ys, estimator = "WLSMV", group = "g", parameterization = "theta",
+     group.equal = c("thresholds", "loadings"))
+fits("cfa5_stdlv", m2, ys, estimator = "WLSMV", std.lv = TRUE)
 fits("thresh_syntax", paste(m2, "y1 | a*t1 + t2 + t3 + t4", "y5 | -1*t1 + t2 + t3 + t4",
                             sep = "\n"), ys, estimator = "WLSMV")
 
