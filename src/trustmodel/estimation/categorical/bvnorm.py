@@ -125,20 +125,7 @@ def pbinorm(x, y, rho) -> np.ndarray:
     return out
 
 
-def dbinorm(x, y, rho) -> np.ndarray:
-    """Density of the standard bivariate normal (0 at infinite arguments)."""
-    x, y, rho = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float),
-                                    np.asarray(rho, float))
-    out = np.zeros(x.shape)
-    fin = np.isfinite(x) & np.isfinite(y)
-    xf, yf, rf = x[fin], y[fin], rho[fin]
-    R = 1 - rf * rf
-    out[fin] = np.exp(-0.5 * (xf * xf - 2 * rf * xf * yf + yf * yf) / R) / (_TWO_PI * np.sqrt(R))
-    return out
-
-
-def dbinorm_drho(x, y, rho) -> np.ndarray:
-    """d/drho of the density (the second derivative of the cdf in rho)."""
+def _density(x, y, rho, drho: bool) -> np.ndarray:
     x, y, rho = np.broadcast_arrays(np.asarray(x, float), np.asarray(y, float),
                                     np.asarray(rho, float))
     out = np.zeros(x.shape)
@@ -147,5 +134,15 @@ def dbinorm_drho(x, y, rho) -> np.ndarray:
     R = 1 - rf * rf
     Q = xf * xf - 2 * rf * xf * yf + yf * yf
     dens = np.exp(-0.5 * Q / R) / (_TWO_PI * np.sqrt(R))
-    out[fin] = dens * (rf / R + xf * yf / R - rf * Q / (R * R))
+    out[fin] = dens * (rf / R + xf * yf / R - rf * Q / (R * R)) if drho else dens
     return out
+
+
+def dbinorm(x, y, rho) -> np.ndarray:
+    """Density of the standard bivariate normal (0 at infinite arguments)."""
+    return _density(x, y, rho, False)
+
+
+def dbinorm_drho(x, y, rho) -> np.ndarray:
+    """d/drho of the density (the second derivative of the cdf in rho)."""
+    return _density(x, y, rho, True)

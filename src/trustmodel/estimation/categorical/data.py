@@ -9,7 +9,8 @@ import pandas as pd
 
 from ..._errors import DataError, DataWarning, OptionError
 from ..._validation import did_you_mean
-from .samplestats import CategoricalSample, categorical_stats
+from ...data import SampleStats
+from .samplestats import categorical_stats
 
 
 def ordinal_columns(data: pd.DataFrame, observed, ordered, declared=()) -> list:
@@ -61,9 +62,10 @@ def _codes(col: pd.Series, name: str):
 
 
 def sample_from_frame(data: pd.DataFrame, names, ordinal, *, missing="listwise",
-                      group=None) -> CategoricalSample:
+                      group=None) -> SampleStats:
     """Per group: codes of the ordinal columns, values of the continuous ones, then
-    :func:`.samplestats.categorical_stats`."""
+    :func:`.samplestats.categorical_stats` (a :class:`~trustmodel.data.SampleStats` whose
+    groups are :class:`.samplestats.CategoricalStats`)."""
     if not isinstance(data, pd.DataFrame):
         raise DataError("Ordinal estimators need the raw data as a DataFrame (data=); "
                         "a covariance matrix does not carry the category frequencies.")
@@ -106,5 +108,5 @@ def sample_from_frame(data: pd.DataFrame, names, ordinal, *, missing="listwise",
             if missing == "listwise" else f"{dropped} row(s) with no observed values were dropped."
         warnings.warn(msg, DataWarning, stacklevel=4)
         notes.append(msg)
-    return CategoricalSample(groups=groups, missing=missing, n_dropped=dropped,
-                             group_var=group, notes=notes)
+    return SampleStats(names=list(names), groups=groups, missing=missing, n_dropped=dropped,
+                       group_var=group, notes=notes)

@@ -29,29 +29,6 @@ from .univariate import fit_numeric, fit_ordinal
 
 
 @dataclass(frozen=True)
-class CategoricalSample:
-    """The groups' :class:`CategoricalStats` (what ``FitResult.stats`` holds for these fits)."""
-
-    groups: list
-    missing: str = "listwise"
-    n_dropped: int = 0
-    group_var: str | None = None
-    notes: list = field(default_factory=list)
-
-    @property
-    def ngroups(self) -> int:
-        return len(self.groups)
-
-    @property
-    def ntotal(self) -> int:
-        return int(sum(g.nobs for g in self.groups))
-
-    @property
-    def names(self) -> list:
-        return list(self.groups[0].names)
-
-
-@dataclass(frozen=True)
 class CategoricalStats:
     """Sample statistics of one group for the WLS family of estimators.
 
