@@ -18,8 +18,8 @@ REFS = Path(__file__).parent / "refs" / "ordinal"
 DATA = pd.read_csv(REFS / "likert.csv")
 FRAMES = {"ordinal/likert.csv": DATA,
           "ordinal/likert_missing.csv": pd.read_csv(REFS / "likert_missing.csv")}
-CASES = sorted(p.stem for p in REFS.glob("*.json")
-               if not p.stem.startswith(("cor_", "reliability_", "lrt_", "mi_")))
+NOT_FITS = ("cor_", "reliability_", "lrt_", "mi_", "scores_")
+CASES = sorted(p.stem for p in REFS.glob("*.json") if not p.stem.startswith(NOT_FITS))
 # lavaan's nlminb stops at rel.tol 1e-11 (its tightest converging setting here): the
 # theta-parameterization loadings (about 1 - 2) agree to 5e-6, everything else to 1e-6
 TOL_EST = 1e-5
@@ -139,9 +139,12 @@ def test_ordered_categorical_columns_need_no_ordered_argument():
 
 def test_refusals_are_unsupported_feature_errors():
     res = tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=True)
-    for call in (res.factor_scores,):
-        with pytest.raises(tm.UnsupportedFeatureError):
-            call()
+    with pytest.raises(tm.UnsupportedFeatureError, match="method="):
+        res.factor_scores(method="regression")
+    with pytest.raises(tm.UnsupportedFeatureError, match="theta"):
+        _fit("cfa5_wlsmv_theta")[1].factor_scores()
+    with pytest.raises(tm.UnsupportedFeatureError, match="continuous"):
+        _fit("mixed_wlsmv")[1].factor_scores()
     assert issubclass(tm.UnsupportedFeatureError, NotImplementedError)
     with pytest.raises(tm.UnsupportedFeatureError, match="bootstrap"):
         tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=True, se="bootstrap")
@@ -178,3 +181,16 @@ def test_modification_indices_match_lavaan(case):
     assert_allclose(m["sepc_all"], m["sepc.all"], atol=5e-6, rtol=0)
     top = res.modification_indices(minimum=2.0)
     assert (top["mi"] >= 2.0).all() and top["mi"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize("case", ["cfa5_wlsmv_delta", "binary_wlsmv", "edt_wlsmv"])
+def test_factor_scores_match_lavpredict(case):
+    """lavPredict(fit) (EBM): lavaan's BFGS stops at reltol 1e-8, about 1e-4 in the scores;
+    ours are the exact posterior modes (zero gradient)."""
+    ref = json.loads((REFS / f"scores_{case}.json").read_text())
+    _, res = _fit(case)
+    fs = res.factor_scores()
+    want = pd.DataFrame(ref["scores"])
+    assert len(fs) == res.nobs
+    assert_allclose(fs.iloc[: len(want)][list(want.columns)].to_numpy(), want.to_numpy(),
+                    atol=2e-4, rtol=0)

@@ -186,3 +186,16 @@ for (case in c("cfa5_wlsmv_delta", "cfa5_wlsmv_theta", "mixed_wlsmv", "edt_wlsmv
                  mi = mi[, c("lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all")]),
             "ordinal", paste0("mi_", case))
 }
+
+# ---------------------------------------------------------------- factor scores (EBM)
+for (case in c("cfa5_wlsmv_delta", "cfa5_wlsmv_theta", "binary_wlsmv", "edt_wlsmv")) {
+  ref <- jsonlite::fromJSON(file.path("ordinal", paste0(case, ".json")))
+  fit <- cfa(ref$model, data = d, ordered = ref$extra$ordered,
+             parameterization = if (is.null(ref$options$parameterization)) "delta"
+                                else ref$options$parameterization,
+             control = list(rel.tol = ref$extra$rel_tol))
+  fs <- lavPredict(fit)
+  dump_json(list(name = paste0("scores_", case), case = case, method = "EBM",
+                 rows = 1:40, scores = as.data.frame(fs[1:40, , drop = FALSE])),
+            "ordinal", paste0("scores_", case))
+}

@@ -68,6 +68,7 @@ class CategoricalStats:
     levels: dict = field(default_factory=dict)
     zero_cell_pairs: tuple = ()
     label: object = None
+    codes: np.ndarray | None = None      # N x p category codes (-1: missing or continuous)
 
     @property
     def p(self) -> int:
@@ -257,4 +258,6 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
     cov = COR * np.outer(sd, sd)
     return CategoricalStats(names=names, ordinal=is_ord, nobs=N, th=th, th_var=th_var,
                             th_names=th_names, var=var, cor=COR, cov=cov, gamma=W * N,
-                            levels=levels, zero_cell_pairs=tuple(zero_pairs), label=label)
+                            levels=levels, zero_cell_pairs=tuple(zero_pairs), label=label,
+                            codes=np.column_stack([u.codes if o else np.full(N, -1)
+                                                   for u, o in zip(uni, is_ord)]))
