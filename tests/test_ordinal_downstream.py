@@ -83,3 +83,20 @@ def test_power_with_likert_data_analysed_by_wlsmv():
     assert row["power"] > 0.8
     with pytest.raises(tm.OptionError, match="likert="):
         tm.power(pop, n=[100], reps=2, seed=1, estimator="WLSMV")
+
+
+@pytest.mark.parametrize("parameterization", ["delta", "theta"])
+def test_simulated_likert_data_recover_the_latent_model(parameterization):
+    """tm.simulate(likert=5) then WLSMV: standardized loadings and path near the population
+    (N = 2000: their sampling SD is about 0.015), and the result serialises to JSON."""
+    pop = "SAT =~ 0.8*s1 + 0.7*s2 + 0.75*s3\nLOY =~ 0.8*l1 + 0.7*l2 + 0.6*l3\nLOY ~ 0.5*SAT"
+    d = tm.simulate(pop, 2000, seed=5, likert=5, standardized=True)
+    res = tm.fit("SAT =~ s1 + s2 + s3\nLOY =~ l1 + l2 + l3\nLOY ~ SAT", d, ordered=True,
+                 parameterization=parameterization)
+    p = res.params.set_index(["lhs", "op", "rhs"])["std_all"]
+    truth = {("SAT", "=~", "s1"): 0.8, ("SAT", "=~", "s2"): 0.7, ("SAT", "=~", "s3"): 0.75,
+             ("LOY", "=~", "l1"): 0.8, ("LOY", "=~", "l2"): 0.7, ("LOY", "=~", "l3"): 0.6,
+             ("LOY", "~", "SAT"): 0.5}
+    for key, value in truth.items():
+        assert abs(p[key] - value) < 0.06, key
+    assert json.loads(json.dumps(res.to_dict()))["estimator"] == "WLSMV"
