@@ -157,13 +157,15 @@ def test_refusals_are_unsupported_feature_errors():
 @pytest.mark.parametrize("case", ["cfa5_wlsmv_delta", "cfa5_wlsmv_theta", "cfa7_wlsmv_delta",
                                   "binary_wlsmv", "edt_wlsmv"])
 def test_categorical_omega_matches_semtools(case):
-    """Green & Yang (2009) categorical omega as semTools 0.5-6 compRelSEM (mnormt's
-    bivariate normal: about 1e-7)."""
+    """Green & Yang (2009) categorical omega and ordinal alpha as semTools 0.5-6
+    compRelSEM (mnormt's bivariate normal: about 1e-7)."""
     ref = json.loads((REFS / f"reliability_{case}.json").read_text())
     _, res = _fit(case)
     rel = res.reliability
     for name, value in ref["omega"].items():
         assert rel.loc[name, "omega"] == pytest.approx(value, abs=1e-6)
+    for name, value in ref["alpha_ordinal"].items():
+        assert rel.loc[name, "alpha_ordinal"] == pytest.approx(value, abs=1e-6)
 
 
 @pytest.mark.parametrize("case", ["cfa5_wlsmv_delta", "cfa5_wlsmv_theta", "mixed_wlsmv",

@@ -222,19 +222,26 @@ class OrdinalFitResult(FitResult):
 
     @cached_property
     def reliability(self) -> pd.DataFrame:
-        """Categorical omega (Green & Yang 2009) per factor, as ``semTools::compRelSEM``.
+        """Categorical omega (Green & Yang 2009) and ordinal alpha per factor, as
+        ``semTools::compRelSEM``.
 
         The reliability of the sum of a factor's ordinal items, from the bivariate-normal
         probabilities of their categories under the model (common part) and under the
         polychoric matrix (total), with the model's thresholds and scale factors
-        (semTools 0.5-6 ``omegaCat``). Factors with continuous indicators get NaN (semTools
-        refuses mixed composites). Ordinal alpha is not computed.
+        (semTools 0.5-6 ``omegaCat``). ``alpha_ordinal`` is coefficient alpha of the items'
+        polychoric matrix (Zumbo, Gadermann & Zeisser 2007; ``compRelSEM(fit, tau.eq = TRUE,
+        ord.scale = FALSE)``). Factors with continuous indicators get NaN (semTools refuses
+        mixed composites).
 
         References
         ----------
         Green, S. B., & Yang, Y. (2009). Reliability of summed item scores using structural
         equation modeling: An alternative to coefficient alpha. *Psychometrika*, 74,
         155-167. doi:10.1007/s11336-008-9099-3
+
+        Zumbo, B. D., Gadermann, A. M., & Zeisser, C. (2007). Ordinal versions of coefficients
+        alpha and theta for Likert rating scales. *Journal of Modern Applied Statistical
+        Methods*, 6, 21-29. doi:10.22237/jmasm/1177992180
         """
         from scipy.special import ndtr
 
@@ -259,8 +266,11 @@ class OrdinalFitResult(FitResult):
                 if not items:
                     continue
                 if not all(s.ordinal[k] for k in items):
-                    rows.append((g + 1, f, np.nan))
+                    rows.append((g + 1, f, np.nan, np.nan))
                     continue
+                Rf = S[np.ix_(items, items)]
+                k_ = len(items)
+                alpha = k_ / (k_ - 1) * (1 - np.trace(Rf) / Rf.sum()) if k_ > 1 else np.nan
                 lam = A[items, p + f_i]
                 psi = cov_all[p + f_i, p + f_i]
                 sc = np.array([scale[ram.ov[k]] for k in items])
@@ -273,8 +283,8 @@ class OrdinalFitResult(FitResult):
                         marg = ndtr(th[a]).sum() * ndtr(th[b]).sum()
                         num += pbinorm(X, Y, R[a, b]).sum() - marg
                         den += pbinorm(X, Y, S[ka, kb] if a != b else 1.0).sum() - marg
-                rows.append((g + 1, f, num / den))
-        out = pd.DataFrame(rows, columns=["group", "construct", "omega"])
+                rows.append((g + 1, f, num / den, alpha))
+        out = pd.DataFrame(rows, columns=["group", "construct", "omega", "alpha_ordinal"])
         if self.table.ngroups == 1:
             out = out.drop(columns="group")
         return out.set_index("construct" if self.table.ngroups == 1 else ["group", "construct"])

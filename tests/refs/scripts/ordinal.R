@@ -142,9 +142,12 @@ for (case in c("cfa5_wlsmv_delta", "cfa5_wlsmv_theta", "cfa7_wlsmv_delta", "bina
                                 else ref$options$parameterization,
              control = list(rel.tol = ref$extra$rel_tol))
   omega <- compRelSEM(fit)
+  # ordinal alpha (Zumbo et al. 2007): alpha of the polychoric matrix
+  alpha <- compRelSEM(fit, tau.eq = TRUE, ord.scale = FALSE)
   dump_json(list(name = paste0("reliability_", case), case = case,
                  semTools = as.character(packageVersion("semTools")),
-                 omega = as.list(omega)), "ordinal", paste0("reliability_", case))
+                 omega = as.list(omega), alpha_ordinal = as.list(alpha)),
+            "ordinal", paste0("reliability_", case))
 }
 
 # ---------------------------------------------------------------- nested tests (lavTestLRT)
