@@ -268,7 +268,9 @@ class OrdinalFitResult(FitResult):
                 if not all(s.ordinal[k] for k in items):
                     rows.append((g + 1, f, np.nan, np.nan))
                     continue
-                Rf = S[np.ix_(items, items)]
+                # semTools rescales the polychorics to the latent-response metric (1 / scale)
+                inv = 1 / np.array([scale[ram.ov[k]] for k in items])
+                Rf = S[np.ix_(items, items)] * np.outer(inv, inv)
                 k_ = len(items)
                 alpha = k_ / (k_ - 1) * (1 - np.trace(Rf) / Rf.sum()) if k_ > 1 else np.nan
                 lam = A[items, p + f_i]
