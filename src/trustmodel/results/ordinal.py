@@ -77,7 +77,25 @@ def _refuse(what: str, instead: str = ""):
 
 @dataclass(frozen=True, repr=False)
 class OrdinalFitResult(FitResult):
-    """A :class:`FitResult` of ``tm.fit(..., ordered=...)`` (see there)."""
+    """A :class:`FitResult` of ``tm.fit(..., ordered=...)``: ``params`` with threshold
+    (``|``) and scale (``~*~``) rows, lavaan's WLSMV-family ``fit_measures``, ``sample``
+    (thresholds, polychorics, NACOV), ``reliability`` (categorical omega, ordinal alpha),
+    ``modification_indices()`` and ``factor_scores()``.
+
+    Examples
+    --------
+    >>> import trustmodel as tm
+    >>> pop = "SAT =~ 0.8*s1 + 0.7*s2 + 0.75*s3 + 0.6*s4"
+    >>> d = tm.simulate(pop, 500, seed=1, likert=5, standardized=True)
+    >>> res = tm.fit("SAT =~ s1 + s2 + s3 + s4", d, ordered=True)
+    >>> # lavaan: cfa(model, data = d, ordered = TRUE)  (estimator WLSMV)
+    >>> res.estimator, int(res.fit_measures["df"])
+    ('WLSMV', 2)
+    >>> res.params.query("op == '|'")[["lhs", "op", "rhs", "est"]].head(2).round(3)
+      lhs op rhs    est
+    4  s1  |  t1 -1.685
+    5  s1  |  t2 -0.524
+    """
 
     @cached_property
     def _params(self) -> pd.DataFrame:
