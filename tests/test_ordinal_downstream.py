@@ -100,3 +100,23 @@ def test_simulated_likert_data_recover_the_latent_model(parameterization):
     for key, value in truth.items():
         assert abs(p[key] - value) < 0.06, key
     assert json.loads(json.dumps(res.to_dict()))["estimator"] == "WLSMV"
+
+
+def test_bootstrap_of_ordinal_fit():
+    """Ordinary bootstrap rerunning the three stages: SEs near the robust (sandwich) ones,
+    the same seed gives the same draws, and BCa is refused (no three-stage jackknife)."""
+    model = "f =~ y1 + a*y2 + y3 + y4\nf ~~ v*f\nav := a*v"
+    robust = tm.fit(model, DATA, ordered=True)
+    boot = tm.fit(model, DATA, ordered=True, se="bootstrap", bootstrap=60, seed=11)
+    again = tm.fit(model, DATA, ordered=True, se="bootstrap", bootstrap=60, seed=11)
+    np.testing.assert_array_equal(boot.bootstrap.draws, again.bootstrap.draws)
+    free = robust.params["se"] > 0
+    ratio = boot.params.loc[free, "se"] / robust.params.loc[free, "se"]
+    assert ratio.between(0.6, 1.5).all(), ratio.to_numpy()
+    assert boot.params["est"].equals(robust.params["est"])
+    lo, hi = boot.params["ci_lower"], boot.params["ci_upper"]
+    assert ((lo <= boot.params["est"]) & (boot.params["est"] <= hi)).all()
+    assert boot.options["se"] == "bootstrap"
+    with pytest.raises(tm.UnsupportedFeatureError, match="BCa"):
+        tm.fit(model, DATA, ordered=True, se="bootstrap", bootstrap=5, seed=1,
+               boot_ci_type="bca")

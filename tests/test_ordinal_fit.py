@@ -146,8 +146,8 @@ def test_refusals_are_unsupported_feature_errors():
     with pytest.raises(tm.UnsupportedFeatureError, match="continuous"):
         _fit("mixed_wlsmv")[1].factor_scores()
     assert issubclass(tm.UnsupportedFeatureError, NotImplementedError)
-    with pytest.raises(tm.UnsupportedFeatureError, match="bootstrap"):
-        tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=True, se="bootstrap")
+    with pytest.raises(tm.UnsupportedFeatureError, match="Bollen-Stine"):
+        tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=True, bollen_stine=True)
     with pytest.raises(tm.UnsupportedFeatureError, match="covariates"):
         tm.fit("f =~ y1 + y2 + y3 + y4\nf ~ x1", DATA, ordered=["y1", "y2", "y3", "y4"])
     with pytest.raises(tm.OptionError, match="ordered="):

@@ -177,7 +177,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
                             group=group, group_equal=group_equal, group_partial=group_partial,
                             std_lv=std_lv, se=se, level=level, seed=seed,
                             parameterization=parameterization, sample_cov=sample_cov,
-                            bollen_stine=bollen_stine, options=options)
+                            bollen_stine=bollen_stine, options=options, bootstrap=bootstrap,
+                            boot_ci_type=boot_ci_type)
     estimator = check_option("estimator", "ML" if estimator is None else estimator, ESTIMATORS)
     if parameterization != "delta":
         raise OptionError("parameterization= applies to ordinal indicators (ordered=).")
@@ -265,7 +266,7 @@ def _is_ordinal(model, data, ordered, estimator) -> bool:
 
 
 def _fit_ordinal(model, data, *, ordered, estimator, missing, se, sample_cov, bollen_stine,
-                 options, **kw) -> FitResult:
+                 options, bootstrap, boot_ci_type, **kw) -> FitResult:
     """Step list of the categorical pipeline (thresholds, polychorics, WLS fit)."""
     from .results.ordinal import fit_ordinal
     estimator = check_option("estimator", "WLSMV" if estimator is None else estimator,
@@ -275,16 +276,16 @@ def _fit_ordinal(model, data, *, ordered, estimator, missing, se, sample_cov, bo
         raise OptionError(f"Unknown option(s) {', '.join(map(repr, sorted(options)))} of fit().")
     if sample_cov is not None or data is None:
         raise DataError("Ordinal indicators need the raw data (data=), not sample_cov=.")
-    if se in ("bootstrap",) or bollen_stine:
+    if bollen_stine:
         from ._errors import UnsupportedFeatureError
-        raise UnsupportedFeatureError("The bootstrap is not implemented for ordinal indicators "
-                                      "yet; use se='robust' (the WLSMV default).")
+        raise UnsupportedFeatureError("The Bollen-Stine bootstrap is not implemented for "
+                                      "ordinal indicators; use the scaled test statistics.")
     se = None if se == "standard" else se   # "standard" = the estimator's lavaan default
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)
         statements = tuple(statements_of(model))
         res = fit_ordinal(statements, data, ordered=ordered, estimator=estimator,
-                          missing=missing, se=se,
+                          missing=missing, se=se, bootstrap=bootstrap, boot_ci_type=boot_ci_type,
                           options={"missing": missing, "group": kw["group"],
                                        "group_equal": tuple(kw["group_equal"]),
                                        "group_partial": tuple(kw["group_partial"]),

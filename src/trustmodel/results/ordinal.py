@@ -328,14 +328,33 @@ def _cov_from(est, s) -> pd.DataFrame:
 
 def fit_ordinal(statements, data, *, ordered, estimator, parameterization, group,
                 group_equal, group_partial, std_lv, missing, se, level, options, seed,
-                extra=None) -> OrdinalFitResult:
+                bootstrap=1000, boot_ci_type="perc", extra=None) -> OrdinalFitResult:
     """Run the categorical pipeline and wrap it as an :class:`OrdinalFitResult`."""
-    fit = fit_categorical(statements, data, ordered=ordered, estimator=estimator,
-                          parameterization=parameterization, group=group,
-                          group_equal=group_equal, group_partial=group_partial,
-                          std_lv=std_lv, missing=missing, se=se)
+    kw = dict(ordered=ordered, estimator=estimator, parameterization=parameterization,
+              group=group, group_equal=group_equal, group_partial=group_partial,
+              std_lv=std_lv, missing=missing)
+    boot = se == "bootstrap"
+    fit = fit_categorical(statements, data, se=None if boot else se, **kw)
+    extra = dict(extra or {})
+    if boot:
+        from ..estimation.categorical.bootstrap import bootstrap as run_bootstrap
+        from ..estimation.resample import summarize
+        if boot_ci_type == "bca":
+            _refuse("BCa bootstrap intervals (they need a jackknife of the three stages)",
+                    "use boot_ci_type='perc', 'norm' or 'bca_simple'")
+        rng = np.random.default_rng(seed)
+
+        def refit(frame, x0):
+            return fit_categorical(statements, frame, measures=False, x0=x0, **kw)
+
+        draws = run_bootstrap(fit, statements, data, B=int(bootstrap), rng=rng, refit=refit)
+        se_rows, lo, hi, vcov = summarize(fit.table, _State(fit), draws, level=level,
+                                          ci_type=boot_ci_type)
+        fit.vcov = vcov
+        extra.update(bootstrap=draws, se=se_rows, ci=(lo, hi))
     opts = dict(options, estimator=estimator, parameterization=parameterization,
-                ordered=tuple(fit.table.options["ordered"]), se=fit.se, level=level)
+                ordered=tuple(fit.table.options["ordered"]),
+                se="bootstrap" if boot else fit.se, level=level)
     return OrdinalFitResult(table=fit.table, stats=fit.sample, state=_State(fit),
                             vcov_free=fit.vcov, options=opts, seed=seed,
-                            se_kind=opts["se"], extra=dict(extra or {}))
+                            se_kind=opts["se"], extra=extra)

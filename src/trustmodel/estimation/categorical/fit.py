@@ -62,8 +62,8 @@ def fit_categorical(statements, data: pd.DataFrame, *, ordered, estimator="WLSMV
     weight, se_default, test = ESTIMATORS[estimator]
     se = se_default if se in (None, "default") else se
     if se not in ("standard", "robust", "none"):
-        raise UnsupportedFeatureError(f"se={se!r} is not available for ordinal indicators "
-                                      "(use 'standard', 'robust' or 'none').")
+        raise UnsupportedFeatureError(f"se={se!r} is not available here for ordinal "
+                                      "indicators (use 'standard', 'robust' or 'none').")
     base_st, cat_st = split_statements(statements)
     ngroups = 1 if group is None else int(pd.Series(data[group]).nunique())
     base = build_table(base_st, ngroups=ngroups, meanstructure=True, std_lv=std_lv)
