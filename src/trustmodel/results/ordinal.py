@@ -330,9 +330,9 @@ def fit_ordinal(statements, data, *, ordered, estimator, parameterization, group
                 group_equal, group_partial, std_lv, missing, se, level, options, seed,
                 bootstrap=1000, boot_ci_type="perc", extra=None) -> OrdinalFitResult:
     """Run the categorical pipeline and wrap it as an :class:`OrdinalFitResult`."""
-    kw = dict(ordered=ordered, estimator=estimator, parameterization=parameterization,
-              group=group, group_equal=group_equal, group_partial=group_partial,
-              std_lv=std_lv, missing=missing)
+    kw = {"ordered": ordered, "estimator": estimator, "parameterization": parameterization,
+              "group": group, "group_equal": group_equal, "group_partial": group_partial,
+              "std_lv": std_lv, "missing": missing}
     boot = se == "bootstrap"
     fit = fit_categorical(statements, data, se=None if boot else se, **kw)
     extra = dict(extra or {})
