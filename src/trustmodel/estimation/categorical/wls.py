@@ -88,7 +88,11 @@ class WLSProblem:
 
 
 def minimize(problem: WLSProblem, x0, max_iter: int = 500, tol: float = 1e-10):
-    """Gauss-Newton with step halving; returns (x, Optim)."""
+    """Gauss-Newton with step halving; returns (x, Optim).
+
+    A full step is tried with the Jacobian evaluated at once (it is almost always accepted);
+    only a rejected step falls back to function-only evaluations while halving.
+    """
     x = np.asarray(x0, dtype=float).copy()
     f, A, b, _ = problem.evaluate(x)
     converged = False
@@ -98,20 +102,20 @@ def minimize(problem: WLSProblem, x0, max_iter: int = 500, tol: float = 1e-10):
             step = np.linalg.solve(A, b)
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(A, b, rcond=None)[0]
+        fn, An, bn, _ = problem.evaluate(x + step)
         t = 1.0
-        while True:
-            xn = x + t * step
-            fn = problem.evaluate(xn, jacobian=False)[0]
-            if np.isfinite(fn) and fn <= f + 1e-15 * max(1.0, abs(f)):
-                break
-            t /= 2
+        if not (np.isfinite(fn) and fn <= f + 1e-15 * max(1.0, abs(f))):
+            while t >= 1e-10:
+                t /= 2
+                fn = problem.evaluate(x + t * step, jacobian=False)[0]
+                if np.isfinite(fn) and fn <= f + 1e-15 * max(1.0, abs(f)):
+                    break
             if t < 1e-10:
+                converged = np.max(np.abs(b)) < 1e-8
                 break
-        if t < 1e-10:
-            converged = np.max(np.abs(b)) < 1e-8
-            break
-        x = xn
-        f, A, b, _ = problem.evaluate(x)
+            fn, An, bn, _ = problem.evaluate(x + t * step)
+        x = x + t * step
+        f, A, b = fn, An, bn
         if np.max(np.abs(t * step)) < tol:
             converged = True
             break
