@@ -70,6 +70,7 @@ def test_compare_nested_ordinal_fits_as_lavtestlrt(case):
     np.testing.assert_allclose(tab["pvalue"].to_numpy()[1:], ref["pvalue"][1:], rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_power_with_likert_data_analysed_by_wlsmv():
     pop = "f =~ 0.8*x1 + 0.7*x2 + 0.7*x3 + 0.6*x4\ny =~ 0.8*y1 + 0.7*y2 + 0.7*y3\ny ~ 0.4*f"
     res = tm.power(pop, n=[250], reps=12, seed=3, standardized=True, likert=5,
@@ -102,6 +103,7 @@ def test_simulated_likert_data_recover_the_latent_model(parameterization):
     assert json.loads(json.dumps(res.to_dict()))["estimator"] == "WLSMV"
 
 
+@pytest.mark.slow
 def test_bootstrap_of_ordinal_fit():
     """Ordinary bootstrap rerunning the three stages: SEs near the robust (sandwich) ones,
     the same seed gives the same draws, and BCa is refused (no three-stage jackknife)."""
