@@ -111,6 +111,17 @@ def test_implied_statistics(case):
     assert_allclose(est, ref["extra"]["wls_est"], atol=1e-5)
 
 
+def test_residuals_in_the_polychoric_metric():
+    ref, res = _fit("cfa5_wlsmv_delta")
+    resid = res.residuals()
+    implied = res.implied["cov"]
+    assert_allclose(np.diag(implied), 1.0)
+    assert_allclose(resid["cov"].to_numpy(), res.sample["cov"].to_numpy() - implied.to_numpy())
+    top = res.largest_residuals(3)
+    assert len(top) == 3 and top["residual"].abs().is_monotonic_decreasing
+    assert abs(top["residual"].iloc[0]) == pytest.approx(np.abs(resid["cov"].to_numpy()).max())
+
+
 def test_threshold_syntax_labels_and_fixed_values():
     _ref, res = _fit("thresh_syntax")
     p = res.params.set_index(["lhs", "op", "rhs"])

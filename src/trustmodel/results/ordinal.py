@@ -238,6 +238,24 @@ class OrdinalFitResult(FitResult):
                                                     index=s.th_names)})
         return out[0] if len(out) == 1 else out
 
+    def largest_residuals(self, n: int = 10, type: str = "cor") -> pd.DataFrame:
+        """The ``n`` largest residual (polychoric-metric) correlations: ``lhs rhs group
+        residual``, largest absolute value first."""
+        groups = self.residuals()
+        groups = groups if isinstance(groups, list) else [groups]
+        rows = []
+        for g, part in enumerate(groups, start=1):
+            R = part["cov"]
+            names = list(R.index)
+            for i in range(len(names)):
+                for j in range(i):
+                    rows.append((names[i], names[j], g, float(R.iat[i, j])))
+        out = pd.DataFrame(rows, columns=["lhs", "rhs", "group", "residual"])
+        if self.table.ngroups == 1:
+            out = out.drop(columns="group")
+        order = out["residual"].abs().sort_values(ascending=False).index
+        return out.loc[order].head(n).reset_index(drop=True)
+
     @cached_property
     def reliability(self) -> pd.DataFrame:
         """Categorical omega (Green & Yang 2009) and ordinal alpha per factor, as
