@@ -112,7 +112,7 @@ def test_implied_statistics(case):
 
 
 def test_residuals_in_the_polychoric_metric():
-    ref, res = _fit("cfa5_wlsmv_delta")
+    _ref, res = _fit("cfa5_wlsmv_delta")
     resid = res.residuals()
     implied = res.implied["cov"]
     assert_allclose(np.diag(implied), 1.0)
@@ -163,6 +163,16 @@ def test_refusals_are_unsupported_feature_errors():
         tm.fit("f =~ y1 + y2 + y3 + y4\nf ~ x1", DATA, ordered=["y1", "y2", "y3", "y4"])
     with pytest.raises(tm.OptionError, match="ordered="):
         tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=["y9"])
+    with pytest.raises(tm.OptionError, match="ordered="):
+        tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=5)
+    with pytest.raises(tm.OptionError, match="estimator="):
+        tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=True, estimator="ML")
+    with pytest.raises(tm.OptionError, match="missing="):
+        tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=True, missing="fiml")
+    with pytest.raises(tm.UnsupportedFeatureError, match="without ordinal"):
+        tm.fit("f =~ x1 + x2 + x3", DATA, estimator="WLSMV")
+    with pytest.raises(tm.ModelSyntaxError, match="thresholds"):
+        tm.fit("f =~ y1 + y2 + y3 + y4\ny1 | t1 + t5", DATA)
 
 
 @pytest.mark.parametrize("case", ["cfa5_wlsmv_delta", "cfa5_wlsmv_theta", "cfa7_wlsmv_delta",

@@ -27,7 +27,13 @@ def ordinal_columns(data: pd.DataFrame, observed, ordered, declared=()) -> list:
     elif isinstance(ordered, str):
         chosen = {ordered}
     else:
-        chosen = set(ordered)
+        try:
+            chosen = set(ordered)
+        except TypeError:
+            raise OptionError("ordered= must be True, a column name or a list of column names; "
+                              f"got {ordered!r}.") from None
+        if not all(isinstance(v, str) for v in chosen):
+            raise OptionError(f"ordered= must list column names (str); got {sorted(map(repr, chosen))}.")
     unknown = sorted(chosen - set(observed))
     if unknown:
         raise OptionError(f"ordered= names {', '.join(map(repr, unknown))}, which "
