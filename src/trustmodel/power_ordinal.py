@@ -17,8 +17,8 @@ import pandas as pd
 
 from ._errors import TrustModelWarning
 from .estimation.categorical.fit import fit_categorical
-from .estimation.defined import Definitions
-from .estimation.numdiff import jacobian
+from .estimation.inference.defined import Definitions
+from .estimation.core.numdiff import jacobian
 
 
 def _frame(rng, sigma, mu, n, cuts, names, draw, discretize) -> pd.DataFrame:
@@ -32,7 +32,7 @@ def ordinal_replicates(statements, names, sigma, mu, cuts, tasks, effects, estim
     """(truth per effect, est, se, converged) over ``tasks`` = [(n, seed), ...]."""
     rng = np.random.default_rng(seed_pop)
     big = _frame(rng, sigma, mu, population_n, cuts, names, draw, discretize)
-    ref = fit_categorical(statements, big, ordered=True, estimator=estimator, measures=False)
+    ref = fit_categorical(statements, big, ordered=True, estimator=estimator)
     defs = Definitions(ref.table)
     truth = _pick(ref, ref.x, effects, defs)[0]
     est = np.full((len(tasks), len(effects)), np.nan)
@@ -45,7 +45,7 @@ def ordinal_replicates(statements, names, sigma, mu, cuts, tasks, effects, estim
                 warnings.simplefilter("ignore", TrustModelWarning)
                 warnings.simplefilter("ignore", RuntimeWarning)
                 res = fit_categorical(statements, frame, ordered=True, estimator=estimator,
-                                      measures=False, x0=ref.x)
+                                      x0=ref.x)
         except (ValueError, np.linalg.LinAlgError):   # an empty category in a small sample
             continue
         if not res.converged:

@@ -1,7 +1,7 @@
 """``FitResult`` of a model with ordinal indicators (the WLSMV family).
 
 The parameter table carries lavaan's threshold rows (``y | t1``) and scale factors
-(``y ~*~ y``); ``fit_measures`` are those of :mod:`trustmodel.estimation.categorical.inference`.
+(``y ~*~ y``); ``fit_measures`` are those of :mod:`trustmodel.estimation.fit_measures.categorical`.
 What lavaan offers for these fits but trustmodel does not compute yet raises
 :class:`~trustmodel.UnsupportedFeatureError` instead of returning numbers for the wrong model.
 """
@@ -351,19 +351,21 @@ def fit_ordinal(statements, data, *, ordered, estimator, parameterization, group
     kw = {"ordered": ordered, "estimator": estimator, "parameterization": parameterization,
               "group": group, "group_equal": group_equal, "group_partial": group_partial,
               "std_lv": std_lv, "missing": missing}
+    from ..estimation.fit_measures.categorical import categorical_fit_measures
     boot = se == "bootstrap"
     fit = fit_categorical(statements, data, se=None if boot else se, **kw)
+    fit.fit_measures = categorical_fit_measures(fit)
     extra = dict(extra or {})
     if boot:
-        from ..estimation.categorical.bootstrap import bootstrap as run_bootstrap
-        from ..estimation.resample import summarize
+        from ..estimation.inference.categorical_bootstrap import bootstrap as run_bootstrap
+        from ..estimation.inference.bootstrap import summarize
         if boot_ci_type == "bca":
             _refuse("BCa bootstrap intervals (they need a jackknife of the three stages)",
                     "use boot_ci_type='perc', 'norm' or 'bca_simple'")
         rng = np.random.default_rng(seed)
 
         def refit(frame, x0):
-            return fit_categorical(statements, frame, measures=False, x0=x0, **kw)
+            return fit_categorical(statements, frame, x0=x0, **kw)
 
         draws = run_bootstrap(fit, statements, data, B=int(bootstrap), rng=rng, refit=refit)
         se_rows, lo, hi, vcov = summarize(fit.table, _State(fit), draws, level=level,

@@ -3,7 +3,8 @@
 ``fit_categorical`` is what ``tm.fit(..., ordered=...)`` runs: the table with thresholds and
 scale factors (:mod:`.model`), the sample statistics and NACOV of every group
 (:mod:`.data`, :mod:`.samplestats`), the weighted least-squares fit (:mod:`.wls`), standard
-errors and tests (:mod:`.inference`).
+errors (:mod:`.wls`); test statistics are :mod:`.statistics`, fit measures
+:mod:`trustmodel.estimation.fit_measures.categorical`.
 """
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from ..._errors import OptionError, UnsupportedFeatureError
 from ...data import SampleStats
 from ...syntax import build_table
 from .data import ordinal_columns, sample_from_frame
-from .inference import fit_measures
 from .model import CategoricalModel, ordinal_table, split_statements
 from .wls import ESTIMATORS, WLSProblem, minimize, vcov
 
@@ -35,8 +35,10 @@ class CategoricalFit:
     vcov: np.ndarray
     optim: object
     fmin: float
-    fit_measures: dict = field(default_factory=dict)
+    fit_measures: dict = field(default_factory=dict)   # filled by fit_measures.categorical
     se: str = "robust"
+    einv: np.ndarray | None = None      # inverse of the expected information
+    estimator: str = "WLSMV"
 
     @property
     def converged(self) -> bool:
@@ -50,8 +52,7 @@ class CategoricalFit:
 
 def fit_categorical(statements, data: pd.DataFrame, *, ordered, estimator="WLSMV",
                     parameterization="delta", group=None, group_equal=(), group_partial=(),
-                    std_lv=False, missing="listwise", se=None, measures=True,
-                    x0=None) -> CategoricalFit:
+                    std_lv=False, missing="listwise", se=None, x0=None) -> CategoricalFit:
     """Three-stage WLS fit of a model with ordinal indicators (see module docstring)."""
     if estimator not in ESTIMATORS:
         raise OptionError(f"estimator= must be one of {', '.join(map(repr, ESTIMATORS))} with "
@@ -93,18 +94,16 @@ def fit_categorical(statements, data: pd.DataFrame, *, ordered, estimator="WLSMV
     x, optim = minimize(problem, x0)
     f = problem.evaluate(x, jacobian=False)[0]
     V, Einv = vcov(problem, x, "robust" if se == "robust" else "standard")
-    Js = [problem.model.implied(problem.values(x), g)[1] for g in range(len(sample.groups))]
-    fmx = fit_measures(problem, x, f, Js, Einv, test, estimator) if measures else {}
     if se == "none":
         V = np.zeros_like(V)
     return CategoricalFit(table=table, sample=sample, problem=problem, x=x,
-                          values=model.values(x), vcov=V, optim=optim, fmin=f,
-                          fit_measures=fmx, se=se)
+                          values=model.values(x), vcov=V, optim=optim, fmin=f, se=se,
+                          einv=Einv, estimator=estimator)
 
 
 def start_values(table, base, model: CategoricalModel, sample, parameterization):
     """Starts from ULS on the polychoric matrix (the continuous model), rescaled."""
-    from ..fitting import estimate
+    from ..core.fitting import estimate
     names = list(base.names.ov)
     covs = [pd.DataFrame(s.cov * s.nobs / (s.nobs - 1), index=names, columns=names)
             for s in sample.groups]

@@ -2,7 +2,7 @@
 with ordinal indicators (``R/lav_bootstrap.R``, ``type = "ordinary"``): rows are resampled
 within groups, stages 1-3 are rerun on every resample (thresholds, polychorics, NACOV, the
 fit, warm-started at the full-sample estimate), and the draws give the standard errors and
-percentile / normal intervals through :func:`trustmodel.estimation.resample.summarize`.
+percentile / normal intervals through :func:`trustmodel.estimation.inference.bootstrap.summarize`.
 A resample in which a category of some item is empty cannot be analysed (lavaan stops too)
 and counts as failed.
 """
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from ..._errors import BootstrapFailureWarning, TrustModelError, TrustModelWarning
-from ..defined import Definitions
-from ..resample import BootstrapResult
+from .bootstrap import BootstrapResult
+from .defined import Definitions
 
 
 def bootstrap(fit, statements, data: pd.DataFrame, *, B: int, rng, refit) -> BootstrapResult:
