@@ -11,27 +11,41 @@ from __future__ import annotations
 import ast
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sstats
 
 from ._errors import OptionError
-from ._parallel import BACKENDS, effective_jobs, parallel_map, resolve_progress, spawn_seeds
+from ._parallel import (
+    BACKENDS,
+    effective_jobs,
+    parallel_map,
+    resolve_progress,
+    spawn_seeds,
+)
 from ._validation import check_option, did_you_mean
-from .syntax.statements import statements_of
 from .data import GroupStats, SampleStats
 from .estimation.core.fitting import build_problem
 from .estimation.core.numdiff import jacobian
 from .estimation.core.optimize import minimize
 from .estimation.inference.defined import Definitions
-from .simulate import (_check_likert, _check_n, _discretize, _draw, _parse_key, _thresholds,
-                       population_model)
+from .simulate import (
+    _check_likert,
+    _check_n,
+    _discretize,
+    _draw,
+    _parse_key,
+    _thresholds,
+    population_model,
+)
 from .syntax import ParameterTable, build_table
+from .syntax.statements import statements_of
 
-__all__ = ["power", "PowerTable"]
+__all__ = ["PowerTable", "power"]
 
 
 def _free_statements(statements):

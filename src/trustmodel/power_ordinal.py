@@ -17,8 +17,8 @@ import pandas as pd
 
 from ._errors import TrustModelWarning
 from .estimation.categorical.fit import fit_categorical
-from .estimation.inference.defined import Definitions
 from .estimation.core.numdiff import jacobian
+from .estimation.inference.defined import Definitions
 
 
 def _frame(rng, sigma, mu, n, cuts, names, draw, discretize) -> pd.DataFrame:

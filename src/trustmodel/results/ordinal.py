@@ -357,8 +357,10 @@ def fit_ordinal(statements, data, *, ordered, estimator, parameterization, group
     fit.fit_measures = categorical_fit_measures(fit)
     extra = dict(extra or {})
     if boot:
-        from ..estimation.inference.categorical_bootstrap import bootstrap as run_bootstrap
         from ..estimation.inference.bootstrap import summarize
+        from ..estimation.inference.categorical_bootstrap import (
+            bootstrap as run_bootstrap,
+        )
         if boot_ci_type == "bca":
             _refuse("BCa bootstrap intervals (they need a jackknife of the three stages)",
                     "use boot_ci_type='perc', 'norm' or 'bca_simple'")
