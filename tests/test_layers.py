@@ -27,7 +27,7 @@ LAYERS = [
     {"report", "plotting"},
     {"pls"},
     {"api"},
-    {"invariance", "compare", "simulate", "rsa"},                   # leaves on top of api
+    {"invariance", "compare", "simulate", "rsa", "power_ordinal"},  # leaves on top of api
     {"power", "practice"},                                          # leaves on those leaves
     {"__init__"},
     {"cli"},                                                        # the CLI uses the package

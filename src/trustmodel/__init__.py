@@ -8,7 +8,8 @@ from . import datasets
 from ._errors import (BootstrapFailureWarning, ConvergenceError, DataError, DataWarning,
                       HeywoodCaseWarning, IdentificationError, IdentificationWarning,
                       ModelSyntaxError, NonConvergenceWarning, NotPositiveDefiniteWarning,
-                      OptionError, SmallSampleWarning, TrustModelError, TrustModelWarning)
+                      OptionError, SmallSampleWarning, TrustModelError, TrustModelWarning,
+                      UnsupportedFeatureError)
 from ._version import __version__
 from .api import fit, lower_to_cov
 from .interaction import (conditional_indirect, index_of_moderated_mediation,
@@ -35,6 +36,7 @@ from .theory.acsi import ACSI, ECSI
 __all__ = [
     "fit", "lower_to_cov", "FitResult", "ParameterTable", "build_table", "parse_model",
     "datasets", "TrustModelError", "ModelSyntaxError", "DataError", "OptionError",
+    "UnsupportedFeatureError",
     "IdentificationError", "ConvergenceError", "TrustModelWarning", "NonConvergenceWarning",
     "HeywoodCaseWarning", "NotPositiveDefiniteWarning", "IdentificationWarning",
     "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning", "__version__",

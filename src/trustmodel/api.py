@@ -27,6 +27,7 @@ from .syntax import ParameterTable, build_table
 from .syntax.statements import statements_of
 
 ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
+ORDINAL_ESTIMATORS = ("WLSMV", "DWLS", "WLS", "ULSMV", "ULS", "WLSM")
 MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
 INTERACTIONS = ("dblcent", "mean", "residual", "lms", "qml")
@@ -34,8 +35,9 @@ _CENTERING = {"dblcent": "double", "mean": "mean", "residual": "residual"}
 
 
 def fit(model, data: pd.DataFrame | None = None, *,
-        estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"] = "ML",
-        missing: Literal["listwise", "fiml", "ml", "mean"] = "listwise",
+        estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc", "WLSMV", "DWLS",
+                           "WLS", "ULSMV", "WLSM"] | None = None,
+        missing: Literal["listwise", "fiml", "ml", "mean", "pairwise"] = "listwise",
         group: str | None = None, group_equal=(), group_partial=(),
         std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool = True,
         se: Literal["standard", "robust", "bootstrap", "none"] = "standard",
@@ -43,7 +45,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
         boot_ci_type: Literal["perc", "bca", "bca_simple", "norm"] = "perc",
         bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "loky",
         progress: bool | None = None,
-        sample_cov=None, nobs=None, sample_mean=None,
+        sample_cov=None, nobs=None, sample_mean=None, ordered=None,
+        parameterization: Literal["delta", "theta"] = "delta",
         interaction: Literal["dblcent", "mean", "residual", "lms", "qml", "product_indicator",
                              "orthogonal", "two_stage"] | None = None,
         interaction_pairs: Literal["matched", "all"] = "matched",
@@ -58,8 +61,10 @@ def fit(model, data: pd.DataFrame | None = None, *,
         :class:`trustmodel.ExpectationDisconfirmation`.
     data : pandas.DataFrame, optional
         Raw data (never modified). Alternatively ``sample_cov`` and ``nobs``.
-    estimator : {"ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"}
-        Discrepancy function. "ML" is maximum likelihood with expected-information SEs;
+    estimator : {"ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc", "WLSMV", "DWLS", "WLS", \
+"ULSMV", "WLSM"}, optional
+        Discrepancy function; default "ML", or "WLSMV" with ordinal indicators (as lavaan).
+        "ML" is maximum likelihood with expected-information SEs;
         "MLR" robust ML as lavaan (Huber-White SEs with observed information, Yuan-Bentler
         Mplus scaled test, ``*_scaled``/``*_robust`` fit measures); "MLM" Satorra-Bentler
         (robust.sem SEs, expected information). See :mod:`trustmodel.estimation.inference.robust`.
@@ -125,6 +130,15 @@ def fit(model, data: pd.DataFrame | None = None, *,
         distribution, ``seed``; Preacher & Selig 2012; :func:`trustmodel.montecarlo_ci`).
     draws : int
         Monte Carlo draws for ``ci="montecarlo"``.
+    ordered : list of str or True, optional
+        Ordinal indicators (``True``: every observed variable), as lavaan's ``ordered=``;
+        ordered pandas Categorical columns and variables with ``|`` thresholds in the syntax
+        are ordinal anyway. The model is then fitted in lavaan's three stages (thresholds,
+        polychoric correlations and their NACOV, then "WLSMV", "DWLS", "WLS", "ULSMV", "ULS"
+        or "WLSM"); ``missing`` may be "listwise" or "pairwise". See
+        :mod:`trustmodel.estimation.categorical`.
+    parameterization : {"delta", "theta"}
+        Scaling of the latent responses of ordinal indicators (lavaan's default "delta").
 
     Returns
     -------
@@ -150,7 +164,20 @@ def fit(model, data: pd.DataFrame | None = None, *,
     >>> round(res.fit_measures["chisq"], 3)
     85.306
     """
-    estimator = check_option("estimator", estimator, ESTIMATORS)
+    if _is_ordinal(model, data, ordered, estimator):
+        if interaction is not None or ci != "standard":
+            from ._errors import UnsupportedFeatureError
+            raise UnsupportedFeatureError("interaction= and ci='montecarlo' are not available "
+                                          "with ordinal indicators (ordered=) yet.")
+        return _fit_ordinal(model, data, ordered=ordered, estimator=estimator, missing=missing,
+                            group=group, group_equal=group_equal, group_partial=group_partial,
+                            std_lv=std_lv, se=se, level=level, seed=seed,
+                            parameterization=parameterization, sample_cov=sample_cov,
+                            bollen_stine=bollen_stine, options=options, bootstrap=bootstrap,
+                            boot_ci_type=boot_ci_type)
+    estimator = check_option("estimator", "ML" if estimator is None else estimator, ESTIMATORS)
+    if parameterization != "delta":
+        raise OptionError("parameterization= applies to ordinal indicators (ordered=).")
     pls = estimator in ("PLS", "PLSc")
     if missing == "mean" and not pls:
         raise OptionError("missing='mean' (mean replacement) is for estimator='PLS'/'PLSc'; "
@@ -272,6 +299,56 @@ def _check_interaction(model, interaction, pairs):
         raise OptionError(f"interaction={interaction!r} needs a product term in the model, "
                           "such as 'LOY ~ SAT + SWC + SAT:SWC'; the model has none.")
     return interaction, pairs
+
+
+def _is_ordinal(model, data, ordered, estimator) -> bool:
+    """Ordinal pipeline: ordered= given, ``|`` in the syntax, an ordinal estimator, or an
+    ordered Categorical column the model uses."""
+    if ordered not in (None, False, (), []) or estimator in ("WLSMV", "DWLS", "WLS", "ULSMV",
+                                                              "WLSM"):
+        return True
+    try:
+        statements = statements_of(model)
+    except Exception:  # noqa: BLE001 - the regular path reports bad models
+        return False
+    if any(s.op in ("|", "~*~") for s in statements):
+        return True
+    if isinstance(data, pd.DataFrame):
+        used = {s.lhs for s in statements} | {s.rhs for s in statements}
+        return any(isinstance(data[c].dtype, pd.CategoricalDtype) and data[c].cat.ordered
+                   for c in data.columns if c in used)
+    return False
+
+
+def _fit_ordinal(model, data, *, ordered, estimator, missing, se, sample_cov, bollen_stine,
+                 options, bootstrap, boot_ci_type, **kw) -> FitResult:
+    """Step list of the categorical pipeline (thresholds, polychorics, WLS fit)."""
+    from .results.ordinal import fit_ordinal
+    estimator = check_option("estimator", "WLSMV" if estimator is None else estimator,
+                             ORDINAL_ESTIMATORS)
+    missing = check_option("missing", missing, ("listwise", "pairwise"))
+    if options:
+        raise OptionError(f"Unknown option(s) {', '.join(map(repr, sorted(options)))} of fit().")
+    if sample_cov is not None or data is None:
+        raise DataError("Ordinal indicators need the raw data (data=), not sample_cov=.")
+    if bollen_stine:
+        from ._errors import UnsupportedFeatureError
+        raise UnsupportedFeatureError("The Bollen-Stine bootstrap is not implemented for "
+                                      "ordinal indicators; use the scaled test statistics.")
+    se = None if se == "standard" else se   # "standard" = the estimator's lavaan default
+    with recorded_warnings() as caught:
+        theory = _theory_of(model, data)
+        statements = tuple(statements_of(model))
+        res = fit_ordinal(statements, data, ordered=ordered, estimator=estimator,
+                          missing=missing, se=se, bootstrap=bootstrap, boot_ci_type=boot_ci_type,
+                          options={"missing": missing, "group": kw["group"],
+                                   "group_equal": tuple(kw["group_equal"]),
+                                   "group_partial": tuple(kw["group_partial"]),
+                                   "std_lv": kw["std_lv"], "meanstructure": True},
+                          extra=theory,
+                          **{k: (tuple(v) if k.startswith("group_") else v)
+                             for k, v in kw.items()})
+    return replace(res, warnings=tuple(caught))
 
 
 def _merge_extra(*parts) -> dict:

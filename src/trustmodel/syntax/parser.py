@@ -1,7 +1,7 @@
 """Parse lavaan model syntax into statements.
 
 Follows lavaan's model syntax (Rosseel 2012, doi:10.18637/jss.v048.i02; ``R/lav_syntax_parser.R``):
-operators ``=~ <~ ~ ~~ ~1 := == < >``, comments (``#`` and ``!``), statements separated by new
+operators ``=~ <~ ~ ~~ ~1 := == < >``, thresholds ``y | t1 + t2`` and scale factors ``y ~*~ y``, comments (``#`` and ``!``), statements separated by new
 lines or ``;``, formulas continued over several lines, and modifiers ``a*x`` (label), ``1*x``
 (fixed value), ``NA*x`` (free), ``start(.5)*x``, ``label("a")*x``, ``c(a1, a2)*x`` (one per group),
 and product terms ``y ~ x + z + x:z`` (modsem's and lavaan's form; a product latent may also be
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .._errors import ModelSyntaxError
 
-OPERATORS = (":=", "=~", "<~", "~~", "==", "~", "<", ">")
+OPERATORS = ("~*~", ":=", "=~", "<~", "~~", "==", "~", "<", ">", "|")
 _OPS_HINT = "lavaan syntax uses the operators =~ <~ ~ ~~ ~1 := == < >."
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 _NAME_RE = re.compile(rf"^{_NAME}$")
@@ -167,8 +167,14 @@ class _Parser:
         if not op:
             first = len(text) - len(text.lstrip())
             raise self.error("No operator found", first, _OPS_HINT)
-        if op == "|" or "|" in text:
-            raise NotImplementedError("Thresholds ('|') for ordered variables are not supported yet.")
+        if op in ("|", "~*~") and not _NAME_RE.match(text[:pos].strip()):
+            raise self.error(f"{op!r} needs one observed variable on its left-hand side", 0)
+        if op == "|":
+            for term, off in _split_top(text[pos + 1:], "+"):
+                name = term.split("*")[-1].strip()
+                if not re.fullmatch(r"t\d+", name):
+                    raise self.error(f"Thresholds are written t1, t2, ...; got {name!r}",
+                                     pos + 1 + off + len(term) - len(term.lstrip()))
         lhs_text, rhs_text = text[:pos], text[pos + len(op):]
         rhs_off = pos + len(op)
         if op in (":=", "==", "<", ">"):
