@@ -15,7 +15,7 @@ LAYERS = [
     {"_errors"},
     {"_validation", "_progress"},
     {"_parallel"},
-    {"syntax", "datasets"},
+    {"syntax", "datasets", "moments"},
     {"model", "data"},
     {"estimation"},
     {"results"},
