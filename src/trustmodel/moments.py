@@ -21,11 +21,12 @@ True
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
 
-BLOCK_ROWS = 32_768   # rows per block: a block of 15 float columns is ~4 MB, cache-resident-ish
+BLOCK_ROWS = 8_192    # rows per block: the p* x rows pair products stay a few MB
 
 
 def float_matrix(data, names) -> np.ndarray:
@@ -102,10 +103,11 @@ def complete_moments(X: np.ndarray, block_rows: int = BLOCK_ROWS) -> Moments:
     n, p = X.shape
     shift = initial_shift(X)
     parts, masks = [], []
-    for a in range(0, n, block_rows):
-        m, s, C, bad = block_moments(X[a:a + block_rows], shift)
-        parts.append((m, s, C))
-        masks.append((a, bad))
+    with single_threaded_blas():
+        for a in range(0, n, block_rows):
+            m, s, C, bad = block_moments(X[a:a + block_rows], shift)
+            parts.append((m, s, C))
+            masks.append((a, bad))
     nobs, mean, cov = combine(parts, shift, p)
     complete = None
     if any(bad is not None for _, bad in masks):
@@ -134,10 +136,28 @@ class RowSource:
 
     def reduce(self, kernel, *args):
         total = None
-        for a in range(0, len(self.X), self.block_rows):
-            part = kernel(self.X[a:a + self.block_rows], *args)
-            total = list(part) if total is None else [t + q for t, q in zip(total, part)]
+        with single_threaded_blas():
+            for a in range(0, len(self.X), self.block_rows):
+                part = kernel(self.X[a:a + self.block_rows], *args)
+                total = list(part) if total is None else [t + q for t, q in zip(total, part)]
         return tuple(total)
+
+
+def single_threaded_blas():
+    """One BLAS thread for the small per-block products (threads only contend there; on a
+    loaded machine a threaded BLAS runs them up to ten times slower). A no-op without
+    ``threadpoolctl``."""
+    global _CONTROLLER
+    if _CONTROLLER is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+            _CONTROLLER = ThreadpoolController()      # library discovery once per process
+        except ImportError:  # pragma: no cover - threadpoolctl ships with scikit-learn
+            _CONTROLLER = False
+    return _CONTROLLER.limit(limits=1, user_api="blas") if _CONTROLLER else nullcontext()
+
+
+_CONTROLLER = None
 
 
 def as_source(data) -> RowSource:

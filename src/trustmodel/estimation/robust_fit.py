@@ -91,12 +91,12 @@ def robust_inference(table, stats, state, *, estimator: str, se: str):
     vcov : ndarray or None (None: keep the standard one)
     measures : dict of extra fit measures
     """
-    from . import robust as rb
+    from . import casewise as rb    # block-accumulated scores: memory independent of N
     from .fitting import estimate
 
     problem, x = state.problem, state.x
-    datas = [g.data for g in stats.groups]
-    if any(Y is None for Y in datas):
+    datas = stats    # the casewise module visits each group's rows block by block
+    if any(g.data is None and getattr(g, "source", None) is None for g in stats.groups):
         from .._errors import DataError
         raise DataError(f"estimator={estimator!r} / se='robust' needs the raw data (data=), "
                         "not sample_cov=: the casewise scores come from the rows.")
@@ -124,8 +124,7 @@ def robust_inference(table, stats, state, *, estimator: str, se: str):
         tr, h1, h0 = rb.yb_mplus_trace(parts, datas, ms, xi)
         bparts = rb.robust_parts(bstate.problem, bstate.x, datas, "observed")
         btr = rb.yb_mplus_trace(bparts, datas, ms, xi)[0]
-        ndat_h1 = sum(rb.saturated_derivatives(len(table.names.ov), ms, xi)[0].shape[0]
-                      for _ in datas)
+        ndat_h1 = stats.ngroups * fm.ndat(len(table.names.ov), ms, nx, bool(xi))
         extra = dict(h1_traces=h1, h1_ndat=ndat_h1, h0_traces=h0, npar=problem.npar)
     else:
         tr = rb.satorra_bentler_trace(problem, x, datas, xi)
