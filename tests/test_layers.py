@@ -17,7 +17,7 @@ LAYERS = [
     {"_parallel"},
     {"syntax", "datasets", "moments"},
     {"model", "data"},
-    {"estimation"},
+    {"estimation", "distributed"},
     {"results"},
     {"diagnostics"},
     {"theory"},

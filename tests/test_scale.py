@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tracemalloc
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -73,3 +74,109 @@ def test_complete_moments_match_two_pass():
     assert m.nobs == ok.sum()
     np.testing.assert_allclose(m.mean, Y.mean(axis=0), rtol=1e-14)
     np.testing.assert_allclose(m.cov, np.cov(Y, rowvar=False, bias=True), rtol=1e-10)
+
+
+def _skewed(n, seed=5):
+    """EDT-shaped data with skewed, heavy-tailed items (robust corrections far from 1)."""
+    pop = Path(tm.datasets.__path__[0], "edt_population.lav").read_text()
+    df = tm.simulate(pop, n, seed=seed)
+    rng = np.random.default_rng(seed)
+    return df + 0.4 * (df ** 2 - 1) * rng.choice([0, 1], size=df.shape, p=[0.6, 0.4])
+
+
+def _max_diff(a, b):
+    num = [c for c in a.params.columns if a.params[c].dtype.kind == "f"]
+    dp = np.nanmax(np.abs(a.params[num].to_numpy() - b.params[num].to_numpy()))
+    fa, fb = a.fit_measures, b.fit_measures
+    keys = [k for k in fa.index if isinstance(fa[k], float) and np.isfinite(fa[k])]
+    return dp, max(abs(fa[k] - fb[k]) / max(1.0, abs(fa[k])) for k in keys)
+
+
+@pytest.mark.parametrize("estimator", ["MLR", "MLM"])
+def test_generated_large_set_matches_direct(estimator, monkeypatch):
+    """The pipeline with block accumulation equals the N x p* computation on 20,000 rows."""
+    df = _skewed(20_000)
+    new = tm.fit(EDT, df, estimator=estimator)
+    from trustmodel.estimation import robust_fit
+    import trustmodel.estimation.casewise as cw
+
+    def direct(name):
+        def call(problem, x, stats, *rest):
+            return getattr(robust, name)(problem, x, [g.data for g in stats.groups], *rest)
+        return call
+    for name in ("robust_parts", "satorra_bentler_trace", "robust_sem_vcov"):
+        monkeypatch.setattr(cw, name, direct(name))
+    monkeypatch.setattr(cw, "yb_mplus_trace", lambda parts, stats, ms, xi: robust.yb_mplus_trace(
+        parts, [g.data for g in stats.groups], ms, xi))
+    old = tm.fit(EDT, df, estimator=estimator)
+    dp, dfm = _max_diff(old, new)
+    assert dp < 1e-10 and dfm < 1e-10
+    assert new.fit_measures["chisq_scaling_factor"] > 1.05   # the data are not normal
+    assert robust_fit is not None
+
+
+def _peak_of_robust_fits(n):
+    df = _skewed(n)
+    df = pd.DataFrame(np.ascontiguousarray(df.to_numpy()), columns=df.columns)
+    tracemalloc.start()
+    try:
+        tm.fit(EDT, df, estimator="MLR")
+        tm.fit(EDT, df, estimator="MLM")
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_robust_memory_is_not_n_times_pstar():
+    """tracemalloc: doubling N adds far less than one N x p* float matrix to the peak (the
+    growth is the model's columns copied once; the block work space does not grow)."""
+    n, p = 40_000, 15
+    tm.fit(EDT, _skewed(300), estimator="MLR")          # warm caches
+    small, large = _peak_of_robust_fits(n), _peak_of_robust_fits(2 * n)
+    n_pstar = n * p * (p + 1) // 2 * 8
+    assert large - small < 0.35 * n_pstar, (small, large, n_pstar)
+    assert large < 0.5 * 2 * n_pstar
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    pytest.importorskip("dask.dataframe")
+    with distributed.LocalCluster(processes=False, n_workers=2, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        yield client
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR", "MLM"])
+def test_dask_frame_equals_in_memory(dask_client, estimator):
+    import dask.dataframe as dd
+    df = _skewed(5_000)
+    df.iloc[::97, 3] = np.nan                          # listwise deletion happens per partition
+    with pytest.warns(tm.DataWarning):
+        mem = tm.fit(EDT, df, estimator=estimator)
+    with pytest.warns(tm.DataWarning):
+        dis = tm.fit(EDT, dd.from_pandas(df, npartitions=7), estimator=estimator)
+    dp, dfm = _max_diff(mem, dis)
+    assert dp < 1e-10 and dfm < 1e-10
+    assert dis.nobs == mem.nobs == 5_000 - len(df.iloc[::97])
+
+
+def test_dask_frame_bundled_data(dask_client):
+    import dask.dataframe as dd
+    hs = tm.datasets.load("holzinger_swineford")
+    for est in ("ML", "MLR", "MLM"):
+        dp, dfm = _max_diff(tm.fit(HS, hs, estimator=est),
+                            tm.fit(HS, dd.from_pandas(hs, npartitions=4), estimator=est))
+        assert dp < 1e-10 and dfm < 1e-10
+
+
+def test_dask_frame_refuses_what_needs_rows(dask_client):
+    import dask.dataframe as dd
+    ddf = dd.from_pandas(tm.datasets.load("holzinger_swineford"), npartitions=2)
+    with pytest.raises(tm.OptionError, match="missing='fiml'"):
+        tm.fit(HS, ddf, missing="fiml")
+    with pytest.raises(tm.OptionError, match="bootstrap"):
+        tm.fit(HS, ddf, se="bootstrap")
+    with pytest.raises(tm.DataError, match="'x1'"):
+        tm.fit(HS, ddf[["x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9"]])

@@ -19,6 +19,7 @@ from ._errors import DataError, OptionError, TrustModelWarning
 from ._validation import check_option, check_seed, did_you_mean
 from .data import SampleStats
 from .diagnostics import checks
+from .distributed import check_dask_options, is_dask_frame, sample_stats_from_dask
 from .estimation.fitting import estimate, expected_vcov
 from .estimation.fiml import fiml_fit
 from .estimation.robust_fit import robust_inference
@@ -188,6 +189,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
         raise OptionError(f"level= must lie strictly between 0 and 1; got {level!r}.")
     rng_seed = seed
     check_seed(seed)
+    if is_dask_frame(data):
+        check_dask_options(missing=missing, group=group, se=se, bollen_stine=bollen_stine)
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)                                    # 1 syntax / theory
         statements = tuple(statements_of(model))
@@ -315,6 +318,8 @@ def _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean) ->
         if nobs is None:
             raise DataError("sample_cov= needs nobs= (the sample size).")
         return SampleStats.from_moments(sample_cov, nobs, names, sample_mean=sample_mean)
+    if is_dask_frame(data):
+        return sample_stats_from_dask(data, names, min_rows=len(names) + 1)
     return SampleStats.from_frame(data, names, missing=missing, group=group,
                                   min_rows=len(names) + 1 if missing == "listwise" else 2)
 

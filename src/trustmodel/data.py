@@ -26,6 +26,7 @@ class GroupStats:
     mean: np.ndarray
     data: np.ndarray | None = None   # raw rows (may hold NaN under FIML); None for moments input
     rows: np.ndarray | None = None   # index positions of these rows in the caller's frame
+    source: object = None            # rows not in memory (a dask DataFrame's row source)
 
 
 @dataclass(frozen=True)
