@@ -76,7 +76,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
         se: Literal["standard", "robust", "bootstrap", "none"] = "standard",
         bootstrap: int = 1000, seed=None, level: float = 0.95,
         boot_ci_type: Literal["perc", "bca", "bca_simple", "norm"] = "perc",
-        bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "loky",
+        bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "threads",
         progress: bool | None = None,
         sample_cov=None, nobs=None, sample_mean=None, **options) -> FitResult:
     """Fit a structural equation model.
@@ -128,8 +128,9 @@ def fit(model, data: pd.DataFrame | None = None, *,
         ``fit_measures``.
     n_jobs : int, optional
         Workers for the bootstrap (joblib's convention, -1 all cores). Same numbers for any value.
-    backend : {"loky", "threading", "sequential", "dask"}
-        joblib backend of the bootstrap; "dask" runs on the active ``dask.distributed`` client.
+    backend : {"threads", "loky", "threading", "sequential", "dask"}
+        Backend of the bootstrap: "threads" (default; no worker start-up, numpy releases the
+        GIL), "loky" processes, or "dask" on the active ``dask.distributed`` client.
     progress : bool, optional
         tqdm progress bar for the bootstrap (default: only when interactive).
     sample_cov : pandas.DataFrame, optional
@@ -172,7 +173,9 @@ def fit(model, data: pd.DataFrame | None = None, *,
     if estimator in ("PLS", "PLSc"):
         from .pls import fit_pls  # leaf module, imported only when asked
         return fit_pls(model, data, estimator=estimator, se=se, bootstrap=bootstrap, seed=seed,
-                       level=level, n_jobs=n_jobs, backend=backend, progress=progress,
+                       level=level, n_jobs=n_jobs,
+                       backend="threading" if backend == "threads" else backend,
+                       progress=progress,
                        **pls_opts)
     robust = estimator in ("MLR", "MLM") or se == "robust"
     if se == "robust" and estimator not in ("ML", "MLR", "MLM"):
