@@ -25,6 +25,7 @@ LAYERS = [
     {"api"},
     {"invariance", "compare", "simulate", "rsa", "pls", "cli"},   # leaves on top of api
     {"power", "__main__", "practice"},                              # leaves on those leaves
+    {"studies"},                                                    # grids of power runs
     {"__init__"},
 ]
 RANK = {name: k for k, layer in enumerate(LAYERS) for name in layer}

@@ -180,3 +180,19 @@ def test_dask_frame_refuses_what_needs_rows(dask_client):
         tm.fit(HS, ddf, se="bootstrap")
     with pytest.raises(tm.DataError, match="'x1'"):
         tm.fit(HS, ddf[["x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9"]])
+
+
+def test_power_grid_on_dask_equals_threads(dask_client):
+    pop = "f =~ 0.8*x1 + 0.7*x2 + 0.7*x3\ny ~ 0.3*f"
+    grid = dict(n=[60, 120], effects={"y ~ f": [0.2, 0.4]}, reps=30, seed=3,
+                standardized=True)
+    a = tm.power_grid(pop, **grid)
+    b = tm.power_grid(pop, n_jobs=2, backend="dask", **grid)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_bootstrap_threads_equals_sequential():
+    hs = tm.datasets.load("holzinger_swineford")
+    a = tm.fit(HS, hs, se="bootstrap", bootstrap=40, seed=2, n_jobs=1)
+    b = tm.fit(HS, hs, se="bootstrap", bootstrap=40, seed=2, n_jobs=2, backend="threads")
+    np.testing.assert_array_equal(a.params["se"], b.params["se"])

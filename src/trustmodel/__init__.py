@@ -20,6 +20,7 @@ from .rsa import response_surface
 from .power import power
 from .practice import common_method, drivers, kano, nps, penalty_reward
 from .simulate import simulate
+from .studies import power_grid
 from .syntax import ParameterTable, build_table, parse_model
 from .theory import (CustomerDeliveredValue, ExpectationDisconfirmation, SatisfactionLoyalty,
                      ThreeLevelTrust)
@@ -38,6 +39,6 @@ __all__ = [
     "SatisfactionLoyalty",
     "ECSI", "ACSI", "acsi_index",
     "reliability", "htmt", "modindices", "compare",
-    "simulate", "power", "response_surface",
+    "simulate", "power", "power_grid", "response_surface",
     "drivers", "common_method", "kano", "penalty_reward", "nps",
 ]
