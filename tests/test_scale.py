@@ -196,3 +196,21 @@ def test_bootstrap_threads_equals_sequential():
     a = tm.fit(HS, hs, se="bootstrap", bootstrap=40, seed=2, n_jobs=1)
     b = tm.fit(HS, hs, se="bootstrap", bootstrap=40, seed=2, n_jobs=2, backend="threads")
     np.testing.assert_array_equal(a.params["se"], b.params["se"])
+
+
+def test_pattern_moments_match_row_sort():
+    """Integer pattern codes order the patterns as numpy.unique(mask, axis=0) does."""
+    from trustmodel.moments import pattern_moments
+    rng = np.random.default_rng(8)
+    Y = rng.normal(size=(3000, 7))
+    Y[rng.random(Y.shape) < 0.2] = np.nan
+    pm = pattern_moments(Y)
+    mask = ~np.isnan(Y)
+    uniq, inv = np.unique(mask, axis=0, return_inverse=True)
+    np.testing.assert_array_equal(pm.uniq, uniq)
+    np.testing.assert_array_equal(pm.inv, inv.ravel())
+    for k in (0, len(uniq) // 2, len(uniq) - 1):
+        rows = np.where(mask, Y, 0.0)[inv.ravel() == k]
+        np.testing.assert_allclose(pm.means[k], rows.mean(axis=0), atol=1e-13)
+        np.testing.assert_allclose(pm.covs[k] + np.outer(pm.means[k], pm.means[k]),
+                                   rows.T @ rows / len(rows), atol=1e-13)

@@ -164,3 +164,60 @@ def as_source(data) -> RowSource:
     """A :class:`RowSource` for an array (or the source itself)."""
     return data if hasattr(data, "reduce") and not isinstance(data, np.ndarray) \
         else RowSource(np.asarray(data, dtype=float))
+
+
+@dataclass(frozen=True)
+class PatternMoments:
+    """Rows grouped by missing-data pattern, with each pattern's count, mean and covariance.
+
+    ``uniq`` (K x p, True = observed) lists the patterns in the order of
+    ``numpy.unique(mask, axis=0)``; ``inv`` gives each row's pattern, ``order`` sorts the rows
+    by pattern (stable) and ``starts`` marks where each pattern begins in that order. Means
+    and N-divisor covariances use the observed entries (zeros elsewhere).
+    """
+
+    uniq: np.ndarray
+    inv: np.ndarray
+    order: np.ndarray
+    counts: np.ndarray
+    starts: np.ndarray
+    means: np.ndarray
+    covs: np.ndarray
+
+
+def _pattern_codes(mask: np.ndarray):
+    """Unique patterns and each row's pattern: bit codes sorted as integers (p <= 62), which
+    orders them as ``numpy.unique(mask, axis=0)`` does, without sorting whole rows."""
+    n, p = mask.shape
+    if p > 62:
+        uniq, inv = np.unique(mask, axis=0, return_inverse=True)
+        return uniq, inv.ravel()
+    weights = (np.int64(1) << np.arange(p - 1, -1, -1, dtype=np.int64))   # first column highest
+    codes = mask.astype(np.int64) @ weights
+    ucodes, inv = np.unique(codes, return_inverse=True)
+    uniq = ((ucodes[:, None] & weights[None, :]) != 0)
+    return uniq, inv.ravel()
+
+
+def pattern_moments(Y: np.ndarray) -> PatternMoments:
+    """Per-pattern counts, means and covariances of ``Y`` (NaN = missing) in one sort.
+
+    Memory is one copy of the data plus K x p x p for the patterns (never N x p x p).
+    """
+    mask = ~np.isnan(Y)
+    uniq, inv = _pattern_codes(mask)
+    order = np.argsort(inv, kind="stable")
+    counts = np.bincount(inv, minlength=len(uniq))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
+    Z = np.where(mask, Y, 0.0)[order]
+    sums = np.add.reduceat(Z, starts, axis=0)
+    p = Y.shape[1]
+    outer = np.empty((len(uniq), p, p))
+    with single_threaded_blas():
+        for k, (a, m) in enumerate(zip(starts, counts)):
+            block = Z[a:a + m]
+            outer[k] = block.T @ block
+    means = sums / counts[:, None]
+    covs = outer / counts[:, None, None] - np.einsum("ki,kj->kij", means, means)
+    return PatternMoments(uniq=uniq, inv=inv, order=order, counts=counts, starts=starts,
+                          means=means, covs=covs)

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..moments import pattern_moments
+
 from .discrepancy import _combine_vec
 from .optimize import fisher_scoring
 from .problem import Problem
@@ -58,17 +60,8 @@ class Patterns:
     @classmethod
     def from_data(cls, Y: np.ndarray) -> "Patterns":
         n, p = Y.shape
-        mask = ~np.isnan(Y)
-        uniq, inv = np.unique(mask, axis=0, return_inverse=True)
-        inv = inv.ravel()
-        order = np.argsort(inv, kind="stable")
-        counts = np.bincount(inv, minlength=len(uniq))
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        Z = np.where(mask, Y, 0.0)[order]
-        sums = np.add.reduceat(Z, starts, axis=0)
-        outer = np.add.reduceat(np.einsum("ni,nj->nij", Z, Z), starts, axis=0)
-        means = sums / counts[:, None]
-        covs = outer / counts[:, None, None] - np.einsum("ki,kj->kij", means, means)
+        pm = pattern_moments(Y)    # one sort of integer pattern codes, K x p x p memory
+        uniq, inv, counts, means, covs = pm.uniq, pm.inv, pm.counts, pm.means, pm.covs
         nobs_var = uniq.sum(axis=1)
         blocks = []
         for po in np.unique(nobs_var):
