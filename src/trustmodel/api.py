@@ -18,6 +18,7 @@ import pandas as pd
 from ._errors import DataError, OptionError, TrustModelWarning
 from ._validation import check_option, check_seed, did_you_mean
 from .data import SampleStats
+from .moments import one_blas_thread
 from .diagnostics import checks
 from .distributed import check_dask_options, is_dask_frame, sample_stats_from_dask
 from .estimation.fitting import estimate, expected_vcov
@@ -68,6 +69,7 @@ def statements_of(model):
                       f"got {type(model).__name__}.")
 
 
+@one_blas_thread
 def fit(model, data: pd.DataFrame | None = None, *,
         estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"] = "ML",
         missing: Literal["listwise", "fiml", "ml"] = "listwise",
