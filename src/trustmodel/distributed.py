@@ -31,7 +31,13 @@ import pandas as pd
 from ._errors import DataError, DataWarning, OptionError
 from ._validation import did_you_mean
 from .data import GroupStats, SampleStats, _check_moments
-from .moments import block_moments, combine, float_matrix, initial_shift, single_threaded_blas
+from .moments import (
+    block_moments,
+    combine,
+    float_matrix,
+    initial_shift,
+    single_threaded_blas,
+)
 
 
 def is_dask_frame(obj) -> bool:

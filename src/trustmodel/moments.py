@@ -189,7 +189,7 @@ class PatternMoments:
 def _pattern_codes(mask: np.ndarray):
     """Unique patterns and each row's pattern: bit codes sorted as integers (p <= 62), which
     orders them as ``numpy.unique(mask, axis=0)`` does, without sorting whole rows."""
-    n, p = mask.shape
+    p = mask.shape[1]
     if p > 62:
         uniq, inv = np.unique(mask, axis=0, return_inverse=True)
         return uniq, inv.ravel()

@@ -38,11 +38,23 @@ from __future__ import annotations
 import numpy as np
 
 from ..moments import as_source
-from .robust import (RobustParts, _inv, expected_information, saturated_derivatives,
-                     sandwich_vcov, unit_information)
+from .robust import (
+    RobustParts,
+    _inv,
+    expected_information,
+    sandwich_vcov,
+    saturated_derivatives,
+    unit_information,
+)
 
-__all__ = ["robust_parts", "sandwich_vcov", "yb_mplus_trace", "satorra_bentler_trace",
-           "robust_sem_vcov", "h1_trace"]
+__all__ = [
+    "h1_trace",
+    "robust_parts",
+    "robust_sem_vcov",
+    "sandwich_vcov",
+    "satorra_bentler_trace",
+    "yb_mplus_trace",
+]
 
 
 # ----- block kernels (module level: picklable for dask workers) ------------------------------
@@ -127,14 +139,18 @@ def h1_trace(src, ybar, S, ms: bool, x_idx=()) -> tuple[float, int]:
 
 
 # ----- MLR ------------------------------------------------------------------------------------
-def robust_parts(problem, x, stats, information: str = "observed") -> RobustParts:
-    """Per-group mean outer products of the casewise scores, accumulated over row blocks."""
+def _at_estimates(problem, x, stats):
+    """Groups' row sources and moments, implied moments at ``x``, meanstructure, total N."""
     groups = _groups(stats)
     imps = problem.implied(x, derivatives=True)
-    ms = problem.model.meanstructure
-    total = float(sum(n for *_, n in groups))
+    return groups, imps, problem.model.meanstructure, float(sum(n for *_, n in groups))
+
+
+def robust_parts(problem, x, stats, information: str = "observed") -> RobustParts:
+    """Per-group mean outer products of the casewise scores, accumulated over row blocks."""
+    groups, imps, ms, total = _at_estimates(problem, x, stats)
     B0 = []
-    for (src, ybar, _, n), imp in zip(groups, imps):
+    for (src, ybar, _, _), imp in zip(groups, imps):
         ia, ib, c = _pairs(len(ybar))
         W = np.linalg.inv(imp.sigma)
         center = imp.mu if ms else ybar
@@ -157,10 +173,7 @@ def yb_mplus_trace(parts: RobustParts, stats, meanstructure: bool, x_idx=()):
 # ----- MLM ------------------------------------------------------------------------------------
 def _mlm_terms(problem, x, stats, x_idx):
     """Per group: f_g, ``J Gamma J'`` (q x q, J = Delta A1) and ``tr(A1 Gamma)``."""
-    groups = _groups(stats)
-    imps = problem.implied(x, derivatives=True)
-    ms = problem.model.meanstructure
-    total = float(sum(n for *_, n in groups))
+    groups, imps, ms, total = _at_estimates(problem, x, stats)
     out = []
     for (src, ybar, S, n), imp in zip(groups, imps):
         p = len(ybar)

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..moments import pattern_moments
-
 from .discrepancy import _combine_vec
 from .optimize import fisher_scoring
 from .problem import Problem
