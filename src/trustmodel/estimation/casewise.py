@@ -77,6 +77,30 @@ def score_gram(Y, center, W, const, Dv, dmu, ia, ib, ms, quad=None):
     return out
 
 
+def rank2_score_gram(Y, center, W, U, V, const, Wm, order, K, ms, quad=None):
+    """As :func:`score_gram` for a RAM model's rank-2 derivatives: entry ``e`` has
+    ``dSigma_e = U_e V_e' + V_e U_e'`` (:meth:`trustmodel.model.ram.RamModel.implied`), so its
+    score term is ``(z'U_e)(z'V_e) - const_e`` and a row costs O(p E + q^2), not O(p* q)."""
+    Rt = (Y - center).T
+    Zt = W @ Rt
+    Te = (U.T @ Zt) * (V.T @ Zt) - const[:, None]
+    if ms:
+        Te += Wm.T @ Zt
+    Tt = Te[order] if order is not None else K @ Te
+    out = (Tt @ Tt.T,)
+    if quad is not None:
+        d = np.einsum("ij,ij->j", quad @ Rt, Rt)
+        out += (np.array(d @ d),)
+    return out
+
+
+def _rank2_args(imp, M):
+    """Arguments of :func:`rank2_score_gram` with ``const_e = U_e' M V_e`` (M = W for the
+    casewise scores, W S W for the Satorra-Bentler deviations)."""
+    const = np.einsum("ie,ij,je->e", imp.U, M, imp.V)
+    return imp.U, imp.V, const, imp.W, imp.order, imp.K
+
+
 def mahalanobis_square_sum(Y, center, W):
     """``sum_i (r_i' W r_i)^2`` over a block, ``r = y - center``."""
     R = Y - center
@@ -95,12 +119,6 @@ def _pairs(p):
 def _vech_weights(dsig, ia, ib, c):
     """``Dv`` (q x p*): c_ab dSigma_ab / dtheta."""
     return dsig[:, ia, ib] * c
-
-
-def _score_args(W, const, Dv, ia, ib):
-    """Drop the pairs no parameter moves (a diagonal baseline touches only p of p*)."""
-    used = np.flatnonzero(np.any(Dv != 0, axis=0))
-    return W, const[used], np.ascontiguousarray(Dv[:, used]), ia[used], ib[used]
 
 
 def _groups(stats):
@@ -151,12 +169,9 @@ def robust_parts(problem, x, stats, information: str = "observed") -> RobustPart
     groups, imps, ms, total = _at_estimates(problem, x, stats)
     B0 = []
     for (src, ybar, _, _), imp in zip(groups, imps):
-        ia, ib, c = _pairs(len(ybar))
         W = np.linalg.inv(imp.sigma)
         center = imp.mu if ms else ybar
-        W, const, Dv, ja, jb = _score_args(W, W[ia, ib], _vech_weights(imp.dsigma, ia, ib, c),
-                                           ia, ib)
-        (G,) = src.reduce(score_gram, center, W, const, Dv, imp.dmu, ja, jb, ms)
+        (G,) = src.reduce(rank2_score_gram, center, W, *_rank2_args(imp, W), ms)
         B0.append(G / len(src))
     return RobustParts(B0=B0, A=unit_information(problem, x, information),
                        weights=[n / total for *_, n in groups])
@@ -176,14 +191,10 @@ def _mlm_terms(problem, x, stats, x_idx):
     groups, imps, ms, total = _at_estimates(problem, x, stats)
     out = []
     for (src, ybar, S, n), imp in zip(groups, imps):
-        p = len(ybar)
-        ia, ib, c = _pairs(p)
         W = np.linalg.inv(imp.sigma)
         if len(x_idx) == 0:
             WS = W @ S
-            Dv = _vech_weights(imp.dsigma, ia, ib, c)
-            _, const, Dv, ja, jb = _score_args(W, (WS @ W)[ia, ib], Dv, ia, ib)
-            G, d2 = src.reduce(score_gram, ybar, W, const, Dv, imp.dmu, ja, jb, ms, W)
+            G, d2 = src.reduce(rank2_score_gram, ybar, W, *_rank2_args(imp, WS @ W), ms, W)
             JGJ = G / len(src)
             trA1G = 0.5 * (float(d2) / len(src) - np.sum(WS * WS.T)) + (np.trace(WS) if ms else 0)
         else:
