@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 import trustmodel as tm
-from trustmodel.estimation import casewise, robust
-from trustmodel.estimation.robust_fit import x_indices
+from trustmodel.estimation.core.fitting import x_indices
+from trustmodel.estimation.inference import casewise, robust, scaling
 from trustmodel.moments import RowSource, complete_moments
 
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
@@ -52,10 +52,10 @@ def test_casewise_equals_direct(model, name, opts):
     new = casewise.robust_parts(pr, x, blocked, "observed")
     for a, b in zip(old.B0, new.B0):
         np.testing.assert_allclose(b, a, rtol=0, atol=1e-10 * max(1, np.abs(a).max()))
-    tr_old = robust.yb_mplus_trace(old, datas, ms, xi)[0]
+    tr_old = scaling.yb_mplus_trace(old, datas, ms, xi)[0]
     tr_new = casewise.yb_mplus_trace(new, blocked, ms, xi)[0]
     assert abs(tr_new - tr_old) < 1e-10 * max(1, abs(tr_old))
-    sb_old = robust.satorra_bentler_trace(pr, x, datas, xi)
+    sb_old = scaling.satorra_bentler_trace(pr, x, datas, xi)
     sb_new = casewise.satorra_bentler_trace(pr, x, blocked, xi)
     assert abs(sb_new - sb_old) < 1e-10 * max(1, abs(sb_old))
     v_old = robust.robust_sem_vcov(pr, x, datas, xi)
@@ -97,22 +97,26 @@ def test_generated_large_set_matches_direct(estimator, monkeypatch):
     """The pipeline with block accumulation equals the N x p* computation on 20,000 rows."""
     df = _skewed(20_000)
     new = tm.fit(EDT, df, estimator=estimator)
-    from trustmodel.estimation import robust_fit
-    import trustmodel.estimation.casewise as cw
+    import trustmodel.estimation.fit_measures.statistics as st
+    import trustmodel.estimation.inference.casewise as cw
 
-    def direct(name):
-        def call(problem, x, stats, *rest):
-            return getattr(robust, name)(problem, x, [g.data for g in stats.groups], *rest)
-        return call
-    for name in ("robust_parts", "satorra_bentler_trace", "robust_sem_vcov"):
-        monkeypatch.setattr(cw, name, direct(name))
-    monkeypatch.setattr(cw, "yb_mplus_trace", lambda parts, stats, ms, xi: robust.yb_mplus_trace(
-        parts, [g.data for g in stats.groups], ms, xi))
+    def rows(stats):
+        return [g.data for g in stats.groups]
+    direct = {
+        "robust_parts": lambda pr, x, stats, info: robust.robust_parts(pr, x, rows(stats), info),
+        "robust_sem_vcov": lambda pr, x, stats, xi: robust.robust_sem_vcov(pr, x, rows(stats), xi),
+        "yb_mplus_trace": lambda parts, stats, ms, xi: scaling.yb_mplus_trace(parts, rows(stats),
+                                                                              ms, xi),
+        "satorra_bentler_trace": lambda pr, x, stats, xi: scaling.satorra_bentler_trace(
+            pr, x, rows(stats), xi)}
+    for name, func in direct.items():
+        monkeypatch.setattr(cw, name, func)
+        if hasattr(st, name):
+            monkeypatch.setattr(st, name, func)
     old = tm.fit(EDT, df, estimator=estimator)
     dp, dfm = _max_diff(old, new)
     assert dp < 1e-10 and dfm < 1e-10
     assert new.fit_measures["chisq_scaling_factor"] > 1.05   # the data are not normal
-    assert robust_fit is not None
 
 
 def _peak_of_robust_fits(n):

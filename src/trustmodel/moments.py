@@ -186,7 +186,7 @@ class PatternMoments:
     covs: np.ndarray
 
 
-def _pattern_codes(mask: np.ndarray):
+def pattern_codes(mask: np.ndarray):
     """Unique patterns and each row's pattern: bit codes sorted as integers (p <= 62), which
     orders them as ``numpy.unique(mask, axis=0)`` does, without sorting whole rows."""
     p = mask.shape[1]
@@ -206,7 +206,7 @@ def pattern_moments(Y: np.ndarray) -> PatternMoments:
     Memory is one copy of the data plus K x p x p for the patterns (never N x p x p).
     """
     mask = ~np.isnan(Y)
-    uniq, inv = _pattern_codes(mask)
+    uniq, inv = pattern_codes(mask)
     order = np.argsort(inv, kind="stable")
     counts = np.bincount(inv, minlength=len(uniq))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)

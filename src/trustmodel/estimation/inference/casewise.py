@@ -1,6 +1,6 @@
 """Robust ML without N x p* matrices: casewise scores accumulated block by block.
 
-The same quantities as :mod:`.robust` (lavaan's MLR / MLM: Huber-White sandwich, Yuan-Bentler
+The same quantities as :mod:`.robust` and :mod:`.scaling` (lavaan's MLR / MLM: Huber-White sandwich, Yuan-Bentler
 Mplus and Satorra-Bentler traces, ``robust.sem`` SEs), computed in one pass over row blocks
 with memory independent of N. Every accumulation is a sum over rows of a block kernel, so an
 array (:class:`trustmodel.moments.RowSource`) and a dask DataFrame
@@ -35,17 +35,14 @@ lavaan 0.6-14: ``R/lav_test_yuan_bentler.R``, ``R/lav_test_satorra_bentler.R``,
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from ..moments import as_source
-from .robust import (
-    RobustParts,
-    _inv,
-    expected_information,
-    sandwich_vcov,
-    saturated_derivatives,
-    unit_information,
-)
+from ...moments import as_source
+from ..core.linalg import inv_or_pinv
+from ..core.numdiff import gradient_hessian
+from ..core.saturated import delta_in_pi, expected_information, saturated_derivatives
 
 __all__ = [
     "h1_trace",
@@ -55,6 +52,40 @@ __all__ = [
     "satorra_bentler_trace",
     "yb_mplus_trace",
 ]
+
+
+# ----- shared with :mod:`.robust` (the direct computation) ------------------------------------
+@dataclass(frozen=True)
+class RobustParts:
+    """Per-group first-order information, unit information of the model, and N_g / N."""
+
+    B0: list            # per group: mean outer product of the scores (q x q)
+    A: np.ndarray       # unit information sum_g f_g A_g (observed or expected)
+    weights: list       # N_g / N
+
+
+def observed_information(problem, x) -> np.ndarray:
+    """Hessian of ``fmin``: exact where the problem has one (complete-data ML,
+    :mod:`.hessian`), else by differences of the analytic gradient (lavaan's
+    ``observed.information = "hessian"``, ``R/lav_model_hessian.R``)."""
+    if getattr(problem, "has_hessian", False):
+        return problem.hessian(x)
+    return gradient_hessian(problem, x)
+
+
+def unit_information(problem, x, kind: str) -> np.ndarray:
+    if kind == "observed":
+        return observed_information(problem, x)
+    return problem.evaluate(x)[2]
+
+
+def sandwich_vcov(parts: RobustParts, ntotal: int) -> np.ndarray:
+    """Huber-White: A^-1 B0 A^-1 / N (``lav_model_vcov``, ``se = "robust.huber.white"``)."""
+    Ainv = inv_or_pinv(parts.A)
+    B = sum(w * b for w, b in zip(parts.weights, parts.B0))
+    V = Ainv @ B @ Ainv / ntotal
+    return 0.5 * (V + V.T)
+
 
 
 # ----- block kernels (module level: picklable for dask workers) ------------------------------
@@ -179,7 +210,7 @@ def robust_parts(problem, x, stats, information: str = "observed") -> RobustPart
 
 def yb_mplus_trace(parts: RobustParts, stats, meanstructure: bool, x_idx=()):
     """trace(U Gamma) of the Yuan-Bentler Mplus variant, with its h1 and h0 parts."""
-    Ainv = _inv(parts.A)
+    Ainv = inv_or_pinv(parts.A)
     h1 = [h1_trace(src, ybar, S, meanstructure, x_idx)[0] for src, ybar, S, _ in _groups(stats)]
     h0 = [w * float(np.sum(B * Ainv.T)) for w, B in zip(parts.weights, parts.B0)]
     return sum(h1) - sum(h0), h1, h0
@@ -198,12 +229,11 @@ def _mlm_terms(problem, x, stats, x_idx):
             JGJ = G / len(src)
             trA1G = 0.5 * (float(d2) / len(src) - np.sum(WS * WS.T)) + (np.trace(WS) if ms else 0)
         else:
-            from .robust import _delta_in_pi
             B1, A1s, dsat, dmsat = _h1_gram(src, ybar, S, ms, x_idx)
             A1sinv = np.linalg.inv(A1s)
             Gamma = A1sinv @ B1 @ A1sinv
             A1 = expected_information(imp.sigma, dsat, dmsat, ms)
-            J = _delta_in_pi(imp.dsigma, imp.dmu, dsat, dmsat, ms) @ A1
+            J = delta_in_pi(imp.dsigma, imp.dmu, dsat, dmsat, ms) @ A1
             JGJ = J @ Gamma @ J.T
             trA1G = float(np.sum(A1 * Gamma.T))
         out.append((n / total, JGJ, trA1G))
@@ -212,14 +242,14 @@ def _mlm_terms(problem, x, stats, x_idx):
 
 def satorra_bentler_trace(problem, x, stats, x_idx=()) -> float:
     """tr(U Gamma) = sum_g [tr(A1 Gamma) - f_g tr(A^-1 J Gamma J')] without forming Gamma."""
-    Ainv = _inv(problem.evaluate(x)[2])
+    Ainv = inv_or_pinv(problem.evaluate(x)[2])
     return sum(tr - f * float(np.sum(Ainv * JGJ.T))
                for f, JGJ, tr in _mlm_terms(problem, x, stats, x_idx))
 
 
 def robust_sem_vcov(problem, x, stats, x_idx=()) -> np.ndarray:
     """lavaan's ``se = "robust.sem"``: A^-1 (sum_g f_g J Gamma J') A^-1 / N."""
-    Ainv = _inv(problem.evaluate(x)[2])
+    Ainv = inv_or_pinv(problem.evaluate(x)[2])
     B = sum(f * JGJ for f, JGJ, _ in _mlm_terms(problem, x, stats, x_idx))
     V = Ainv @ B @ Ainv / stats.ntotal
     return 0.5 * (V + V.T)
