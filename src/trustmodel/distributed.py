@@ -1,8 +1,8 @@
 """Out-of-core and distributed data: ``tm.fit(model, ddf)`` with a dask DataFrame.
 
 A listwise ML fit needs only N, the means and the covariance matrix; MLR and MLM add sums of
-casewise-score cross products (:mod:`trustmodel.estimation.casewise`). Both are sums over
-rows, so each partition of the dask DataFrame is reduced where it lives (one task per
+casewise-score cross products (:mod:`trustmodel.estimation.inference.casewise`). Both are
+sums over rows, so each partition of the dask DataFrame is reduced where it lives (one task per
 partition, the block kernels of :mod:`trustmodel.moments` and ``casewise``) and only p x p or
 q x q arrays travel. The partial sums are added in partition order, so the numbers do not
 depend on the number of workers and equal the in-memory fit (to rounding, 1e-10).

@@ -9,7 +9,8 @@ finding rows with missing values only in blocks whose column sums are NaN.
 
 The same block kernel (:func:`block_moments`) is what a dask reduction maps over partitions
 (:mod:`trustmodel.distributed`), and :class:`RowSource` lets the robust accumulations of
-:mod:`trustmodel.estimation.casewise` visit the rows of an array or of a dask DataFrame alike.
+:mod:`trustmodel.estimation.inference.casewise` visit the rows of an array or of a dask
+DataFrame alike.
 
 Examples
 --------
