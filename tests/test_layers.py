@@ -17,9 +17,9 @@ LAYERS = [
     {"_errors", "_version"},
     {"_validation", "_progress", "_warnings"},
     {"_parallel"},
-    {"syntax", "datasets"},
+    {"syntax", "datasets", "moments"},
     {"model", "data"},
-    {"estimation"},
+    {"estimation", "distributed"},
     {"interaction"},                       # product indicators, probing (issue 15)
     {"results"},
     {"diagnostics"},
@@ -29,6 +29,7 @@ LAYERS = [
     {"api"},
     {"invariance", "compare", "simulate", "rsa", "power_ordinal"},  # leaves on top of api
     {"power", "practice"},                                          # leaves on those leaves
+    {"studies"},                                                    # grids of power runs
     {"__init__"},
     {"cli"},                                                        # the CLI uses the package
     {"__main__"},

@@ -28,6 +28,7 @@ from .rsa import response_surface
 from .power import power
 from .practice import common_method, drivers, kano, nps, penalty_reward
 from .simulate import simulate
+from .studies import power_grid
 from .syntax import ParameterTable, build_table, parse_model
 from .theory import (CustomerDeliveredValue, ExpectationDisconfirmation, SatisfactionLoyalty,
                      ThreeLevelTrust)
@@ -45,7 +46,7 @@ __all__ = [
     "SatisfactionLoyalty",
     "ECSI", "ACSI", "acsi_index", "micom", "plspredict", "cvpat",
     "reliability", "htmt", "modindices", "compare",
-    "simulate", "power", "response_surface",
+    "simulate", "power", "power_grid", "response_surface",
     "product_indicators", "simple_slopes", "johnson_neyman", "standardized_interaction",
     "conditional_indirect", "index_of_moderated_mediation", "montecarlo_ci",
     "drivers", "common_method", "kano", "penalty_reward", "nps",

@@ -17,6 +17,8 @@ from ._errors import DataError, OptionError
 from ._validation import check_option, check_seed, did_you_mean
 from ._warnings import RecordedWarning, recorded_warnings  # noqa: F401 (re-exported)
 from .data import SampleStats
+from .distributed import check_dask_options, is_dask_frame, sample_stats_from_dask
+from .moments import one_blas_thread
 from .diagnostics import checks
 from .estimation.core.fitting import estimate, expected_vcov
 from .estimation.fiml.driver import fiml_fit
@@ -34,6 +36,7 @@ INTERACTIONS = ("dblcent", "mean", "residual", "lms", "qml")
 _CENTERING = {"dblcent": "double", "mean": "mean", "residual": "residual"}
 
 
+@one_blas_thread
 def fit(model, data: pd.DataFrame | None = None, *,
         estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc", "WLSMV", "DWLS",
                            "WLS", "ULSMV", "WLSM"] | None = None,
@@ -43,7 +46,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
         se: Literal["standard", "robust", "bootstrap", "none"] = "standard",
         bootstrap: int = 1000, seed=None, level: float = 0.95,
         boot_ci_type: Literal["perc", "bca", "bca_simple", "norm"] = "perc",
-        bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "loky",
+        bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "threads",
         progress: bool | None = None,
         sample_cov=None, nobs=None, sample_mean=None, ordered=None,
         parameterization: Literal["delta", "theta"] = "delta",
@@ -104,8 +107,9 @@ def fit(model, data: pd.DataFrame | None = None, *,
         ``fit_measures``.
     n_jobs : int, optional
         Workers for the bootstrap (joblib's convention, -1 all cores). Same numbers for any value.
-    backend : {"loky", "threading", "sequential", "dask"}
-        joblib backend of the bootstrap; "dask" runs on the active ``dask.distributed`` client.
+    backend : {"threads", "loky", "threading", "sequential", "dask"}
+        Backend of the bootstrap: "threads" (default; no worker start-up, numpy releases the
+        GIL), "loky" processes, or "dask" on the active ``dask.distributed`` client.
     progress : bool, optional
         tqdm progress bar for the bootstrap (default: only when interactive).
     sample_cov : pandas.DataFrame, optional
@@ -200,8 +204,10 @@ def fit(model, data: pd.DataFrame | None = None, *,
             raise OptionError(f"missing={missing!r} is not available for estimator={estimator!r};"
                               " use 'mean' (seminr's mean replacement) or 'listwise'.")
         return fit_pls(model, data, estimator=estimator, se=se, bootstrap=bootstrap, seed=seed,
-                       level=level, n_jobs=n_jobs, backend=backend, progress=progress,
-                       missing=missing, group=group, boot_ci_type=boot_ci_type, **pls_opts)
+                       level=level, n_jobs=n_jobs,
+                       backend="threading" if backend == "threads" else backend,
+                       progress=progress, missing=missing, group=group,
+                       boot_ci_type=boot_ci_type, **pls_opts)
     robust = estimator in ("MLR", "MLM") or se == "robust"
     if se == "robust" and estimator not in ("ML", "MLR", "MLM"):
         raise OptionError(f"se='robust' needs estimator 'ML', 'MLR' or 'MLM'; got {estimator!r}.")
@@ -217,6 +223,11 @@ def fit(model, data: pd.DataFrame | None = None, *,
         raise OptionError(f"level= must lie strictly between 0 and 1; got {level!r}.")
     rng_seed = seed
     check_seed(seed)
+    if is_dask_frame(data):
+        check_dask_options(missing=missing, group=group, se=se, bollen_stine=bollen_stine)
+    if is_dask_frame(data) and product_terms(statements_of(model)):
+        raise OptionError("Product terms (X:Z) need an in-memory pandas DataFrame; compute the "
+                          "dask DataFrame first (ddf.compute()).")
     interaction, interaction_pairs = _check_interaction(model, interaction, interaction_pairs)
     ci = check_option("ci", ci, ("standard", "montecarlo"))
     if ci == "montecarlo" and (se in ("bootstrap", "none") or interaction in ("lms", "qml")):
@@ -439,6 +450,8 @@ def _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean) ->
         if nobs is None:
             raise DataError("sample_cov= needs nobs= (the sample size).")
         return SampleStats.from_moments(sample_cov, nobs, names, sample_mean=sample_mean)
+    if is_dask_frame(data):
+        return sample_stats_from_dask(data, names, min_rows=len(names) + 1)
     return SampleStats.from_frame(data, names, missing=missing, group=group,
                                   min_rows=len(names) + 1 if missing == "listwise" else 2)
 

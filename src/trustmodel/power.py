@@ -255,7 +255,7 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
           alpha: float = 0.05, seed=None, n_jobs: int = 1, progress: bool | None = None,
           estimator: Literal["ML", "GLS", "ULS"] = "ML", *, population: dict | None = None,
           analysis=None, likert: int | None = None, standardized: bool | None = None,
-          backend: str = "loky") -> PowerTable:
+          backend: str = "threads") -> PowerTable:
     """Monte Carlo power analysis: how often is each effect significant at each sample size?
 
     For every N, ``reps`` samples are drawn from the population model, the analysis model is
@@ -299,8 +299,9 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
         Cut the data into ``1..likert`` categories (raw rows are drawn; slower).
     standardized : bool, optional
         As in :func:`simulate`.
-    backend : {"loky", "threading", "sequential", "dask"}
-        joblib backend for ``n_jobs != 1`` ("dask" runs on the active dask client).
+    backend : {"threads", "loky", "threading", "sequential", "dask"}
+        Backend for ``n_jobs != 1``: "threads" (default, no process start-up), "loky"
+        processes, or "dask" (replications as tasks on the active dask client).
 
     Returns
     -------
