@@ -13,7 +13,7 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "trustmodel"
 
 LAYERS = [
     {"_errors"},
-    {"_validation", "_progress"},
+    {"_validation", "_progress", "_warnings"},
     {"_parallel"},
     {"syntax", "datasets"},
     {"model", "data"},

@@ -8,7 +8,8 @@ from . import datasets
 from ._errors import (BootstrapFailureWarning, ConvergenceError, DataError, DataWarning,
                       HeywoodCaseWarning, IdentificationError, IdentificationWarning,
                       ModelSyntaxError, NonConvergenceWarning, NotPositiveDefiniteWarning,
-                      OptionError, SmallSampleWarning, TrustModelError, TrustModelWarning)
+                      NumericalWarning, OptionError, ReadOnlyError, SmallSampleWarning,
+                      TrustModelError, TrustModelWarning, UnsupportedFeatureError)
 from .api import fit, lower_to_cov
 from .invariance import InvarianceResult, invariance
 from .compare import compare
@@ -31,7 +32,8 @@ __all__ = [
     "datasets", "TrustModelError", "ModelSyntaxError", "DataError", "OptionError",
     "IdentificationError", "ConvergenceError", "TrustModelWarning", "NonConvergenceWarning",
     "HeywoodCaseWarning", "NotPositiveDefiniteWarning", "IdentificationWarning",
-    "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning", "__version__",
+    "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning", "NumericalWarning",
+    "UnsupportedFeatureError", "ReadOnlyError", "__version__",
     "invariance", "InvarianceResult",
     "ExpectationDisconfirmation", "CustomerDeliveredValue", "ThreeLevelTrust",
     "SatisfactionLoyalty",

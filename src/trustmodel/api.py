@@ -6,21 +6,20 @@
 from __future__ import annotations
 
 import inspect
-import warnings
-from contextlib import contextmanager
+from dataclasses import replace
 from functools import lru_cache
-from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from ._errors import DataError, OptionError, TrustModelWarning
+from ._errors import DataError, OptionError
 from ._validation import check_option, check_seed, did_you_mean
+from ._warnings import RecordedWarning, recorded_warnings  # noqa: F401 (RecordedWarning: public)
 from .data import SampleStats
 from .diagnostics import checks
-from .estimation.fitting import estimate, expected_vcov
 from .estimation.fiml import fiml_fit
+from .estimation.fitting import estimate, expected_vcov
 from .estimation.robust_fit import robust_inference
 from .results.result import FitResult
 from .syntax import ParameterTable, build_table, parse_model
@@ -28,30 +27,6 @@ from .syntax import ParameterTable, build_table, parse_model
 ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
 MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
-
-
-@dataclass(frozen=True)
-class RecordedWarning:
-    """A warning issued during a fit, kept on ``FitResult.warnings``."""
-
-    category: type
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.category.__name__}: {self.message}"
-
-
-@contextmanager
-def recorded_warnings():
-    """Record trustmodel warnings raised inside the block and re-issue them afterwards."""
-    caught: list = []
-    with warnings.catch_warnings(record=True) as raw:
-        warnings.simplefilter("always")
-        yield caught
-    for w in raw:
-        if issubclass(w.category, TrustModelWarning):
-            caught.append(RecordedWarning(w.category, str(w.message)))
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
 def statements_of(model):
