@@ -4,17 +4,37 @@ Follows lavaan's model syntax (Rosseel 2012, doi:10.18637/jss.v048.i02; ``R/lav_
 operators ``=~ <~ ~ ~~ ~1 := == < >``, comments (``#`` and ``!``), statements separated by new
 lines or ``;``, formulas continued over several lines, and modifiers ``a*x`` (label), ``1*x``
 (fixed value), ``NA*x`` (free), ``start(.5)*x``, ``label("a")*x``, ``c(a1, a2)*x`` (one per group).
-Errors point at the line and column, as lavaan's ``lav_parse_txtloc`` does.
+Errors point at the line and column, as lavaan's ``lav_parse_txtloc`` does. Parsing takes
+time linear in the length of the syntax. The expressions of ``:=``, ``==``, ``<`` and ``>``
+are compiled here (:mod:`trustmodel.syntax.expressions`), so a malformed definition or an
+unknown function is reported at its line and column before anything is fitted.
+
+Syntax that lavaan knows and trustmodel does not estimate yet raises
+:class:`~trustmodel.UnsupportedFeatureError` naming the feature: thresholds ``x1 | t1``,
+scaling factors ``~*~``, ``efa("b")*f1`` blocks, ``group: 1`` / ``level: 1`` blocks and the
+``lower()``, ``upper()``, ``prior()``, ``rv()`` modifiers.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
-from .._errors import ModelSyntaxError
+from .._errors import ModelSyntaxError, OptionError, UnsupportedFeatureError
+from .expressions import ExpressionError, compile_expression
 
-OPERATORS = (":=", "=~", "<~", "~~", "==", "~", "<", ">")
+OPERATORS = (":=", "=~", "<~", "~*~", "~~", "==", "~", "<", ">", "|")
 _OPS_HINT = "lavaan syntax uses the operators =~ <~ ~ ~~ ~1 := == < >."
+# operators the parser reads but no estimator uses yet: op -> the feature, for the message
+UNSUPPORTED_OPERATORS = {
+    "|": "Thresholds ('|') of ordered (categorical) variables",
+    "~*~": "Scaling factors ('~*~') of the delta parameterization",
+}
+_UNSUPPORTED_MODIFIERS = {
+    "efa": "Exploratory factor blocks (efa(\"...\")*f, lavaan's ESEM)",
+    "lower": "Bounds on parameters (lower())", "upper": "Bounds on parameters (upper())",
+    "prior": "Priors (prior(), blavaan)", "rv": "Random slopes (rv(), two-level models)",
+}
+_BLOCK_RE = re.compile(r"^\s*(group|level|block|class)\s*:(?!=)\s*(\S*)", re.IGNORECASE)
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 _NAME_RE = re.compile(rf"^{_NAME}$")
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -66,37 +86,61 @@ def _strip_comment(text: str) -> str:
     return "".join(out)
 
 
+_CONT_END = ("+", "*", "~", "=~", "~~", ":=", "==", "<~", ",", "(", "-")
+_CONT_START = ("+", "*", ",")
+
+
 def _logical_lines(model: str) -> list[_Line]:
-    """Split into statements, joining lines of one formula (a trailing operator or ``+``)."""
+    """Split into statements, joining lines of one formula (a trailing operator or ``+``).
+
+    Each statement is collected as a list of pieces and joined once, so the work is linear
+    in the length of the syntax however many lines a formula spans.
+    """
     raw = model.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    pieces: list[_Line] = []
+    groups: list[list] = []   # per statement: [(text, line, first column), ...]
+    has_op: list[bool] = []
     for ln, text in enumerate(raw, start=1):
         text = _strip_comment(text)
         col = 0
         for part in text.split(";"):
-            chars = list(part)
-            if part.strip():
-                pieces.append(_Line(part, ln, [col + i + 1 for i in range(len(chars))], [ln] * len(chars)))
+            stripped = part.strip()
+            if stripped:
+                if groups:
+                    prev = groups[-1][-1][0].rstrip()
+                    if (prev.endswith(_CONT_END) or stripped.startswith(_CONT_START)
+                            or not has_op[-1]) and not _BLOCK_RE.match(part):
+                        groups[-1].append((part, ln, col + 1))
+                        has_op[-1] = has_op[-1] or _has_operator(part)
+                        col += len(part) + 1
+                        continue
+                groups.append([(part, ln, col + 1)])
+                has_op.append(_has_operator(part) or bool(_BLOCK_RE.match(part)))
             col += len(part) + 1
-    merged: list[_Line] = []
-    for piece in pieces:
-        stripped = piece.text.strip()
-        if merged:
-            prev = merged[-1].text.rstrip()
-            cont_prev = prev.endswith(("+", "*", "~", "=~", "~~", ":=", "==", "<~", ",", "(", "-"))
-            cont_this = stripped.startswith(("+", "*", ","))
-            if cont_prev or cont_this or not _has_operator(prev):
-                last = merged[-1]
-                merged[-1] = _Line(last.text + " " + piece.text, last.line,
-                                   last.offsets + [last.offsets[-1] + 1] + piece.offsets,
-                                   last.lines + [last.lines[-1]] + piece.lines)
-                continue
-        merged.append(piece)
-    return merged
+    out = []
+    for pieces in groups:
+        texts, offsets, lines = [], [], []
+        for k, (part, ln, first) in enumerate(pieces):
+            if k:  # the joining blank sits one column after the previous piece
+                texts.append(" ")
+                offsets.append(offsets[-1] + 1)
+                lines.append(lines[-1])
+            texts.append(part)
+            offsets.extend(range(first, first + len(part)))
+            lines.extend([ln] * len(part))
+        out.append(_Line("".join(texts), pieces[0][1], offsets, lines))
+    return out
 
 
 def _has_operator(text: str) -> bool:
     return any(op in text for op in OPERATORS)
+
+
+def _find_outside_quotes(text: str, needle: str) -> int:
+    """Index of ``needle`` outside quoted labels, or -1."""
+    idx = text.find(needle)
+    while idx >= 0 and text[:idx].count('"') % 2 + text[:idx].count("'") % 2:
+        idx = text.find(needle, idx + 1)
+    return idx
 
 
 def _find_operator(text: str) -> tuple[str, int]:
@@ -148,24 +192,35 @@ class _Parser:
         self.line = line
         self.source_lines = source_lines
 
-    def error(self, message: str, pos: int, hint: str | None = None) -> ModelSyntaxError:
+    def error(self, message: str, pos: int, hint: str | None = None,
+              cls=ModelSyntaxError) -> ModelSyntaxError:
         pos = min(max(pos, 0), len(self.line.offsets) - 1)
-        ln = self.line.lines[pos]
-        col = self.line.offsets[pos]
-        return ModelSyntaxError(message, ln, col, self.source_lines[ln - 1].rstrip(), hint)
+        ln = self.line.lines[pos] if self.line.lines else self.line.line
+        col = self.line.offsets[pos] if self.line.offsets else 1
+        return cls(message, ln, col, self.source_lines[ln - 1].rstrip(), hint)
+
+    def unsupported(self, feature: str, pos: int) -> UnsupportedFeatureError:
+        return self.error(f"{feature}: not supported by trustmodel yet", pos,
+                          cls=UnsupportedFeatureError)
 
     def parse(self) -> list[Statement]:
         text = self.line.text
+        block = _BLOCK_RE.match(text)
+        if block:
+            kind = block.group(1).lower()
+            feature = {"group": "Group blocks ('group: 1'; use fit(..., group=COLUMN) and "
+                                "c(a1, a2)*x modifiers)",
+                       "level": "Multilevel blocks ('level: 1')"}.get(
+                kind, f"'{kind}:' blocks")
+            raise self.unsupported(feature, block.start(1))
         for bad in ("=>", "->", "<-", "<=", ">="):
-            idx = text.find(bad)
+            idx = _find_outside_quotes(text, bad)
             if idx >= 0:
                 raise self.error(f"Unknown operator {bad!r}", idx, _OPS_HINT)
         op, pos = _find_operator(text)
         if not op:
             first = len(text) - len(text.lstrip())
             raise self.error("No operator found", first, _OPS_HINT)
-        if op == "|" or "|" in text:
-            raise NotImplementedError("Thresholds ('|') for ordered variables are not supported yet.")
         lhs_text, rhs_text = text[:pos], text[pos + len(op):]
         rhs_off = pos + len(op)
         if op in (":=", "==", "<", ">"):
@@ -174,10 +229,17 @@ class _Parser:
         for name, off in lhs_names:
             if not name:
                 raise self.error(f"Missing left-hand side of {op!r}", pos)
+            mod = re.match(rf"^({_NAME})\s*\(", name)
+            if mod and mod.group(1) in _UNSUPPORTED_MODIFIERS and "*" in name:
+                raise self.unsupported(_UNSUPPORTED_MODIFIERS[mod.group(1)], off)
             if not _NAME_RE.match(name):
                 raise self.error(f"Invalid variable name {name!r} on the left-hand side", off)
         if op == "~" and rhs_text.strip().startswith("~"):
             raise self.error("Unknown operator '~~~'", pos)
+        second, spos = _find_operator(rhs_text)
+        if second:
+            raise self.error(f"A second operator {second!r} in one formula (a missing line "
+                             "break?)", rhs_off + spos)
         terms = _split_top(rhs_text, "+")
         out = []
         for term, off in terms:
@@ -189,6 +251,9 @@ class _Parser:
             rop = op
             if op == "~" and rhs == "1":
                 rop, rhs = "~1", ""
+            elif op == "|":
+                if not re.fullmatch(r"t\d+", rhs):
+                    raise self.error(f"A threshold is named t1, t2, ...; got {rhs!r}", toff)
             elif rhs == "1" or _NUMBER_RE.match(rhs):
                 raise self.error(f"A number cannot be a variable on the right-hand side of {op!r}", toff)
             for name, loff in lhs_names:
@@ -202,11 +267,23 @@ class _Parser:
             raise self.error(f"Missing left-hand side of {op!r}", pos)
         if not rhs:
             raise self.error(f"Missing right-hand side of {op!r}", pos)
+        lhs_off = len(lhs_text) - len(lhs_text.lstrip())
         if op == ":=" and not _NAME_RE.match(lhs):
-            raise self.error(f"A defined parameter needs a plain name, got {lhs!r}", 0)
-        for expr, off in ((lhs, 0), (rhs, rhs_off)):
-            if expr.count("(") != expr.count(")"):
-                raise self.error("Unbalanced parentheses", off)
+            raise self.error(f"A defined parameter needs a plain name, got {lhs!r}", lhs_off)
+        second, spos = _find_operator(rhs_text)
+        if second:
+            raise self.error(f"A second operator {second!r} in one formula (a missing line "
+                             "break?)", rhs_off + spos)
+        sides = ((rhs, rhs_off + len(rhs_text) - len(rhs_text.lstrip())),)
+        if op != ":=":
+            sides = ((lhs, lhs_off),) + sides
+        for expr, off in sides:
+            try:
+                compile_expression(expr)
+            except ExpressionError as exc:
+                what = "definition" if op == ":=" else "constraint"
+                raise self.error(f"{exc.message} (in the {what} '{lhs} {op} {rhs}')",
+                                 off + exc.offset) from None
         return [Statement(lhs, op, rhs, Modifier(), self.line.lines[0], self.line.offsets[0])]
 
     def _term(self, term: str, off: int) -> tuple[str, Modifier]:
@@ -243,7 +320,7 @@ class _Parser:
         return var, Modifier(fixed=fixed, label=label, start=start, free=free)
 
     def _modifier(self, m: str, pos: int):
-        call = re.match(rf"^({_NAME})\s*\((.*)\)$", m, re.S)
+        call = re.match(rf"^({_NAME})\s*\((.*)\)$", m, re.DOTALL)
         if call:
             fun, inner = call.group(1), call.group(2)
             args = [a.strip() for a, _ in _split_top(inner, ",")]
@@ -253,6 +330,8 @@ class _Parser:
                 return "label", tuple(a.strip("\"'") for a in args)
             if fun == "c":
                 return "mixed", tuple(self._value(a, pos) for a in args)
+            if fun in _UNSUPPORTED_MODIFIERS:
+                raise self.unsupported(_UNSUPPORTED_MODIFIERS[fun], pos)
             raise self.error(f"Unknown modifier function {fun!r} (use start(), label(), c())", pos)
         return "mixed", (self._value(m, pos),)
 
@@ -298,11 +377,17 @@ def parse_model(model: str) -> list[Statement]:
     [('f', '=~', 'x1'), ('f', '=~', 'x2')]
     """
     if not isinstance(model, str):
-        raise TypeError(f"model= must be lavaan syntax (str); got {type(model).__name__}.")
+        raise OptionError(f"model= must be lavaan syntax (str); got {type(model).__name__}.")
     source_lines = model.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out: list[Statement] = []
     for line in _logical_lines(model):
         out.extend(_Parser(line, source_lines).parse())
     if not out:
-        raise ModelSyntaxError("The model syntax is empty (no formula found).")
+        raise ModelSyntaxError("The model syntax is empty (no formula found)", 1, 1,
+                               source_lines[0].rstrip())
+    for st in out:
+        if st.op in UNSUPPORTED_OPERATORS:
+            raise UnsupportedFeatureError(
+                f"{UNSUPPORTED_OPERATORS[st.op]}: not supported by trustmodel yet",
+                st.line, st.column, source_lines[st.line - 1].rstrip())
     return out

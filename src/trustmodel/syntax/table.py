@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import ModelSyntaxError
+from .expressions import compile_expression
 from .parser import Statement, parse_model
 
 COLUMNS = ["id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label", "plabel",
@@ -466,13 +467,11 @@ def _check_labels(df, extra_stmts):
     for s in extra_stmts:
         if s.op != ":=":
             continue
-        for name in _NAME_RE.findall(re.sub(r"\d+\.?\d*[eE][+-]?\d+", "", s.rhs)):
-            if name in labels or name in _FUNCTIONS:
+        for name in compile_expression(s.rhs).names:  # functions and constants excluded
+            if name in labels:
                 continue
             raise ModelSyntaxError(
                 f"Defined parameter {s.lhs!r} uses {name!r}, which is not a parameter label "
                 f"(labels: {', '.join(sorted(l for l in labels if not l.startswith('.'))) or 'none'})",
                 s.line, s.column)
 
-
-_FUNCTIONS = {"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "pnorm", "pi", "e"}
