@@ -14,10 +14,18 @@ import numpy as np
 import pandas as pd
 
 from ._errors import DataError, OptionError
-from ._validation import check_option, check_seed, did_you_mean
+from ._validation import (
+    ReadOnlyDict,
+    check_fit_options,
+    check_ignored,
+    did_you_mean,
+    freeze_table,
+    readonly,
+)
 from ._warnings import RecordedWarning, recorded_warnings  # noqa: F401 (RecordedWarning: public)
 from .data import SampleStats
 from .diagnostics import checks
+from .estimation.defined import Definitions
 from .estimation.fiml import fiml_fit
 from .estimation.fitting import estimate, expected_vcov
 from .estimation.robust_fit import robust_inference
@@ -29,17 +37,26 @@ MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
 
 
-def statements_of(model):
-    """Statements from syntax, a ParameterTable or a theory builder (anything with .syntax)."""
+def statements_of(model, data=None):
+    """Statements from syntax, a ParameterTable or a theory builder (anything with .syntax).
+
+    A builder's syntax is read for ``data`` (``syntax_for(data)``: a single-item construct's
+    residual variance comes from the data being fitted; the builder itself is not changed).
+    """
     if isinstance(model, str):
         return _parsed(model)
     if isinstance(model, ParameterTable):
         return list(model.statements)
+    syntax_for = getattr(model, "syntax_for", None)
+    if callable(syntax_for):
+        return _parsed(syntax_for(data))
     syntax = getattr(model, "syntax", None)
     if isinstance(syntax, str):
-        return parse_model(syntax)
+        return _parsed(syntax)
+    hint = (" Did you swap model and data? fit(model, data) takes the syntax first."
+            if isinstance(model, pd.DataFrame) and isinstance(data, str) else "")
     raise OptionError("model= must be lavaan syntax (str), a ParameterTable or a theory builder; "
-                      f"got {type(model).__name__}.")
+                      f"got {type(model).__name__}.{hint}")
 
 
 def fit(model, data: pd.DataFrame | None = None, *,
@@ -133,9 +150,11 @@ def fit(model, data: pd.DataFrame | None = None, *,
     >>> round(res.fit_measures["chisq"], 3)
     85.306
     """
-    estimator = check_option("estimator", estimator, ESTIMATORS)
-    missing = check_option("missing", missing, MISSING)
-    se = check_option("se", se, SE)
+    given = {k: v for k, v in locals().items() if k in _DEFAULTS}
+    given = check_fit_options(given, _allowed())                       # 0 strict options
+    estimator, missing, se = given["estimator"], given["missing"], given["se"]
+    group_equal, group_partial = given["group_equal"], given["group_partial"]
+    seed, sample_mean = given["seed"], given["sample_mean"]
     pls_opts = {k: options.pop(k) for k in _PLS_OPTIONS if k in options} \
         if estimator in ("PLS", "PLSc") else {}
     if options:
@@ -144,10 +163,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
                           f"{', '.join(map(repr, unknown))} of fit()."
                           + did_you_mean(unknown, _KNOWN_OPTIONS))
     if estimator in ("PLS", "PLSc"):
-        from .pls import fit_pls  # leaf module, imported only when asked
-        return fit_pls(model, data, estimator=estimator, se=se, bootstrap=bootstrap, seed=seed,
-                       level=level, n_jobs=n_jobs, backend=backend, progress=progress,
-                       **pls_opts)
+        return _fit_pls(model, data, given, pls_opts)
     robust = estimator in ("MLR", "MLM") or se == "robust"
     if se == "robust" and estimator not in ("ML", "MLR", "MLM"):
         raise OptionError(f"se='robust' needs estimator 'ML', 'MLR' or 'MLM'; got {estimator!r}.")
@@ -156,16 +172,10 @@ def fit(model, data: pd.DataFrame | None = None, *,
         raise OptionError(f"missing='fiml' needs estimator 'ML' or 'MLR'; got {estimator!r}.")
     if fiml and sample_cov is not None:
         raise OptionError("missing='fiml' needs the raw data (data=), not sample_cov=.")
-    if se == "bootstrap" or bollen_stine:
-        from .estimation.resample import CI_TYPES
-        boot_ci_type = check_option("boot_ci_type", boot_ci_type, CI_TYPES)
-    if not 0 < level < 1:
-        raise OptionError(f"level= must lie strictly between 0 and 1; got {level!r}.")
     rng_seed = seed
-    check_seed(seed)
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)                                    # 1 syntax / theory
-        statements = tuple(statements_of(model))
+        statements = tuple(statements_of(model, data))
         ngroups = _ngroups(data, group, sample_cov)
         ms = bool(meanstructure) or ngroups > 1 or sample_mean is not None or fiml
         table = _table(statements, ngroups, ms, bool(std_lv), bool(fixed_x),
@@ -190,12 +200,15 @@ def fit(model, data: pd.DataFrame | None = None, *,
                                                progress)
             vcov = vcov if boot_vcov is None else boot_vcov
         checks.admissibility(table, state, vcov)                            # 5
-    opts = dict(estimator=estimator, missing=missing, group=group,
-                group_equal=tuple(group_equal), group_partial=tuple(group_partial),
-                std_lv=std_lv, meanstructure=ms, fixed_x=fixed_x, se=se, level=level)
-    return FitResult(table=table, stats=stats, state=state, vcov_free=vcov,     # 6
-                     warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se,
-                     extra={**_merge_extra(extra, boot_extra), **theory})
+        if (table.cols.op == ":=").any():
+            Definitions(table).warn_not_finite(state.values)
+    opts = {"estimator": estimator, "missing": missing, "group": group,
+            "group_equal": tuple(group_equal), "group_partial": tuple(group_partial),
+            "std_lv": std_lv, "meanstructure": ms, "fixed_x": fixed_x, "se": se, "level": level}
+    state = replace(state, x=readonly(state.x), values=readonly(state.values))
+    return FitResult(table=table, stats=stats, state=state, vcov_free=readonly(vcov),  # 6
+                     warnings=tuple(caught), options=ReadOnlyDict(opts), seed=rng_seed,
+                     se_kind=se, extra=readonly({**_merge_extra(extra, boot_extra), **theory}))
 
 
 def _merge_extra(*parts) -> dict:
@@ -248,6 +261,24 @@ def _theory_of(model, data) -> dict:
 _PLS_OPTIONS = ("scheme", "tol", "max_iter")
 _KNOWN_OPTIONS = tuple(p for p in inspect.signature(fit).parameters
                        if p not in ("model", "data", "options"))   # for "did you mean"
+_DEFAULTS = {p: inspect.signature(fit).parameters[p].default for p in _KNOWN_OPTIONS}
+
+
+def _allowed() -> dict:
+    from ._parallel import BACKENDS
+    from .estimation.resample import CI_TYPES
+    return {"estimator": ESTIMATORS, "missing": MISSING, "se": SE, "boot_ci_type": CI_TYPES,
+            "backend": BACKENDS}
+
+
+def _fit_pls(model, data, given: dict, pls_opts: dict):
+    """PLS path: the options ``fit_pls`` takes are passed on; any other option given with a
+    value other than its default is an error (it would be ignored)."""
+    from .pls import fit_pls  # leaf module, imported only when asked
+    accepted = set(inspect.signature(fit_pls).parameters) - {"model", "data"}
+    check_ignored(given, accepted, _DEFAULTS, f"estimator={given['estimator']!r}")
+    kwargs = {k: v for k, v in given.items() if k in accepted}
+    return fit_pls(model, data, **kwargs, **pls_opts)
 
 
 @lru_cache(maxsize=64)
@@ -257,10 +288,12 @@ def _parsed(text: str) -> tuple:
 
 @lru_cache(maxsize=64)
 def _table(statements, ngroups, meanstructure, std_lv, fixed_x, group_equal, group_partial):
-    """build_table, memoised: statements and tables are immutable, and refits of one model
+    """build_table, memoised: statements and tables are immutable (the table's rows and
+    options are frozen, so no result can corrupt the memo), and refits of one model
     (simulation studies, notebooks) should not pay for the same table twice."""
-    return build_table(statements, ngroups=ngroups, meanstructure=meanstructure, std_lv=std_lv,
-                       fixed_x=fixed_x, group_equal=group_equal, group_partial=group_partial)
+    return freeze_table(build_table(statements, ngroups=ngroups, meanstructure=meanstructure,
+                                    std_lv=std_lv, fixed_x=fixed_x, group_equal=group_equal,
+                                    group_partial=group_partial))
 
 
 def _ngroups(data, group, sample_cov) -> int:

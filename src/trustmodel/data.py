@@ -56,9 +56,12 @@ class SampleStats:
                                 "array. Wrap it: pd.DataFrame(array, columns=[...]).")
             raise DataError(f"data= must be a pandas DataFrame; got {type(data).__name__}.")
         cols = [str(c) for c in data.columns]
-        if len(set(cols)) != len(cols):
-            dup = sorted({c for c in cols if cols.count(c) > 1})
-            raise DataError(f"data has duplicated column names: {', '.join(map(repr, dup))}.")
+        counts = pd.Series(cols).value_counts()
+        used = set(names) | ({str(group)} if group is not None else set())
+        dup = sorted(c for c in counts.index[counts.to_numpy() > 1] if c in used)
+        if dup:  # duplicates the model does not use are ignored
+            raise DataError(f"data has duplicated column names used by the model: "
+                            f"{', '.join(map(repr, dup))}; rename or drop the copies.")
         absent = [n for n in names if n not in cols]
         if absent:
             listed = ", ".join(repr(a) for a in absent)
@@ -68,20 +71,25 @@ class SampleStats:
         if group is not None and group not in cols:
             raise DataError(f"group={group!r} is not a column of data." + did_you_mean([group], cols))
         columns = []
+        position = {c: k for k, c in enumerate(cols)}
         for name in names:
-            col = data[name]
+            col = data.iloc[:, position[name]]
+            if pd.api.types.is_complex_dtype(col):
+                raise DataError(f"Column {name!r} holds complex numbers (dtype {col.dtype}); a "
+                                "model needs real-valued columns.")
             if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
                 raise DataError(f"Column {name!r} is not numeric (dtype {col.dtype}); recode it "
                                 "as numbers or drop it from the model.")
             columns.append(col.to_numpy(dtype=float, na_value=np.nan))
         values = np.column_stack(columns) if columns else np.zeros((len(data), 0))
+        _check_finite(values, names, data.index)
         all_nan = [n for j, n in enumerate(names) if np.isnan(values[:, j]).all()]
         if all_nan:
             raise DataError(f"Column{'s' if len(all_nan) > 1 else ''} "
                             f"{', '.join(map(repr, all_nan))} hold{'' if len(all_nan) > 1 else 's'} "
                             "no values at all.")
         if group is not None:
-            gcol = data[group]
+            gcol = data.iloc[:, position[str(group)]] if str(group) in position else data[group]
             if gcol.isna().any():
                 raise DataError(f"Group column {group!r} has {int(gcol.isna().sum())} missing "
                                 "value(s); drop or recode those rows.")
@@ -116,8 +124,9 @@ class SampleStats:
                 cov = xc.T @ xc / n
             else:
                 mean = np.nanmean(x, axis=0)
-                cov = pd.DataFrame(x).cov(min_periods=1).to_numpy() * (n - 1) / n
-            _check_moments(cov, names, where)
+                notes += _check_coverage(x, names, where)
+                cov = pd.DataFrame(x).cov(min_periods=2).to_numpy() * (n - 1) / n
+            _check_moments(cov, names, where, mean)
             groups.append(GroupStats(label=lab, nobs=n, cov=cov, mean=mean, data=x, rows=keep))
         if dropped:
             msg = (f"{dropped} row(s) with missing values were dropped (listwise deletion); "
@@ -164,15 +173,61 @@ class SampleStats:
         return cls(names=list(names), groups=groups, missing="listwise")
 
 
-def _check_moments(cov, names, where):
+def _check_coverage(x, names, where) -> list:
+    """lavaan's coverage warnings (``lav_data.R``): the share of rows observing each pair."""
+    seen = (~np.isnan(x)).astype(float)
+    coverage = seen.T @ seen / len(x)
+    low = coverage < 0.1
+    if not low.any():
+        return []
+    i, j = np.unravel_index(np.argmin(coverage), coverage.shape)
+    pair = f"{names[i]!r} and {names[j]!r}" if i != j else f"{names[i]!r}"
+    if (coverage == 0).any():
+        msg = (f"Due to missing values, some pairwise combinations have 0% coverage{where} "
+               f"(e.g. {pair} are never observed together): the corresponding covariances are "
+               "not identified from the data; check res.inspect('coverage') or the design.")
+    else:
+        msg = (f"Due to missing values, some pairwise combinations have less than 10% "
+               f"coverage{where} (lowest: {pair}, {coverage[i, j]:.1%}).")
+    warnings.warn(msg, DataWarning, stacklevel=4)
+    return [msg]
+
+
+def _check_finite(values, names, index):
+    """Infinite cells are an error naming the column and the first rows (NaN is missing)."""
+    bad = np.isinf(values)
+    if bad.any():
+        j = int(np.flatnonzero(bad.any(axis=0))[0])
+        rows = [index[i] for i in np.flatnonzero(bad[:, j])[:3]]
+        n = int(bad[:, j].sum())
+        raise DataError(f"Column {names[j]!r} has {n} value(s) that are not finite (inf or "
+                        f"-inf; row label(s) {', '.join(map(repr, rows))}"
+                        f"{', ...' if n > 3 else ''}); replace them by NaN (missing) or by "
+                        "valid numbers.")
+
+
+def constant_columns(var, mean, names) -> list:
+    """Columns whose spread is nil on their own scale: sd <= 1e-10 * max(|mean|, tiny).
+
+    A column measured in millions is not constant next to one measured in units (the test is
+    per column, not relative to the largest variance in the data).
+    """
+    sd = np.sqrt(np.clip(var, 0, None))
+    scale = np.maximum(np.abs(mean), np.finfo(float).tiny)
+    return [n for n, s, c, v in zip(names, sd, scale, var) if not (v > 0 and s > 1e-10 * c)]
+
+
+def _check_moments(cov, names, where, mean=None):
     var = np.diag(cov)
-    const = [n for n, v in zip(names, var) if not v > 1e-12 * max(1.0, np.abs(cov).max())]
+    const = constant_columns(var, np.zeros(len(var)) if mean is None else mean, names)
     if const:
         raise DataError(f"Column{'s' if len(const) > 1 else ''} {', '.join(map(repr, const))} "
                         f"{'are' if len(const) > 1 else 'is'} constant{where} (zero variance); "
                         "a constant cannot be modelled: drop it.")
     sd = np.sqrt(var)
     corr = cov / np.outer(sd, sd)
+    if np.isnan(corr).any():  # FIML: pairs never observed together (warned above)
+        return
     try:  # cheap test first; the eigen-decomposition only to explain a failure
         np.linalg.cholesky(corr - 1e-8 * np.eye(len(corr)))
         return

@@ -412,10 +412,16 @@ class FimlProblem(Problem):
         if df <= 0 or bdf <= 0 or any(len(v) == 0 for v in self.baseline_moments):
             return {}
         if self.test == "standard":
-            XX3, k, XX3b, kb = fiml_corrected(self, x)
+            try:
+                XX3, k, XX3b, kb = fiml_corrected(self, x)
+            except np.linalg.LinAlgError:  # h1 information singular (0% coverage): NA
+                return {}
             return robust_measures(XX3, df, k / df, XX3b, bdf, kb / bdf, N, G)
         from .fiml_mlr import scaled_fiml_measures
-        return scaled_fiml_measures(self, x, df, bdf, N, G)
+        try:
+            return scaled_fiml_measures(self, x, df, bdf, N, G)
+        except np.linalg.LinAlgError:  # h1 information singular (0% coverage): NA
+            return {}
 
 
 def _observed_moments(Y, x_idx=()):
