@@ -378,7 +378,6 @@ def _frozen_frame_class():
                 self._refuse()
             return _original(self, *args, **kwargs)
         guarded.__name__ = method
-        guarded.__doc__ = original.__doc__
         setattr(FrozenFrame, method, guarded)
     return FrozenFrame
 
@@ -427,3 +426,14 @@ class readonly_cached_property:
         if self.attrname not in cache:
             cache[self.attrname] = readonly(self.func(instance))
         return cache[self.attrname]
+
+
+def freeze_fields(obj):
+    """A copy of the dataclass ``obj`` whose array, frame and dict fields are :func:`readonly`."""
+    import dataclasses
+
+    import pandas as pd
+    kinds = (np.ndarray, pd.DataFrame, pd.Series, dict)
+    changes = {f.name: readonly(getattr(obj, f.name)) for f in dataclasses.fields(obj)
+               if f.init and isinstance(getattr(obj, f.name), kinds)}
+    return dataclasses.replace(obj, **changes) if changes else obj

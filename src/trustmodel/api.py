@@ -19,6 +19,7 @@ from ._validation import (
     check_fit_options,
     check_ignored,
     did_you_mean,
+    freeze_fields,
     freeze_table,
     readonly,
 )
@@ -278,7 +279,7 @@ def _fit_pls(model, data, given: dict, pls_opts: dict):
     accepted = set(inspect.signature(fit_pls).parameters) - {"model", "data"}
     check_ignored(given, accepted, _DEFAULTS, f"estimator={given['estimator']!r}")
     kwargs = {k: v for k, v in given.items() if k in accepted}
-    return fit_pls(model, data, **kwargs, **pls_opts)
+    return freeze_fields(fit_pls(model, data, **kwargs, **pls_opts))
 
 
 @lru_cache(maxsize=64)

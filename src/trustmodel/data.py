@@ -26,6 +26,11 @@ class GroupStats:
     data: np.ndarray | None = None   # raw rows (may hold NaN under FIML); None for moments input
     rows: np.ndarray | None = None   # index positions of these rows in the caller's frame
 
+    def __post_init__(self):  # read-only: a result's moments cannot be changed afterwards
+        for arr in (self.cov, self.mean, self.data, self.rows):
+            if isinstance(arr, np.ndarray):
+                arr.flags.writeable = False
+
 
 @dataclass(frozen=True)
 class SampleStats:
@@ -37,6 +42,10 @@ class SampleStats:
     n_dropped: int = 0
     group_var: str | None = None
     notes: list = field(default_factory=list)
+
+    def __post_init__(self):  # read-only containers (the groups themselves are read-only)
+        for name in ("names", "groups", "notes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @property
     def ngroups(self) -> int:

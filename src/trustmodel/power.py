@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sstats
 
-from ._errors import OptionError
+from ._errors import OptionError, UnsupportedFeatureError
 from ._parallel import BACKENDS, effective_jobs, parallel_map, resolve_progress, spawn_seeds
 from ._validation import check_option, did_you_mean
 from .api import statements_of
@@ -333,7 +333,7 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
         statements = statements_of(analysis)
     table = build_table(statements)
     if table.ngroups != 1:
-        raise NotImplementedError("Multi-group power analysis is not supported yet.")
+        raise UnsupportedFeatureError("Multi-group power analysis is not supported yet.")
     missing = [v for v in table.names.ov if v not in pop.observed]
     if missing:
         raise OptionError(f"The analysis model uses variable{'s' if len(missing) > 1 else ''} "

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sstats
 
-from ._errors import OptionError, TrustModelWarning
+from ._errors import OptionError, TrustModelWarning, UnsupportedFeatureError
 from ._validation import check_option, check_seed
 from .api import statements_of
 from .estimation.defined import Definitions
@@ -202,7 +202,7 @@ def population_model(model, population: dict | None = None, *,
     table = build_table(statements, std_lv=True, auto_fix_first=False, auto_fix_single=False,
                         fixed_x=False)
     if table.ngroups != 1:
-        raise NotImplementedError("Multi-group population models are not supported yet.")
+        raise UnsupportedFeatureError("Multi-group population models are not supported yet.")
     _check_keys(given, table, "population=")
     rows = table.rows[table.rows["op"] != ":="]
     n = len(rows)

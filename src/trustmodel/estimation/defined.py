@@ -66,5 +66,7 @@ class Definitions:
                               NumericalWarning, stacklevel=3)
 
     def jacobian(self, x: np.ndarray, values_of) -> np.ndarray:
-        """d(defined)/d(free parameters) by central differences."""
-        return jacobian(lambda z: self.evaluate(values_of(z)), x)
+        """d(defined)/d(free parameters) by central differences (nan where a definition is
+        not finite: warned once by :meth:`warn_not_finite`)."""
+        with np.errstate(all="ignore"):
+            return jacobian(lambda z: self.evaluate(values_of(z)), x)

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from .._errors import ModelSyntaxError
+from .._errors import ModelSyntaxError, UnsupportedFeatureError
 from .expressions import compile_expression
 from .parser import Statement, parse_model
 
@@ -249,9 +249,9 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
     extra_stmts = [s for s in statements if s.op in (":=", "==", "<", ">")]
     for s in extra_stmts:
         if s.op in ("<", ">"):
-            raise NotImplementedError(
+            raise UnsupportedFeatureError(
                 f"Inequality constraints ('{s.lhs} {s.op} {s.rhs}', line {s.line}) are not "
-                "supported yet; drop them or reparameterize the model.")
+                "supported yet; drop them or reparameterize the model", s.line, s.column)
     seen = {}
     for s in param_stmts:
         key = (s.lhs, s.op, s.rhs)
@@ -268,8 +268,9 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
             raise ModelSyntaxError(f"Latent variable {s.lhs!r} cannot be its own indicator",
                                    s.line, s.column)
         if s.op == "<~":
-            raise NotImplementedError("Formative ('<~') blocks are estimated with estimator='PLS' "
-                                      "only; covariance-based composites are not supported yet.")
+            raise UnsupportedFeatureError(
+                "Formative ('<~') blocks are estimated with estimator='PLS' only; "
+                "covariance-based composites are not supported yet", s.line, s.column)
     meanstructure = meanstructure or any(s.op == "~1" for s in param_stmts)
 
     defaults: list[tuple] = []
@@ -422,9 +423,9 @@ def _merge_equalities(df, extra_stmts):
             df.loc[(df["label"] == lhs) | (df["plabel"] == lhs), "label"] = target
             df.loc[mask, "label"] = target
         else:
-            raise NotImplementedError(
+            raise UnsupportedFeatureError(
                 f"Nonlinear or fixed-value equality constraint '{lhs} == {rhs}' (line {s.line}) "
-                "is not supported yet; only equalities between two labels are.")
+                "is not supported yet; only equalities between two labels are", s.line, s.column)
     return df
 
 
