@@ -172,8 +172,8 @@ def check_sample_cov(sample_cov, caller: str = "fit"):
         if not np.allclose(M, M.T, atol=1e-10 * max(1.0, np.abs(M).max(initial=0.0))):
             i, j = np.unravel_index(np.argmax(np.abs(M - M.T)), M.shape)
             raise OptionError(f"sample_cov={where} is not symmetric: [{S.index[i]!r}, "
-                              f"{S.columns[j]!r}] = {M[i, j]!r} but [{S.index[j]!r}, "
-                              f"{S.columns[i]!r}] = {M[j, i]!r}.")
+                              f"{S.columns[j]!r}] = {float(M[i, j])!r} but [{S.index[j]!r}, "
+                              f"{S.columns[i]!r}] = {float(M[j, i])!r}.")
     return sample_cov
 
 
