@@ -288,10 +288,33 @@ class ReadOnlyDict(dict):
 
 
 def readonly_array(arr: np.ndarray) -> np.ndarray:
-    """A read-only view of ``arr`` (``arr`` itself keeps its flags)."""
-    view = arr.view()
-    view.flags.writeable = False
-    return view
+    """A read-only copy of ``arr`` (nothing else holds it, so nothing can change it)."""
+    out = np.array(arr, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def freeze_arrays(obj, depth: int = 3, _seen=None) -> None:
+    """Make, in place, every numpy array reachable from ``obj`` read-only (attributes, and
+    the items of lists, tuples and dicts, ``depth`` levels deep): the internal objects a
+    result keeps (the fitted problem, the model matrices shared by every fit of one table)."""
+    _seen = set() if _seen is None else _seen
+    if id(obj) in _seen or depth < 0:
+        return
+    _seen.add(id(obj))
+    if isinstance(obj, np.ndarray):
+        obj.flags.writeable = False
+        return
+    if isinstance(obj, (list, tuple)):
+        items = obj
+    elif isinstance(obj, dict):
+        items = list(obj.values())
+    elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+        items = list(vars(obj).values())
+    else:
+        return
+    for item in items:
+        freeze_arrays(item, depth - 1, _seen)
 
 
 def _freeze_blocks(df):
@@ -402,11 +425,15 @@ def readonly(value):
 
 
 def freeze_table(table):
-    """The same ParameterTable with frozen rows and read-only options."""
+    """The same ParameterTable with frozen rows, read-only options and variable names."""
+    import dataclasses
     from dataclasses import replace
     if isinstance(table.rows, _FrozenFrame):
         return table
-    return replace(table, rows=frozen_frame(table.rows), options=ReadOnlyDict(table.options))
+    names = replace(table.names, **{f.name: tuple(getattr(table.names, f.name))
+                                    for f in dataclasses.fields(table.names)})
+    return replace(table, rows=frozen_frame(table.rows), options=ReadOnlyDict(table.options),
+                   names=names)
 
 
 class readonly_cached_property:

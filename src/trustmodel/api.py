@@ -19,6 +19,7 @@ from ._validation import (
     check_fit_options,
     check_ignored,
     did_you_mean,
+    freeze_arrays,
     freeze_fields,
     freeze_table,
     readonly,
@@ -206,7 +207,9 @@ def fit(model, data: pd.DataFrame | None = None, *,
     opts = {"estimator": estimator, "missing": missing, "group": group,
             "group_equal": tuple(group_equal), "group_partial": tuple(group_partial),
             "std_lv": std_lv, "meanstructure": ms, "fixed_x": fixed_x, "se": se, "level": level}
-    state = replace(state, x=readonly(state.x), values=readonly(state.values))
+    state = replace(state, x=readonly(state.x), values=readonly(state.values),
+                    optim=freeze_fields(state.optim))
+    freeze_arrays(state.problem)  # the fitted problem and the model shared by the table
     return FitResult(table=table, stats=stats, state=state, vcov_free=readonly(vcov),  # 6
                      warnings=tuple(caught), options=ReadOnlyDict(opts), seed=rng_seed,
                      se_kind=se, extra=readonly({**_merge_extra(extra, boot_extra), **theory}))
