@@ -110,6 +110,10 @@ SYNTAX = [
      tm.ModelSyntaxError, r"pnorm\(\) has no argument 'sdev'", (2, 15)),
     ("definition with an unknown label", "definition", LAB + "\nd := a*zz",
      tm.ModelSyntaxError, r"uses 'zz', which is not a parameter label", (2, 1)),
+    ("definition used before it is defined", "definition", LAB + "\nd := e\ne := 2*a",
+     tm.ModelSyntaxError, r"'d' uses 'e' before its definition \(line 3\)", (2, 1)),
+    ("fixed value beyond floating point", "syntax", "f =~ x1 + 1e400*x2 + x3",
+     tm.ModelSyntaxError, r"'1e400' is too large", (1, 11)),
     ("definition name not a name", "definition", LAB + "\n2d := a", tm.ModelSyntaxError,
      r"needs a plain name", (2, 1)),
     ("20,000-term sum", "definition", _LONG_SUM, tm.ModelSyntaxError,
@@ -237,6 +241,9 @@ CALLS = [
     ("sample_cov with different names", "option", "f =~ x1 + x2 + x3", None,
      {"sample_cov": _cov().rename(index={"x1": "y1"}), "nobs": 301}, tm.OptionError,
      r"sample_cov= must be square with the same names"),
+    ("sample_cov with a negative variance", "option", "f =~ x1 + x2 + x3", None,
+     {"sample_cov": _cov(edit={("x1", "x1"): -1.0}), "nobs": 301}, tm.OptionError,
+     r"negative variances for 'x1'"),
     ("sample_cov not finite", "option", "f =~ x1 + x2 + x3", None,
      {"sample_cov": _cov(edit={("x1", "x1"): np.nan}), "nobs": 301}, tm.OptionError,
      r"sample_cov= holds missing or infinite entries"),
@@ -320,6 +327,15 @@ def test_column_in_millions_is_not_constant():
     big = _frame(x1=HS["x1"] * 1e6)
     r, ref = tm.fit(CFA, big), tm.fit(CFA, HS)
     np.testing.assert_allclose(r.fit_measures["chisq"], ref.fit_measures["chisq"], rtol=1e-6)
+
+
+@pytest.mark.parametrize("model", ["x1 ~~ x1", "x1 ~ 1", "x1 ~ x2 + x3"])
+def test_saturated_and_trivial_models_fit(model):
+    """df = 0 and a baseline with df = 0: fit measures are NaN where R divides 0 by 0."""
+    r = tm.fit(model, HS)
+    fm = r.fit_measures
+    assert fm["df"] == 0 and np.isclose(fm["chisq"], 0, atol=1e-8)
+    assert np.isnan(fm["pvalue"])
 
 
 def test_unused_duplicated_column_is_ignored():

@@ -169,6 +169,10 @@ def check_sample_cov(sample_cov, caller: str = "fit"):
             raise OptionError(f"sample_cov={where} holds non-numeric entries.") from None
         if not np.isfinite(M).all():
             raise OptionError(f"sample_cov={where} holds missing or infinite entries.")
+        negative = [str(v) for v, d in zip(S.columns, np.diag(M)) if d < 0]
+        if negative:
+            raise OptionError(f"sample_cov={where} has negative variances for "
+                              f"{', '.join(map(repr, negative))}: not a covariance matrix.")
         if not np.allclose(M, M.T, atol=1e-10 * max(1.0, np.abs(M).max(initial=0.0))):
             i, j = np.unravel_index(np.argmax(np.abs(M - M.T)), M.shape)
             raise OptionError(f"sample_cov={where} is not symmetric: [{S.index[i]!r}, "

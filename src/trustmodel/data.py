@@ -57,7 +57,7 @@ class SampleStats:
 
     @classmethod
     def from_frame(cls, data, names, *, missing: str = "listwise", group: str | None = None,
-                   min_rows: int | None = None) -> "SampleStats":
+                   min_rows: int | None = None) -> SampleStats:
         """Pick ``names`` from ``data`` (never modified), apply the missing policy, get moments."""
         if not isinstance(data, pd.DataFrame):
             if isinstance(data, np.ndarray):
@@ -148,7 +148,7 @@ class SampleStats:
                    group_var=group, notes=notes)
 
     @classmethod
-    def from_moments(cls, sample_cov, nobs, names, *, sample_mean=None) -> "SampleStats":
+    def from_moments(cls, sample_cov, nobs, names, *, sample_mean=None) -> SampleStats:
         """Moments given by the user (unbiased covariance, rescaled by (N-1)/N as lavaan)."""
         covs = sample_cov if isinstance(sample_cov, (list, tuple)) else [sample_cov]
         nobs_l = nobs if isinstance(nobs, (list, tuple)) else [nobs]

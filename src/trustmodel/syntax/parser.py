@@ -16,6 +16,7 @@ scaling factors ``~*~``, ``efa("b")*f1`` blocks, ``group: 1`` / ``level: 1`` blo
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -340,17 +341,23 @@ class _Parser:
         if text == "NA":
             return None
         if _NUMBER_RE.match(text):
-            return float(text)
+            return self._finite(text, pos)
         if _NAME_RE.match(text):
             return text
         raise self.error(f"Invalid modifier {text!r} (expected a number, NA or a label)", pos)
+
+    def _finite(self, text: str, pos: int) -> float:
+        value = float(text)
+        if not math.isfinite(value):
+            raise self.error(f"The number {text!r} is too large for a floating-point value", pos)
+        return value
 
     def _number(self, text: str, pos: int, allow_na: bool = False):
         if allow_na and text == "NA":
             return None
         if not _NUMBER_RE.match(text):
             raise self.error(f"Expected a number, got {text!r}", pos)
-        return float(text)
+        return self._finite(text, pos)
 
 
 def parse_model(model: str) -> list[Statement]:

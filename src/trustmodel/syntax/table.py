@@ -463,16 +463,23 @@ def _number_free(df):
 
 
 def _check_labels(df, extra_stmts):
-    labels = set(df["label"]) | set(df["plabel"]) | set(df.loc[df["op"] == ":=", "lhs"])
+    par = df[df["op"] != ":="]
+    labels = set(par["label"]) | set(par["plabel"])
     labels.discard("")
+    later = {s.lhs: s.line for s in extra_stmts if s.op == ":="}
     for s in extra_stmts:
         if s.op != ":=":
             continue
         for name in compile_expression(s.rhs).names:  # functions and constants excluded
             if name in labels:
                 continue
+            if name in later:  # lavaan evaluates definitions in order
+                raise ModelSyntaxError(
+                    f"Defined parameter {s.lhs!r} uses {name!r} before its definition (line "
+                    f"{later[name]}); define {name!r} first", s.line, s.column)
             raise ModelSyntaxError(
                 f"Defined parameter {s.lhs!r} uses {name!r}, which is not a parameter label "
                 f"(labels: {', '.join(sorted(l for l in labels if not l.startswith('.'))) or 'none'})",
                 s.line, s.column)
+        labels.add(s.lhs)
 
