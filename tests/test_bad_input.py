@@ -159,6 +159,12 @@ CALLS = [
      r"'x2' is constant"),
     ("constant column in millions", "data", CFA, _frame(x2=3e6), {}, tm.DataError,
      r"'x2' is constant"),
+    ("variance overflows", "data", CFA, _frame(x1=HS["x1"] * 1e200), {}, tm.DataError,
+     r"'x1' has values on a scale whose variance overflows"),
+    ("variance underflows", "data", CFA, _frame(x1=HS["x1"] * 1e-200), {}, tm.DataError,
+     r"'x1' has values on a scale whose variance underflows"),
+    ("variances too far apart", "data", CFA, _frame(x1=HS["x1"] * 1e9), {}, tm.DataError,
+     r"variances differ by a factor 1.1e\+18 \('x1' vs 'x6'\).*rescale"),
     ("duplicated column the model uses", "data", CFA, _duplicated("x1"), {}, tm.DataError,
      r"duplicated column names used by the model: 'x1'"),
     ("fewer rows than needed", "data", CFA, HS.head(5), {}, tm.DataError,
@@ -323,9 +329,12 @@ def test_corpus_covers_every_category():
 
 # ----- inputs that are odd but fine: they fit, with lavaan's warning where lavaan warns -------
 def test_column_in_millions_is_not_constant():
-    """The constant test is per column: x1 * 1e6 changes only x1's loading scale."""
+    """The constant test is per column: x1 * 1e6 changes only x1's loading scale (with
+    lavaan's warning about variances a factor 1000 apart)."""
     big = _frame(x1=HS["x1"] * 1e6)
-    r, ref = tm.fit(CFA, big), tm.fit(CFA, HS)
+    with pytest.warns(tm.DataWarning, match="factor 1000 times larger.*'x1'"):
+        r = tm.fit(CFA, big)
+    ref = tm.fit(CFA, HS)
     np.testing.assert_allclose(r.fit_measures["chisq"], ref.fit_measures["chisq"], rtol=1e-6)
 
 

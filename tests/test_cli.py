@@ -92,22 +92,17 @@ def test_bad_input_exit_2(files, capsys, argv, match):
     assert err.startswith("trustmodel: error: ") and re.search(match, err), err
 
 
-def test_unsupported_engine_options_exit_2(files, capsys):
-    """Options the engine does not have yet are exit 2 with its NotImplementedError text."""
-    import numpy as np
-    for extra in (["--estimator", "MLR"], ["--bootstrap", "20", "--seed", "1"]):
-        try:
-            tm.fit(HS_MODEL, tm.datasets.load("holzinger_swineford"),
-                   **({"estimator": "MLR"} if extra[0] == "--estimator"
-                      else {"se": "bootstrap", "bootstrap": 20, "seed": 1}))
-        except NotImplementedError as exc:
-            code, out, err = run(["fit", files / "hs.csv", files / "hs.lav", *extra], capsys)
-            assert code == 2 and str(exc) in err
-        else:  # landed: the CLI must succeed and report it
-            code, out, err = run(["fit", files / "hs.csv", files / "hs.lav", *extra, "--json"],
-                                 capsys)
-            assert code == 0, err
-            assert np.isfinite(json.loads(out)["fit_measures"]["chisq"])
+@pytest.mark.parametrize("extra, options", [
+    (["--estimator", "MLR"], {"estimator": "MLR"}),
+    (["--bootstrap", "20", "--seed", "1"], {"se": "bootstrap", "bootstrap": 20, "seed": 1}),
+])
+def test_engine_options_reach_the_fit(files, capsys, extra, options):
+    code, out, err = run(["fit", files / "hs.csv", files / "hs.lav", *extra, "--json"], capsys)
+    assert code == 0, err
+    ref = tm.fit(HS_MODEL, tm.datasets.load("holzinger_swineford"), **options)
+    payload = json.loads(out)
+    assert payload["fit_measures"]["chisq"] == pytest.approx(ref.fit_measures["chisq"])
+    assert [p["se"] for p in payload["params"]] == pytest.approx(list(ref.params["se"]))
 
 
 def test_argparse_errors_exit_2(files, capsys):

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import inspect
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 from typing import Literal
@@ -13,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ._errors import DataError, OptionError
+from ._errors import ConvergenceError, DataError, OptionError
 from ._validation import (
     ReadOnlyDict,
     check_fit_options,
@@ -185,22 +186,15 @@ def fit(model, data: pd.DataFrame | None = None, *,
         checks.check_variables(table, data, sample_cov)
         stats = _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean)  # 2
         checks.check_identification(table, stats)
-        extra = {}
-        if fiml:                                                            # 3-4 FIML
-            state, stats, vcov = fiml_fit(table, stats, estimator=estimator, se=se)
-        else:
-            state = estimate(table, stats, "ML" if robust else estimator)   # 3 optimise
-            vcov = expected_vcov(state) if se != "none" else np.zeros((table.npar, table.npar))
-        if robust and not fiml:
-            rvcov, scaled = robust_inference(table, stats, state, estimator=estimator, se=se)
-            vcov = rvcov if rvcov is not None else vcov
-            extra["fit_measures"] = scaled
+        with _numerical_failure():                                          # 3-4
+            state, stats, vcov, extra = _estimate(table, stats, estimator, se, fiml, robust)
         boot_extra = {}
         if se == "bootstrap" or bollen_stine:                               # 4b resampling
             boot_extra, boot_vcov = _bootstrap(table, stats, state, se, bootstrap, seed, level,
                                                boot_ci_type, bollen_stine, n_jobs, backend,
                                                progress)
             vcov = vcov if boot_vcov is None else boot_vcov
+        _check_finite_estimates(table, state)
         checks.admissibility(table, state, vcov)                            # 5
         if (table.cols.op == ":=").any():
             Definitions(table).warn_not_finite(state.values)
@@ -213,6 +207,48 @@ def fit(model, data: pd.DataFrame | None = None, *,
     return FitResult(table=table, stats=stats, state=state, vcov_free=readonly(vcov),  # 6
                      warnings=tuple(caught), options=ReadOnlyDict(opts), seed=rng_seed,
                      se_kind=se, extra=readonly({**_merge_extra(extra, boot_extra), **theory}))
+
+
+def _estimate(table, stats, estimator, se, fiml, robust):
+    """Steps 3-4: optimise and the standard errors (FIML, or ML/GLS/ULS with robust parts)."""
+    extra = {}
+    if fiml:
+        state, stats, vcov = fiml_fit(table, stats, estimator=estimator, se=se)
+    else:
+        state = estimate(table, stats, "ML" if robust else estimator)
+        vcov = expected_vcov(state) if se != "none" else np.zeros((table.npar, table.npar))
+    if robust and not fiml:
+        rvcov, scaled = robust_inference(table, stats, state, estimator=estimator, se=se)
+        vcov = rvcov if rvcov is not None else vcov
+        extra["fit_measures"] = scaled
+    return state, stats, vcov, extra
+
+
+@contextmanager
+def _numerical_failure():
+    """A singular matrix where no estimate exists is a ConvergenceError, not a LinAlgError."""
+    try:
+        yield
+    except np.linalg.LinAlgError as exc:
+        raise ConvergenceError(
+            f"Estimation stopped on a singular matrix ({exc}): the model-implied covariance "
+            "matrix is not invertible at the current estimates. Check the variables' scales "
+            "(rescale very large or very small ones), give start values, or simplify the "
+            "model.") from None
+
+
+def _check_finite_estimates(table, state) -> None:
+    """Fitting truly cannot continue when the optimizer has no finite estimate at all (lavaan
+    stops with an error there too); a finite but unconverged one is a warning (checks)."""
+    if np.isfinite(state.x).all() and np.isfinite(state.fmin):
+        return
+    bad = [n for n, v in zip(table.free_names(readable=True), state.x) if not np.isfinite(v)]
+    raise ConvergenceError(
+        "The optimizer found no finite estimates"
+        + (f" (not finite: {', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''})" if bad else
+           " (the discrepancy function is not finite at the estimates)")
+        + "; check the variables' scales (rescale very large or very small ones), give start "
+          "values, or simplify the model.")
 
 
 def _merge_extra(*parts) -> dict:

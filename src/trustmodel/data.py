@@ -135,7 +135,7 @@ class SampleStats:
                 mean = np.nanmean(x, axis=0)
                 notes += _check_coverage(x, names, where)
                 cov = pd.DataFrame(x).cov(min_periods=2).to_numpy() * (n - 1) / n
-            _check_moments(cov, names, where, mean)
+            _check_moments(cov, names, where, mean, x)
             groups.append(GroupStats(label=lab, nobs=n, cov=cov, mean=mean, data=x, rows=keep))
         if dropped:
             msg = (f"{dropped} row(s) with missing values were dropped (listwise deletion); "
@@ -226,13 +226,49 @@ def constant_columns(var, mean, names) -> list:
     return [n for n, s, c, v in zip(names, sd, scale, var) if not (v > 0 and s > 1e-10 * c)]
 
 
-def _check_moments(cov, names, where, mean=None):
+def _check_scale(x, var, names, where):
+    """Variances that overflow (inf) or underflow (0 although the values differ)."""
+    with np.errstate(all="ignore"):
+        spread = np.nanmax(x, axis=0) - np.nanmin(x, axis=0) if len(x) else np.zeros(len(names))
+    for n, v, r in zip(names, var, spread):
+        if not np.isfinite(v) or (v == 0 and r > 0):
+            raise DataError(f"Column {n!r}{where} has values on a scale whose variance "
+                            f"{'overflows' if not np.isfinite(v) else 'underflows'} in "
+                            f"floating point (range {r:.3g}); rescale it (e.g. divide or "
+                            "multiply by a power of 10).")
+
+
+MAX_VARIANCE_RATIO = 1e14  # beyond: double precision cannot hold both scales reliably
+
+
+def _check_variance_ratio(var, names, where) -> list:
+    """lavaan's warning when variances differ by more than a factor 1000 (``lav_data.R``);
+    an error when they differ by more than 1e14, where the optimizer loses the small scale."""
+    pos = var[var > 0]
+    if len(pos) < 2 or pos.max() <= 1000 * pos.min():
+        return []
+    big, small = names[int(np.argmax(var))], names[int(np.argmin(np.where(var > 0, var, np.inf)))]
+    ratio = pos.max() / pos.min()
+    if ratio > MAX_VARIANCE_RATIO:
+        raise DataError(f"The variances{where} differ by a factor {ratio:.2g} ({big!r} vs "
+                        f"{small!r}): beyond what the estimation can handle in floating point; "
+                        "rescale the columns (e.g. to similar units) and fit again.")
+    msg = (f"Some observed variances{where} are (at least) a factor 1000 times larger than "
+           f"others ({big!r} vs {small!r}: {ratio:.3g}); consider rescaling.")
+    warnings.warn(msg, DataWarning, stacklevel=5)
+    return [msg]
+
+
+def _check_moments(cov, names, where, mean=None, x=None):
     var = np.diag(cov)
+    if x is not None:
+        _check_scale(x, var, names, where)
     const = constant_columns(var, np.zeros(len(var)) if mean is None else mean, names)
     if const:
         raise DataError(f"Column{'s' if len(const) > 1 else ''} {', '.join(map(repr, const))} "
                         f"{'are' if len(const) > 1 else 'is'} constant{where} (zero variance); "
                         "a constant cannot be modelled: drop it.")
+    _check_variance_ratio(var, list(names), where)
     sd = np.sqrt(var)
     corr = cov / np.outer(sd, sd)
     if np.isnan(corr).any():  # FIML: pairs never observed together (warned above)
