@@ -127,14 +127,16 @@ class SampleStats:
                                 f"required for {len(names)} observed variables"
                                 + (" (rows with missing values were dropped listwise; try "
                                    "missing='fiml')." if dropped else "."))
-            if missing == "listwise":
-                mean = x.mean(axis=0)
-                xc = x - mean
-                cov = xc.T @ xc / n
-            else:
-                mean = np.nanmean(x, axis=0)
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow: _check_scale
+                if missing == "listwise":
+                    mean = x.mean(axis=0)
+                    xc = x - mean
+                    cov = xc.T @ xc / n
+                else:
+                    mean = np.nanmean(x, axis=0)
+                    cov = pd.DataFrame(x).cov(min_periods=2).to_numpy() * (n - 1) / n
+            if missing != "listwise":
                 notes += _check_coverage(x, names, where)
-                cov = pd.DataFrame(x).cov(min_periods=2).to_numpy() * (n - 1) / n
             _check_moments(cov, names, where, mean, x)
             groups.append(GroupStats(label=lab, nobs=n, cov=cov, mean=mean, data=x, rows=keep))
         if dropped:
