@@ -345,6 +345,10 @@ def test_saturated_and_trivial_models_fit(model):
     fm = r.fit_measures
     assert fm["df"] == 0 and np.isclose(fm["chisq"], 0, atol=1e-8)
     assert np.isnan(fm["pvalue"])
+    assert r.reliability.table.empty                      # no latent variables: no rows
+    str(r.summary()), r.to_json(), r.modification_indices(), r.residuals()
+    mlr = tm.fit(model, HS, estimator="MLR")              # no 0/0 in the scaled baseline
+    assert mlr.fit_measures["df"] == 0
 
 
 def test_unused_duplicated_column_is_ignored():

@@ -131,7 +131,7 @@ def robust_inference(table, stats, state, *, estimator: str, se: str):
         tr = rb.satorra_bentler_trace(problem, x, datas, xi)
         btr = rb.satorra_bentler_trace(bstate.problem, bstate.x, datas, xi)
     c = tr / df if df > 0 else np.nan
-    cb = btr / bdf
+    cb = btr / bdf if bdf > 0 else np.nan
     measures = scaled_measures(chisq=chisq, df=df, c=c, bchisq=bchisq, bdf=bdf, cb=cb, N=N,
                                G=stats.ngroups, **extra)
     return vcov, measures
