@@ -280,6 +280,10 @@ CALLS = [
     # ----- identification
     ("not identified (t-rule)", "identification", "f =~ x1 + x2\nx1 ~~ x2", HS, {},
      tm.IdentificationError, r"not identified \(t-rule\)"),
+    ("unscaled latent with three items", "identification", "f =~ NA*x1 + x2 + x3", HS, {},
+     tm.IdentificationError, r"7 free parameters but only 6 sample moments"),
+    ("t-rule per group", "identification", "f =~ x1 + x2\nx1 ~~ x2", HS, {"group": "school"},
+     tm.IdentificationError, r"not identified \(t-rule\)"),
 ]
 # group= for PLS is refused only while the PLS fit does not take it (issue 16 adds it)
 try:
@@ -349,6 +353,19 @@ def test_saturated_and_trivial_models_fit(model):
     str(r.summary()), r.to_json(), r.modification_indices(), r.residuals()
     mlr = tm.fit(model, HS, estimator="MLR")              # no 0/0 in the scaled baseline
     assert mlr.fit_measures["df"] == 0
+
+
+@pytest.mark.parametrize("model,match", [
+    ("f =~ NA*x1 + x2 + x3 + x4", r"'f' has no fixed loading and no fixed variance"),
+    ("f =~ x1 + x2 + x3 + x4\ng =~ x5 + x6 + x7\ng ~ f\nf ~ g", r"information matrix is singular"),
+])
+def test_empirically_unidentified_models_fit_with_a_warning(model, match):
+    """Where lavaan returns with a warning (unscaled latent, singular information), so do we."""
+    with pytest.warns(tm.TrustModelWarning) as caught:
+        r = tm.fit(model, HS)
+    assert any(re.search(match, str(w.message)) for w in caught)
+    assert any(issubclass(w.category, tm.IdentificationWarning) and re.search(match, w.message)
+               for w in r.warnings)
 
 
 def test_unused_duplicated_column_is_ignored():
