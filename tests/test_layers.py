@@ -13,7 +13,7 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "trustmodel"
 
 LAYERS = [
     {"_errors"},
-    {"_validation", "_progress", "_warnings"},
+    {"_validation", "_progress", "_warnings", "_readonly"},
     {"_parallel"},
     {"syntax", "datasets"},
     {"model", "data"},

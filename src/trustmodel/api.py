@@ -15,16 +15,14 @@ import numpy as np
 import pandas as pd
 
 from ._errors import ConvergenceError, DataError, OptionError
-from ._validation import (
+from ._readonly import (
     ReadOnlyDict,
-    check_fit_options,
-    check_ignored,
-    did_you_mean,
     freeze_arrays,
     freeze_fields,
     freeze_table,
     readonly,
 )
+from ._validation import check_fit_options, check_ignored, did_you_mean
 from ._warnings import RecordedWarning, recorded_warnings  # noqa: F401 (RecordedWarning: public)
 from .data import SampleStats
 from .diagnostics import checks

@@ -12,7 +12,7 @@ CB-SEM model is identified, which PLS ignores.
 from __future__ import annotations
 
 from .._errors import OptionError
-from .._validation import ReadOnlyDict
+from .._readonly import ReadOnlyDict
 from ..syntax import build_table
 
 _ECSI_PATHS = (("Image", "Expectation"), ("Image", "Satisfaction"), ("Image", "Loyalty"),
