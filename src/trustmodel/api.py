@@ -153,9 +153,12 @@ def fit(model, data: pd.DataFrame | None = None, *,
     """
     given = {k: v for k, v in locals().items() if k in _DEFAULTS}
     given = check_fit_options(given, _allowed())                       # 0 strict options
-    estimator, missing, se = given["estimator"], given["missing"], given["se"]
-    group_equal, group_partial = given["group_equal"], given["group_partial"]
-    seed, sample_mean = given["seed"], given["sample_mean"]
+    (estimator, missing, group, group_equal, group_partial, std_lv, meanstructure, fixed_x, se,
+     bootstrap, seed, level, boot_ci_type, bollen_stine, n_jobs, backend, progress, sample_cov,
+     nobs, sample_mean) = (given[k] for k in (
+        "estimator", "missing", "group", "group_equal", "group_partial", "std_lv",
+        "meanstructure", "fixed_x", "se", "bootstrap", "seed", "level", "boot_ci_type",
+        "bollen_stine", "n_jobs", "backend", "progress", "sample_cov", "nobs", "sample_mean"))
     pls_opts = {k: options.pop(k) for k in _PLS_OPTIONS if k in options} \
         if estimator in ("PLS", "PLSc") else {}
     if options:
