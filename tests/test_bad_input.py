@@ -373,6 +373,19 @@ def test_unused_duplicated_column_is_ignored():
     np.testing.assert_allclose(r.params["est"], ref.params["est"], rtol=1e-10)
 
 
+@pytest.mark.parametrize("given,canonical", [
+    ({"std_lv": np.True_}, {"std_lv": True}),
+    ({"level": np.float64(0.9)}, {"level": 0.9}),
+    ({"estimator": "mlr"}, {"estimator": "MLR"}),
+    ({"se": "bootstrap", "bootstrap": 20.0, "seed": np.int64(3)},
+     {"se": "bootstrap", "bootstrap": 20, "seed": 3}),
+])
+def test_equivalent_option_spellings_give_the_same_fit(given, canonical):
+    a, b = tm.fit(CFA, HS, **given), tm.fit(CFA, HS, **canonical)
+    pd.testing.assert_frame_equal(a.params, b.params)
+    assert dict(a.options) == dict(b.options)
+
+
 def test_group_equal_as_lavaan_writes_it():
     a = tm.fit(CFA, HS, group="school", group_equal="loadings")
     b = tm.fit(CFA, HS, group="school", group_equal=["loadings"])
