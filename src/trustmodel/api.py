@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ._errors import ConvergenceError, DataError, OptionError
+from ._errors import ConvergenceError, DataError, OptionError, TrustModelError
 from ._readonly import (
     ReadOnlyDict,
     freeze_arrays,
@@ -24,7 +24,7 @@ from ._readonly import (
 )
 from ._validation import check_fit_options, check_ignored, did_you_mean
 from ._warnings import RecordedWarning, recorded_warnings  # noqa: F401 (RecordedWarning: public)
-from .data import SampleStats
+from .data import SampleStats, check_columns
 from .diagnostics import checks
 from .estimation.defined import Definitions
 from .estimation.fiml import fiml_fit
@@ -319,6 +319,11 @@ def _fit_pls(model, data, given: dict, pls_opts: dict):
     accepted = set(inspect.signature(fit_pls).parameters) - {"model", "data"}
     check_ignored(given, accepted, _DEFAULTS, f"estimator={given['estimator']!r}")
     kwargs = {k: v for k, v in given.items() if k in accepted}
+    try:
+        names = {n for st in statements_of(model, data) for n in (st.lhs, st.rhs)}
+    except TrustModelError:
+        names = set()  # the PLS fit reports its own syntax errors
+    check_columns(data, names)
     return freeze_fields(fit_pls(model, data, **kwargs, **pls_opts))
 
 

@@ -204,6 +204,24 @@ def _check_coverage(x, names, where) -> list:
     return [msg]
 
 
+def check_columns(data, names) -> None:
+    """Refuse complex or infinite cells in the columns ``names`` of ``data`` (the checks every
+    estimator needs; the PLS path calls it before its own)."""
+    if not isinstance(data, pd.DataFrame):
+        return
+    cols = [c for c in dict.fromkeys(names) if c in data.columns]
+    for name in cols:
+        col = data[name]
+        if isinstance(col, pd.DataFrame):  # duplicated name: the estimator says so
+            continue
+        if pd.api.types.is_complex_dtype(col):
+            raise DataError(f"Column {name!r} holds complex numbers (dtype {col.dtype}); a "
+                            "model needs real-valued columns.")
+        if pd.api.types.is_numeric_dtype(col):
+            _check_finite(col.to_numpy(dtype=float, na_value=np.nan)[:, None], [name],
+                          data.index)
+
+
 def _check_finite(values, names, index):
     """Infinite cells are an error naming the column and the first rows (NaN is missing)."""
     bad = np.isinf(values)
