@@ -162,7 +162,7 @@ def more(tmp_path_factory):
     (d / "hs.lav").write_text(HS_MODEL)
     (d / "hang.lav").write_text(HS_MODEL + "q := 9^9^9\n")
     (d / "long.lav").write_text(HS_MODEL + "q := " + " + ".join(["1"] * 20000) + "\n")
-    (d / "thresholds.lav").write_text(HS_MODEL + "x1 | t1\n")
+    (d / "efa.lav").write_text(HS_MODEL + 'efa("b")*f1 + efa("b")*f2 =~ x7 + x8 + x9\n')
     (d / "pls.lav").write_text("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\n"
                                "textual ~ visual\n")
     (d / "ecsi.toml").write_text(
@@ -179,7 +179,7 @@ ONE_LINE = [
     (["fit", "{d}/tab.csv", "{d}/hs.lav"], r"looks separated by tab; use --sep tab"),
     (["fit", "{d}/hs.lav", "{d}/hs.csv"], r"did you swap DATA and MODEL\?"),
     (["fit", "{d}/hs.csv", "{d}/long.lav"], r"too long .* \(in: 'q := 1 \+ 1"),
-    (["fit", "{d}/hs.csv", "{d}/thresholds.lav"], r"Thresholds .*at line 3, column 1"),
+    (["fit", "{d}/hs.csv", "{d}/efa.lav"], r"Exploratory factor blocks.*at line 3, column 1"),
     (["fit", "{d}/hs.csv", "{d}/hs.lav", "--sep", "ab"], r"--sep must be one character"),
     (["fit", "{d}/hs.csv", "{d}/hs.lav", "--frobnicate"], r"unrecognized arguments"),
     (["fit", "{d}/hs.csv", "{d}/hs.lav", "--estimator", "PLS", "--std-lv"],
