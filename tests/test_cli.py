@@ -191,16 +191,26 @@ ONE_LINE = [
 
 
 @pytest.mark.parametrize("argv, match", ONE_LINE, ids=[m for _, m in ONE_LINE])
-def test_user_errors_are_one_line_exit_2(more, argv, match):
-    """As a calling tool sees it: a subprocess, exit code 2, one line on stderr, no output."""
-    proc = subprocess.run([sys.executable, "-m", "trustmodel", *[a.format(d=more) for a in argv]],
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stdout == ""
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("trustmodel: error: "), proc.stderr
+def test_user_errors_are_one_line_exit_2(more, capsys, argv, match):
     import re
+    try:
+        code = main([a.format(d=more) for a in argv])
+    except SystemExit as exc:  # argparse's own errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("trustmodel: error: "), err
     assert re.search(match, lines[0]), lines[0]
+
+
+def test_user_error_in_a_real_process_is_one_line(more):
+    """As a calling tool sees it: a subprocess, exit code 2, one line on stderr, no output."""
+    proc = subprocess.run([sys.executable, "-m", "trustmodel", "fit", str(more / "hs.lav"),
+                           str(more / "hs.csv")], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "did you swap DATA and MODEL?" in proc.stderr
 
 
 def test_sep_reads_semicolon_csv(more, capsys):
