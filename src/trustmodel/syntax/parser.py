@@ -72,6 +72,8 @@ class _Line:
 
 
 def _strip_comment(text: str) -> str:
+    if "#" not in text and "!" not in text:
+        return text
     out, quote = [], None
     for ch in text:
         if quote:
@@ -144,11 +146,18 @@ def _find_outside_quotes(text: str, needle: str) -> int:
     return idx
 
 
+_SPECIAL = re.compile(r"[\"'()=~<>:|]")  # the characters _find_operator must look at
+
+
 def _find_operator(text: str) -> tuple[str, int]:
-    """First operator outside parentheses and quotes (longest match first)."""
-    depth, quote, i = 0, None, 0
-    while i < len(text):
-        ch = text[i]
+    """First operator outside parentheses and quotes (longest match first).
+
+    Only the characters that open or close a quote or parenthesis, or start an operator, are
+    visited (a regular-expression scan), so long formulas are read at C speed.
+    """
+    depth, quote = 0, None
+    for m in _SPECIAL.finditer(text):
+        ch, i = m.group(), m.start()
         if quote:
             if ch == quote:
                 quote = None
@@ -161,16 +170,15 @@ def _find_operator(text: str) -> tuple[str, int]:
         elif depth == 0:
             for op in OPERATORS:
                 if text.startswith(op, i):
-                    # '<' and '>' only as inequality operators (not inside '<~' etc.)
                     return op, i
-        i += 1
     return "", -1
 
 
 def _split_top(text: str, sep: str) -> list[tuple[str, int]]:
     """Split on ``sep`` outside parentheses/quotes; return (piece, offset) pairs."""
     out, depth, quote, start = [], 0, None, 0
-    for i, ch in enumerate(text):
+    for m in re.finditer(rf"[\"'()]|{re.escape(sep)}", text):
+        ch, i = m.group(), m.start()
         if quote:
             if ch == quote:
                 quote = None
