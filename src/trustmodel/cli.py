@@ -125,7 +125,10 @@ def _looks_like_model(path) -> bool:
             head = fh.read(4096)
     except OSError:
         return False
-    return "=~" in head or ("~" in head and "," not in head.splitlines()[0] if head else False)
+    if not head.strip():
+        return False
+    first = head.strip().splitlines()[0]
+    return "=~" in head or ("~" in head and "," not in first)  # a CSV header has commas
 
 
 def _check_not_swapped(data_path, model_path) -> None:
