@@ -23,41 +23,20 @@ from ._readonly import (
     readonly,
 )
 from ._validation import check_fit_options, check_ignored, did_you_mean
-from ._warnings import RecordedWarning, recorded_warnings  # noqa: F401 (RecordedWarning: public)
+from ._warnings import RecordedWarning, recorded_warnings  # noqa: F401 (re-exported)
 from .data import SampleStats, check_columns
 from .diagnostics import checks
-from .estimation.defined import Definitions
-from .estimation.fiml import fiml_fit
-from .estimation.fitting import estimate, expected_vcov
-from .estimation.robust_fit import robust_inference
+from .estimation.core.fitting import estimate, expected_vcov
+from .estimation.fiml.driver import fiml_fit
+from .estimation.inference.defined import Definitions
+from .estimation.inference.robust import robust_vcov
 from .results.result import FitResult
-from .syntax import ParameterTable, build_table, parse_model
+from .syntax import ParameterTable, build_table
+from .syntax.statements import statements_of
 
 ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
 MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
-
-
-def statements_of(model, data=None):
-    """Statements from syntax, a ParameterTable or a theory builder (anything with .syntax).
-
-    A builder's syntax is read for ``data`` (``syntax_for(data)``: a single-item construct's
-    residual variance comes from the data being fitted; the builder itself is not changed).
-    """
-    if isinstance(model, str):
-        return _parsed(model)
-    if isinstance(model, ParameterTable):
-        return list(model.statements)
-    syntax_for = getattr(model, "syntax_for", None)
-    if callable(syntax_for):
-        return _parsed(syntax_for(data))
-    syntax = getattr(model, "syntax", None)
-    if isinstance(syntax, str):
-        return _parsed(syntax)
-    hint = (" Did you swap model and data? fit(model, data) takes the syntax first."
-            if isinstance(model, pd.DataFrame) and isinstance(data, str) else "")
-    raise OptionError("model= must be lavaan syntax (str), a ParameterTable or a theory builder; "
-                      f"got {type(model).__name__}.{hint}")
 
 
 def fit(model, data: pd.DataFrame | None = None, *,
@@ -84,7 +63,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
         Discrepancy function. "ML" is maximum likelihood with expected-information SEs;
         "MLR" robust ML as lavaan (Huber-White SEs with observed information, Yuan-Bentler
         Mplus scaled test, ``*_scaled``/``*_robust`` fit measures); "MLM" Satorra-Bentler
-        (robust.sem SEs, expected information). See :mod:`trustmodel.estimation.robust`.
+        (robust.sem SEs, expected information). See :mod:`trustmodel.estimation.inference.robust`.
     missing : {"listwise", "fiml"}
         Missing-data policy ("ml" is an alias of "fiml"). "fiml" is casewise ML grouped by
         missing-data pattern, with the mean structure switched on, observed-information SEs
@@ -218,10 +197,9 @@ def _estimate(table, stats, estimator, se, fiml, robust):
     else:
         state = estimate(table, stats, "ML" if robust else estimator)
         vcov = expected_vcov(state) if se != "none" else np.zeros((table.npar, table.npar))
-    if robust and not fiml:
-        rvcov, scaled = robust_inference(table, stats, state, estimator=estimator, se=se)
+    if robust and not fiml:                                             # 4 robust SEs
+        rvcov = robust_vcov(table, stats, state, estimator=estimator, se=se)
         vcov = rvcov if rvcov is not None else vcov
-        extra["fit_measures"] = scaled
     return state, stats, vcov, extra
 
 
@@ -269,13 +247,14 @@ def _merge_extra(*parts) -> dict:
 def _bootstrap(table, stats, state, se, B, seed, level, ci_type, bollen_stine, n_jobs,
                backend, progress):
     """Step 4b: bootstrap draws -> (extra for FitResult, vcov of the free parameters)."""
-    from .estimation import resample
+    from .estimation.inference import bootstrap as resample
+    from .estimation.inference.jackknife import jackknife
     boot = resample.run_bootstrap(table, stats, state, B, seed=seed, n_jobs=n_jobs,
                                   backend=backend, progress=progress,
                                   ordinary=se == "bootstrap", bollen_stine=bollen_stine)
     vcov = None
     if se == "bootstrap":
-        jack = resample.jackknife(table, stats, state) if ci_type == "bca" else None
+        jack = jackknife(table, stats, state) if ci_type == "bca" else None
         boot = replace(boot, ci_type=ci_type, jackknife=jack)  # res.effects uses the same
         se_rows, lo, hi, vcov = resample.summarize(table, state, boot, level=level,
                                                    ci_type=ci_type, jack=jack)
@@ -307,7 +286,7 @@ _DEFAULTS = {p: inspect.signature(fit).parameters[p].default for p in _KNOWN_OPT
 
 def _allowed() -> dict:
     from ._parallel import BACKENDS
-    from .estimation.resample import CI_TYPES
+    from .estimation.inference.intervals import CI_TYPES
     return {"estimator": ESTIMATORS, "missing": MISSING, "se": SE, "boot_ci_type": CI_TYPES,
             "backend": BACKENDS}
 
@@ -325,11 +304,6 @@ def _fit_pls(model, data, given: dict, pls_opts: dict):
         names = set()  # the PLS fit reports its own syntax errors
     check_columns(data, names)
     return freeze_fields(fit_pls(model, data, **kwargs, **pls_opts))
-
-
-@lru_cache(maxsize=64)
-def _parsed(text: str) -> tuple:
-    return tuple(parse_model(text))
 
 
 @lru_cache(maxsize=64)

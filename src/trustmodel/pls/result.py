@@ -7,9 +7,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
-from .._readonly import (
-    readonly_cached_property as cached_property,  # views are read-only
-)
+from .._readonly import readonly_cached_property as cached_property  # views are read-only
 from . import assessment as _as
 from . import index as _ix
 
@@ -293,7 +291,7 @@ class PLSResult:
             notes.append("No standard errors: PLS inference needs se='bootstrap'.")
         return [f"[{i + 1}] {t}" for i, t in enumerate(notes)]
 
-    def summary(self) -> PLSSummary:
+    def summary(self) -> "PLSSummary":
         """Text / HTML summary: header, paths, R², reliability, notes."""
         return PLSSummary(self)
 
@@ -309,8 +307,7 @@ class PLSResult:
             return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
                      for k, v in r.items()} for r in df.to_dict(orient="records")]
         import numpy as _np
-
-        import trustmodel as _tm
+        from .._version import __version__
         return {"estimator": self.estimator, "scheme": self.scheme, "nobs": int(self.nobs),
                 "converged": bool(self.converged), "n_iter": int(self.n_iter),
                 "params": recs(self.params), "effects": recs(self.effects),
@@ -321,7 +318,7 @@ class PLSResult:
                 "options": {k: v for k, v in self.options.items()
                             if isinstance(v, (str, int, float, bool, type(None)))},
                 "seed": self.seed if isinstance(self.seed, (int, type(None))) else str(self.seed),
-                "versions": {"trustmodel": _tm.__version__, "numpy": _np.__version__}}
+                "versions": {"trustmodel": __version__, "numpy": _np.__version__}}
 
 
 class PLSSummary:

@@ -11,10 +11,10 @@ import warnings
 
 import numpy as np
 
-from .._errors import ModelSyntaxError, NumericalWarning
-from ..syntax.expressions import Expression, ExpressionError
-from ..syntax.expressions import compile_expression as _compile
-from .numdiff import jacobian
+from ..._errors import ModelSyntaxError, NumericalWarning
+from ...syntax.expressions import Expression, ExpressionError
+from ...syntax.expressions import compile_expression as _compile
+from ..core.numdiff import jacobian
 
 
 def compile_expression(text: str, name: str) -> Expression:
