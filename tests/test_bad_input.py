@@ -278,7 +278,7 @@ CALLS = [
     ("PLS with std_lv", "pls", CFA, HS, {"estimator": "PLS", "std_lv": True}, tm.OptionError,
      r"estimator='PLS' does not use std_lv="),
     ("PLS with missing", "pls", CFA, HS, {"estimator": "PLS", "missing": "fiml"},
-     tm.OptionError, r"estimator='PLS' does not use missing="),
+     tm.OptionError, r"missing='fiml' is not available for estimator='PLS'"),
     ("PLS with group_equal", "pls", CFA, HS, {"estimator": "PLSc", "group_equal": "loadings"},
      tm.OptionError, r"estimator='PLSc' does not use group_equal="),
     ("PLS with infinite cells", "pls", CFA + "\ntextual ~ visual", _with_inf(),

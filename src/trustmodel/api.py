@@ -41,7 +41,7 @@ SE = ("standard", "robust", "bootstrap", "none")
 
 def fit(model, data: pd.DataFrame | None = None, *,
         estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"] = "ML",
-        missing: Literal["listwise", "fiml", "ml"] = "listwise",
+        missing: Literal["listwise", "fiml", "ml", "mean"] = "listwise",
         group: str | None = None, group_equal=(), group_partial=(),
         std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool = True,
         se: Literal["standard", "robust", "bootstrap", "none"] = "standard",
@@ -68,7 +68,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
         Missing-data policy ("ml" is an alias of "fiml"). "fiml" is casewise ML grouped by
         missing-data pattern, with the mean structure switched on, observed-information SEs
         and the h1 model for chisq (lavaan's ``missing = "ml"``); with ``fixed_x`` rows missing
-        an exogenous covariate are dropped. See :mod:`trustmodel.estimation.fiml`.
+        an exogenous covariate are dropped. See :mod:`trustmodel.estimation.fiml`. With
+        ``estimator="PLS"``: "listwise" or "mean" (seminr's mean replacement).
     group : str, optional
         Column defining groups for a multi-group model.
     group_equal : sequence of str
@@ -130,6 +131,10 @@ def fit(model, data: pd.DataFrame | None = None, *,
     >>> round(res.fit_measures["chisq"], 3)
     85.306
     """
+    pls = str(estimator).upper() in ("PLS", "PLSC")
+    if missing == "mean" and not pls:
+        raise OptionError("missing='mean' (mean replacement) is for estimator='PLS'/'PLSc'; "
+                          "CB-SEM offers 'listwise' or 'fiml'.")
     given = {k: v for k, v in locals().items() if k in _DEFAULTS}
     given = check_fit_options(given, _allowed())                       # 0 strict options
     (estimator, missing, group, group_equal, group_partial, std_lv, meanstructure, fixed_x, se,
@@ -278,7 +283,7 @@ def _theory_of(model, data) -> dict:
     return {"theory": model}
 
 
-_PLS_OPTIONS = ("scheme", "tol", "max_iter")
+_PLS_OPTIONS = ("scheme", "tol", "max_iter", "interaction", "hoc", "missing_value")
 _KNOWN_OPTIONS = tuple(p for p in inspect.signature(fit).parameters
                        if p not in ("model", "data", "options"))   # for "did you mean"
 _DEFAULTS = {p: inspect.signature(fit).parameters[p].default for p in _KNOWN_OPTIONS}
@@ -295,6 +300,10 @@ def _fit_pls(model, data, given: dict, pls_opts: dict):
     """PLS path: the options ``fit_pls`` takes are passed on; any other option given with a
     value other than its default is an error (it would be ignored)."""
     from .pls import fit_pls  # leaf module, imported only when asked
+    estimator, missing = given["estimator"], given["missing"]
+    if missing not in ("listwise", "mean"):
+        raise OptionError(f"missing={missing!r} is not available for estimator={estimator!r}; "
+                          "use 'mean' (seminr's mean replacement) or 'listwise'.")
     accepted = set(inspect.signature(fit_pls).parameters) - {"model", "data"}
     check_ignored(given, accepted, _DEFAULTS, f"estimator={given['estimator']!r}")
     kwargs = {k: v for k, v in given.items() if k in accepted}
