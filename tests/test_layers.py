@@ -15,7 +15,7 @@ PKG = Path(__file__).resolve().parents[1] / "src" / "trustmodel"
 
 LAYERS = [
     {"_errors", "_version"},
-    {"_validation", "_progress", "_warnings"},
+    {"_validation", "_progress", "_warnings", "_readonly"},
     {"_parallel"},
     {"syntax", "datasets", "moments"},
     {"model", "data"},

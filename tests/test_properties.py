@@ -32,6 +32,7 @@ def test_column_order_does_not_matter(order):
 
 
 @SLOW
+@pytest.mark.filterwarnings("ignore:Some observed variances")  # lavaan's factor-1000 warning
 @given(st.sampled_from(ITEMS), st.floats(0.01, 100.0))
 def test_rescaling_an_indicator_leaves_fit_and_std_all_unchanged(item, scale):
     df = HS.copy()

@@ -8,8 +8,8 @@ from . import datasets
 from ._errors import (BootstrapFailureWarning, ConvergenceError, DataError, DataWarning,
                       HeywoodCaseWarning, IdentificationError, IdentificationWarning,
                       ModelSyntaxError, NonConvergenceWarning, NotPositiveDefiniteWarning,
-                      OptionError, SmallSampleWarning, TrustModelError, TrustModelWarning,
-                      UnsupportedFeatureError)
+                      NumericalWarning, OptionError, ReadOnlyError, SmallSampleWarning,
+                      TrustModelError, TrustModelWarning, UnsupportedFeatureError)
 from ._version import __version__
 from .api import fit, lower_to_cov
 from .interaction import (conditional_indirect, index_of_moderated_mediation,
@@ -40,7 +40,8 @@ __all__ = [
     "UnsupportedFeatureError",
     "IdentificationError", "ConvergenceError", "TrustModelWarning", "NonConvergenceWarning",
     "HeywoodCaseWarning", "NotPositiveDefiniteWarning", "IdentificationWarning",
-    "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning", "__version__",
+    "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning", "NumericalWarning",
+    "UnsupportedFeatureError", "ReadOnlyError", "__version__",
     "invariance", "InvarianceResult",
     "ExpectationDisconfirmation", "CustomerDeliveredValue", "ThreeLevelTrust",
     "SatisfactionLoyalty",

@@ -3,9 +3,18 @@
 Errors (fitting cannot continue) derive from :class:`TrustModelError` and also from the
 built-in they refine, so ``except ValueError`` keeps working (scikit-learn's habit).
 Statistical trouble that still yields numbers is a :class:`TrustModelWarning`; every such
-warning is issued with :func:`warnings.warn` and recorded on ``FitResult.warnings``.
+warning is issued with :func:`warnings.warn` and recorded on ``FitResult.warnings``: a
+:class:`TrustModelWarning` adds itself, when it is created (``warnings.warn`` creates it before
+it consults any filter), to the collector of the fit running in the current context
+(:func:`trustmodel._warnings.recorded_warnings`), so recording is per thread and per task and
+never touches ``warnings.filters``.
 """
 from __future__ import annotations
+
+from contextvars import ContextVar
+
+# The list of the fit running in this context (None outside a fit); see _warnings.py.
+ACTIVE_COLLECTOR: ContextVar[list | None] = ContextVar("trustmodel_warnings", default=None)
 
 
 class TrustModelError(Exception):
@@ -18,6 +27,11 @@ class ModelSyntaxError(TrustModelError, ValueError):
     def __init__(self, message: str, line: int | None = None, column: int | None = None,
                  source: str | None = None, hint: str | None = None):
         self.line, self.column, self.source = line, column, source
+        super().__init__(self.format(message, line, column, source, hint))
+
+    @staticmethod
+    def format(message, line=None, column=None, source=None, hint=None) -> str:
+        """``message at line L, column C:`` with the source line and a caret under the spot."""
         text = message
         if line is not None:
             text = f"{message} at line {line}, column {column}:"
@@ -25,7 +39,7 @@ class ModelSyntaxError(TrustModelError, ValueError):
                 text += f"\n  {source}\n  {' ' * max((column or 1) - 1, 0)}^"
         if hint:
             text += f"\n{hint}"
-        super().__init__(text)
+        return text
 
 
 class DataError(TrustModelError, ValueError):
@@ -45,12 +59,32 @@ class ConvergenceError(TrustModelError, RuntimeError):
 
 
 class UnsupportedFeatureError(TrustModelError, NotImplementedError):
-    """A feature lavaan has but trustmodel does not implement (yet) for this kind of model;
-    the message names it and what to do instead."""
+    """A feature lavaan has and trustmodel does not (yet); the message names it (and, for
+    syntax, the line and column as :class:`ModelSyntaxError` does)."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None,
+                 source: str | None = None, hint: str | None = None):
+        self.line, self.column, self.source = line, column, source
+        super().__init__(ModelSyntaxError.format(message, line, column, source, hint))
+
+
+class ReadOnlyError(TrustModelError, ValueError):
+    """An attempt to change a result, a table or a builder's state after it was built."""
 
 
 class TrustModelWarning(UserWarning):
-    """Base class of warnings about statistical trouble that still yields numbers."""
+    """Base class of warnings about statistical trouble that still yields numbers.
+
+    Creating one inside a fit records it on that fit (``ACTIVE_COLLECTOR``); ``warnings.warn``
+    creates the instance before it applies the caller's filters, so a result carries its
+    warnings whatever the filters say, and other threads' fits never see them.
+    """
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        sink = ACTIVE_COLLECTOR.get()
+        if sink is not None:
+            sink.append(self)
 
 
 class NonConvergenceWarning(TrustModelWarning):
@@ -81,9 +115,26 @@ class DataWarning(TrustModelWarning):
     """Something about the data deserves attention (rows dropped, difference scores...)."""
 
 
+class NumericalWarning(TrustModelWarning):
+    """A computed quantity is not finite (a defined parameter divides by zero, overflows...)."""
+
+
 __all__ = [
-    "TrustModelError", "UnsupportedFeatureError", "ModelSyntaxError", "DataError", "OptionError", "IdentificationError",
-    "ConvergenceError", "TrustModelWarning", "NonConvergenceWarning", "HeywoodCaseWarning",
-    "NotPositiveDefiniteWarning", "IdentificationWarning", "SmallSampleWarning",
-    "BootstrapFailureWarning", "DataWarning",
+    "BootstrapFailureWarning",
+    "ConvergenceError",
+    "DataError",
+    "DataWarning",
+    "HeywoodCaseWarning",
+    "IdentificationError",
+    "IdentificationWarning",
+    "ModelSyntaxError",
+    "NonConvergenceWarning",
+    "NotPositiveDefiniteWarning",
+    "NumericalWarning",
+    "OptionError",
+    "ReadOnlyError",
+    "SmallSampleWarning",
+    "TrustModelError",
+    "TrustModelWarning",
+    "UnsupportedFeatureError",
 ]

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import inspect
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 from typing import Literal
@@ -13,17 +14,31 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ._errors import DataError, OptionError
-from ._validation import check_option, check_seed, did_you_mean
+from ._errors import (
+    ConvergenceError,
+    DataError,
+    OptionError,
+    TrustModelError,
+    UnsupportedFeatureError,
+)
+from ._readonly import (
+    ReadOnlyDict,
+    freeze_arrays,
+    freeze_fields,
+    freeze_table,
+    readonly,
+)
+from ._validation import check_fit_options, check_ignored, check_option, did_you_mean
 from ._warnings import RecordedWarning, recorded_warnings  # noqa: F401 (re-exported)
-from .data import SampleStats
+from .data import SampleStats, check_columns
 from .distributed import check_dask_options, is_dask_frame, sample_stats_from_dask
-from .moments import one_blas_thread
 from .diagnostics import checks
 from .estimation.core.fitting import estimate, expected_vcov
 from .estimation.fiml.driver import fiml_fit
+from .estimation.inference.defined import Definitions
 from .estimation.inference.robust import robust_vcov
 from .interaction.products import expand_interactions, product_terms
+from .moments import one_blas_thread
 from .results.result import FitResult
 from .syntax import ParameterTable, build_table
 from .syntax.statements import statements_of
@@ -170,7 +185,6 @@ def fit(model, data: pd.DataFrame | None = None, *,
     """
     if _is_ordinal(model, data, ordered, estimator):
         if interaction is not None or ci != "standard":
-            from ._errors import UnsupportedFeatureError
             raise UnsupportedFeatureError("interaction= and ci='montecarlo' are not available "
                                           "with ordinal indicators (ordered=) yet.")
         return _fit_ordinal(model, data, ordered=ordered, estimator=estimator, missing=missing,
@@ -179,16 +193,21 @@ def fit(model, data: pd.DataFrame | None = None, *,
                             parameterization=parameterization, sample_cov=sample_cov,
                             bollen_stine=bollen_stine, options=options, bootstrap=bootstrap,
                             boot_ci_type=boot_ci_type)
-    estimator = check_option("estimator", "ML" if estimator is None else estimator, ESTIMATORS)
+    estimator = "ML" if estimator is None else estimator
     if parameterization != "delta":
         raise OptionError("parameterization= applies to ordinal indicators (ordered=).")
-    pls = estimator in ("PLS", "PLSc")
+    pls = str(estimator).upper() in ("PLS", "PLSC")
     if missing == "mean" and not pls:
         raise OptionError("missing='mean' (mean replacement) is for estimator='PLS'/'PLSc'; "
                           "CB-SEM offers 'listwise' or 'fiml'.")
-    missing = missing if pls and missing == "mean" else check_option("missing", missing,
-                                                                     MISSING)
-    se = check_option("se", se, SE)
+    given = {k: v for k, v in locals().items() if k in _DEFAULTS}
+    given = check_fit_options(given, _allowed())                       # 0 strict options
+    (estimator, missing, group, group_equal, group_partial, std_lv, meanstructure, fixed_x, se,
+     bootstrap, seed, level, boot_ci_type, bollen_stine, n_jobs, backend, progress, sample_cov,
+     nobs, sample_mean) = (given[k] for k in (
+        "estimator", "missing", "group", "group_equal", "group_partial", "std_lv",
+        "meanstructure", "fixed_x", "se", "bootstrap", "seed", "level", "boot_ci_type",
+        "bollen_stine", "n_jobs", "backend", "progress", "sample_cov", "nobs", "sample_mean"))
     pls_opts = {k: options.pop(k) for k in _PLS_OPTIONS if k in options} \
         if estimator in ("PLS", "PLSc") else {}
     if options:
@@ -197,17 +216,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
                           f"{', '.join(map(repr, unknown))} of fit()."
                           + did_you_mean(unknown, _KNOWN_OPTIONS))
     if estimator in ("PLS", "PLSc"):
-        if interaction is not None:
-            pls_opts["interaction"] = interaction
-        from .pls import fit_pls  # leaf module, imported only when asked
-        if missing not in ("listwise", "mean"):
-            raise OptionError(f"missing={missing!r} is not available for estimator={estimator!r};"
-                              " use 'mean' (seminr's mean replacement) or 'listwise'.")
-        return fit_pls(model, data, estimator=estimator, se=se, bootstrap=bootstrap, seed=seed,
-                       level=level, n_jobs=n_jobs,
-                       backend="threading" if backend == "threads" else backend,
-                       progress=progress, missing=missing, group=group,
-                       boot_ci_type=boot_ci_type, **pls_opts)
+        return _fit_pls(model, data, given, pls_opts)
     robust = estimator in ("MLR", "MLM") or se == "robust"
     if se == "robust" and estimator not in ("ML", "MLR", "MLM"):
         raise OptionError(f"se='robust' needs estimator 'ML', 'MLR' or 'MLM'; got {estimator!r}.")
@@ -216,19 +225,14 @@ def fit(model, data: pd.DataFrame | None = None, *,
         raise OptionError(f"missing='fiml' needs estimator 'ML' or 'MLR'; got {estimator!r}.")
     if fiml and sample_cov is not None:
         raise OptionError("missing='fiml' needs the raw data (data=), not sample_cov=.")
-    if se == "bootstrap" or bollen_stine:
-        from .estimation.inference.intervals import CI_TYPES
-        boot_ci_type = check_option("boot_ci_type", boot_ci_type, CI_TYPES)
-    if not 0 < level < 1:
-        raise OptionError(f"level= must lie strictly between 0 and 1; got {level!r}.")
     rng_seed = seed
-    check_seed(seed)
     if is_dask_frame(data):
         check_dask_options(missing=missing, group=group, se=se, bollen_stine=bollen_stine)
-    if is_dask_frame(data) and product_terms(statements_of(model)):
-        raise OptionError("Product terms (X:Z) need an in-memory pandas DataFrame; compute the "
-                          "dask DataFrame first (ddf.compute()).")
-    interaction, interaction_pairs = _check_interaction(model, interaction, interaction_pairs)
+        if product_terms(statements_of(model)):
+            raise OptionError("Product terms (X:Z) need an in-memory pandas DataFrame; compute "
+                              "the dask DataFrame first (ddf.compute()).")
+    interaction, interaction_pairs = _check_interaction(model, data, interaction,
+                                                        interaction_pairs)
     ci = check_option("ci", ci, ("standard", "montecarlo"))
     if ci == "montecarlo" and (se in ("bootstrap", "none") or interaction in ("lms", "qml")):
         raise OptionError(f"ci='montecarlo' draws from the asymptotic distribution of a "
@@ -250,9 +254,10 @@ def fit(model, data: pd.DataFrame | None = None, *,
                              level=level, sample_cov=sample_cov, std_lv=std_lv)
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)                                    # 1 syntax / theory
-        statements, data = expand_interactions(statements_of(model), data,
+        statements, data = expand_interactions(statements_of(model, data), data,
                                                centering=_CENTERING[interaction or "dblcent"],
                                                pairs=interaction_pairs)
+        statements = tuple(statements)
         ngroups = _ngroups(data, group, sample_cov)
         ms = bool(meanstructure) or ngroups > 1 or sample_mean is not None or fiml
         table = _table(statements, ngroups, ms, bool(std_lv), bool(fixed_x),
@@ -260,31 +265,31 @@ def fit(model, data: pd.DataFrame | None = None, *,
         checks.check_variables(table, data, sample_cov)
         stats = _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean)  # 2
         checks.check_identification(table, stats)
-        extra = {}
-        if fiml:                                                            # 3-4 FIML
-            state, stats, vcov = fiml_fit(table, stats, estimator=estimator, se=se)
-        else:
-            state = estimate(table, stats, "ML" if robust else estimator)   # 3 optimise
-            vcov = expected_vcov(state) if se != "none" else np.zeros((table.npar, table.npar))
-        if robust and not fiml:                                             # 4 robust SEs
-            rvcov = robust_vcov(table, stats, state, estimator=estimator, se=se)
-            vcov = rvcov if rvcov is not None else vcov
+        with _numerical_failure():                                          # 3-4
+            state, stats, vcov, extra = _estimate(table, stats, estimator, se, fiml, robust)
         boot_extra = {}
         if se == "bootstrap" or bollen_stine:                               # 4b resampling
             boot_extra, boot_vcov = _bootstrap(table, stats, state, se, bootstrap, seed, level,
                                                boot_ci_type, bollen_stine, n_jobs, backend,
                                                progress)
             vcov = vcov if boot_vcov is None else boot_vcov
+        _check_finite_estimates(table, state)
         checks.admissibility(table, state, vcov)                            # 5
-    opts = dict(estimator=estimator, missing=missing, group=group,
-                group_equal=tuple(group_equal), group_partial=tuple(group_partial),
-                std_lv=std_lv, meanstructure=ms, fixed_x=fixed_x, se=se, level=level)
+        if (table.cols.op == ":=").any():
+            Definitions(table).warn_not_finite(state.values)
+    opts = {"estimator": estimator, "missing": missing, "group": group,
+            "group_equal": tuple(group_equal), "group_partial": tuple(group_partial),
+            "std_lv": std_lv, "meanstructure": ms, "fixed_x": fixed_x, "se": se, "level": level}
+    state = replace(state, x=readonly(state.x), values=readonly(state.values),
+                    optim=freeze_fields(state.optim))
+    freeze_arrays(state.problem)  # the fitted problem and the model shared by the table
     if interaction is not None:
         opts.update(interaction=interaction, interaction_pairs=interaction_pairs)
-    res = FitResult(table=table, stats=stats, state=state, vcov_free=vcov,      # 6
-                    warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se,
-                    extra={**_merge_extra(extra, boot_extra), **theory})
+    res = FitResult(table=table, stats=stats, state=state, vcov_free=readonly(vcov),  # 6
+                    warnings=tuple(caught), options=ReadOnlyDict(opts), seed=rng_seed,
+                    se_kind=se, extra=readonly({**_merge_extra(extra, boot_extra), **theory}))
     return res if ci == "standard" else _with_montecarlo(res, draws, seed, level)
+
 
 
 def _with_montecarlo(res: FitResult, draws, seed, level) -> FitResult:
@@ -299,10 +304,10 @@ def _with_montecarlo(res: FitResult, draws, seed, level) -> FitResult:
     return replace(res, options=opts, extra={**res.extra, "ci": (lo, hi)})
 
 
-def _check_interaction(model, interaction, pairs):
+def _check_interaction(model, data, interaction, pairs):
     """Validate interaction= / interaction_pairs= (an option without product terms is an error)."""
     pairs = check_option("interaction_pairs", pairs, ("matched", "all"))
-    terms = product_terms(statements_of(model))
+    terms = product_terms(statements_of(model, data))
     if interaction is None:
         return ("dblcent" if terms else None), pairs
     interaction = check_option("interaction", interaction, INTERACTIONS)
@@ -326,8 +331,8 @@ def _is_ordinal(model, data, ordered, estimator) -> bool:
         return True
     if isinstance(data, pd.DataFrame):
         used = {s.lhs for s in statements} | {s.rhs for s in statements}
-        return any(isinstance(data[c].dtype, pd.CategoricalDtype) and data[c].cat.ordered
-                   for c in data.columns if c in used)
+        return any(isinstance(dt, pd.CategoricalDtype) and dt.ordered
+                   for c, dt in data.dtypes.items() if c in used)
     return False
 
 
@@ -360,6 +365,47 @@ def _fit_ordinal(model, data, *, ordered, estimator, missing, se, sample_cov, bo
                           **{k: (tuple(v) if k.startswith("group_") else v)
                              for k, v in kw.items()})
     return replace(res, warnings=tuple(caught))
+
+
+def _estimate(table, stats, estimator, se, fiml, robust):
+    """Steps 3-4: optimise and the standard errors (FIML, or ML/GLS/ULS with robust parts)."""
+    extra = {}
+    if fiml:
+        state, stats, vcov = fiml_fit(table, stats, estimator=estimator, se=se)
+    else:
+        state = estimate(table, stats, "ML" if robust else estimator)
+        vcov = expected_vcov(state) if se != "none" else np.zeros((table.npar, table.npar))
+    if robust and not fiml:                                             # 4 robust SEs
+        rvcov = robust_vcov(table, stats, state, estimator=estimator, se=se)
+        vcov = rvcov if rvcov is not None else vcov
+    return state, stats, vcov, extra
+
+
+@contextmanager
+def _numerical_failure():
+    """A singular matrix where no estimate exists is a ConvergenceError, not a LinAlgError."""
+    try:
+        yield
+    except np.linalg.LinAlgError as exc:
+        raise ConvergenceError(
+            f"Estimation stopped on a singular matrix ({exc}): the model-implied covariance "
+            "matrix is not invertible at the current estimates. Check the variables' scales "
+            "(rescale very large or very small ones), give start values, or simplify the "
+            "model.") from None
+
+
+def _check_finite_estimates(table, state) -> None:
+    """Fitting truly cannot continue when the optimizer has no finite estimate at all (lavaan
+    stops with an error there too); a finite but unconverged one is a warning (checks)."""
+    if np.isfinite(state.x).all() and np.isfinite(state.fmin):
+        return
+    bad = [n for n, v in zip(table.free_names(readable=True), state.x) if not np.isfinite(v)]
+    raise ConvergenceError(
+        "The optimizer found no finite estimates"
+        + (f" (not finite: {', '.join(bad[:5])}{', ...' if len(bad) > 5 else ''})" if bad else
+           " (the discrepancy function is not finite at the estimates)")
+        + "; check the variables' scales (rescale very large or very small ones), give start "
+          "values, or simplify the model.")
 
 
 def _merge_extra(*parts) -> dict:
@@ -413,14 +459,45 @@ def _theory_of(model, data) -> dict:
 _PLS_OPTIONS = ("scheme", "tol", "max_iter", "interaction", "hoc", "missing_value")
 _KNOWN_OPTIONS = tuple(p for p in inspect.signature(fit).parameters
                        if p not in ("model", "data", "options"))   # for "did you mean"
+_DEFAULTS = {p: inspect.signature(fit).parameters[p].default for p in _KNOWN_OPTIONS}
+
+
+def _allowed() -> dict:
+    from ._parallel import BACKENDS
+    from .estimation.inference.intervals import CI_TYPES
+    return {"estimator": ESTIMATORS, "missing": MISSING, "se": SE, "boot_ci_type": CI_TYPES,
+            "backend": BACKENDS}
+
+
+def _fit_pls(model, data, given: dict, pls_opts: dict):
+    """PLS path: the options ``fit_pls`` takes are passed on; any other option given with a
+    value other than its default is an error (it would be ignored)."""
+    from .pls import fit_pls  # leaf module, imported only when asked
+    estimator, missing = given["estimator"], given["missing"]
+    if missing not in ("listwise", "mean"):
+        raise OptionError(f"missing={missing!r} is not available for estimator={estimator!r}; "
+                          "use 'mean' (seminr's mean replacement) or 'listwise'.")
+    accepted = set(inspect.signature(fit_pls).parameters) - {"model", "data"}
+    check_ignored(given, accepted, _DEFAULTS, f"estimator={given['estimator']!r}")
+    kwargs = {k: v for k, v in given.items() if k in accepted}
+    if kwargs.get("backend") == "threads":   # joblib's name for the thread backend
+        kwargs["backend"] = "threading"
+    try:
+        names = {n for st in statements_of(model, data) for n in (st.lhs, st.rhs)}
+    except TrustModelError:
+        names = set()  # the PLS fit reports its own syntax errors
+    check_columns(data, names)
+    return freeze_fields(fit_pls(model, data, **kwargs, **pls_opts))
 
 
 @lru_cache(maxsize=64)
 def _table(statements, ngroups, meanstructure, std_lv, fixed_x, group_equal, group_partial):
-    """build_table, memoised: statements and tables are immutable, and refits of one model
+    """build_table, memoised: statements and tables are immutable (the table's rows and
+    options are frozen, so no result can corrupt the memo), and refits of one model
     (simulation studies, notebooks) should not pay for the same table twice."""
-    return build_table(statements, ngroups=ngroups, meanstructure=meanstructure, std_lv=std_lv,
-                       fixed_x=fixed_x, group_equal=group_equal, group_partial=group_partial)
+    return freeze_table(build_table(statements, ngroups=ngroups, meanstructure=meanstructure,
+                                    std_lv=std_lv, fixed_x=fixed_x, group_equal=group_equal,
+                                    group_partial=group_partial))
 
 
 def _ngroups(data, group, sample_cov) -> int:

@@ -28,6 +28,11 @@ class GroupStats:
     rows: np.ndarray | None = None   # index positions of these rows in the caller's frame
     source: object = None            # rows not in memory (a dask DataFrame's row source)
 
+    def __post_init__(self):  # read-only: a result's moments cannot be changed afterwards
+        for arr in (self.cov, self.mean, self.data, self.rows):
+            if isinstance(arr, np.ndarray):
+                arr.flags.writeable = False
+
 
 @dataclass(frozen=True)
 class SampleStats:
@@ -40,6 +45,10 @@ class SampleStats:
     group_var: str | None = None
     notes: list = field(default_factory=list)
 
+    def __post_init__(self):  # read-only containers (the groups themselves are read-only)
+        for name in ("names", "groups", "notes"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
     @property
     def ngroups(self) -> int:
         return len(self.groups)
@@ -50,7 +59,7 @@ class SampleStats:
 
     @classmethod
     def from_frame(cls, data, names, *, missing: str = "listwise", group: str | None = None,
-                   min_rows: int | None = None) -> "SampleStats":
+                   min_rows: int | None = None) -> SampleStats:
         """Pick ``names`` from ``data`` (never modified), apply the missing policy, get moments."""
         if not isinstance(data, pd.DataFrame):
             if isinstance(data, np.ndarray):
@@ -58,9 +67,12 @@ class SampleStats:
                                 "array. Wrap it: pd.DataFrame(array, columns=[...]).")
             raise DataError(f"data= must be a pandas DataFrame; got {type(data).__name__}.")
         cols = [str(c) for c in data.columns]
-        if len(set(cols)) != len(cols):
-            dup = sorted({c for c in cols if cols.count(c) > 1})
-            raise DataError(f"data has duplicated column names: {', '.join(map(repr, dup))}.")
+        counts = pd.Series(cols).value_counts()
+        used = set(names) | ({str(group)} if group is not None else set())
+        dup = sorted(c for c in counts.index[counts.to_numpy() > 1] if c in used)
+        if dup:  # duplicates the model does not use are ignored
+            raise DataError(f"data has duplicated column names used by the model: "
+                            f"{', '.join(map(repr, dup))}; rename or drop the copies.")
         absent = [n for n in names if n not in cols]
         if absent:
             listed = ", ".join(repr(a) for a in absent)
@@ -69,14 +81,21 @@ class SampleStats:
                             + did_you_mean(absent, cols))
         if group is not None and group not in cols:
             raise DataError(f"group={group!r} is not a column of data." + did_you_mean([group], cols))
+        position = {c: k for k, c in enumerate(cols)}
         for name in names:
-            dtype = data[name].dtype
+            dtype = data.iloc[:, position[name]].dtype
+            if pd.api.types.is_complex_dtype(dtype):
+                raise DataError(f"Column {name!r} holds complex numbers (dtype {dtype}); a "
+                                "model needs real-valued columns.")
             if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
                 raise DataError(f"Column {name!r} is not numeric (dtype {dtype}); recode it "
                                 "as numbers or drop it from the model.")
-        values = float_matrix(data, names) if names else np.zeros((len(data), 0))
+        values = float_matrix(data.iloc[:, [position[n] for n in names]]) if names \
+            else np.zeros((len(data), 0))
         values.flags.writeable = False   # may share memory with the caller's frame
-        scan = complete_moments(values) if names else None     # one blocked pass
+        _check_finite(values, names, data.index)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow: _check_moments
+            scan = complete_moments(values) if names else None  # one blocked pass
         all_nan = [] if scan is None or scan.complete is None else \
             [n for j, n in enumerate(names) if np.isnan(values[:, j]).all()]
         if all_nan:
@@ -84,7 +103,7 @@ class SampleStats:
                             f"{', '.join(map(repr, all_nan))} hold{'' if len(all_nan) > 1 else 's'} "
                             "no values at all.")
         if group is not None:
-            gcol = data[group]
+            gcol = data.iloc[:, position[str(group)]] if str(group) in position else data[group]
             if gcol.isna().any():
                 raise DataError(f"Group column {group!r} has {int(gcol.isna().sum())} missing "
                                 "value(s); drop or recode those rows.")
@@ -96,7 +115,8 @@ class SampleStats:
         for lab, idx in zip(labels, gidx):
             whole = group is None and scan is not None
             x = values if whole else values[idx]
-            mom = scan if whole else complete_moments(x) if len(names) else None
+            with np.errstate(over="ignore", invalid="ignore"):
+                mom = scan if whole else complete_moments(x) if len(names) else None
             row_ok = np.ones(len(x), bool) if mom is None or mom.complete is None \
                 else mom.complete
             if missing == "listwise" and mom is not None and mom.complete is None:
@@ -118,16 +138,19 @@ class SampleStats:
                                 f"required for {len(names)} observed variables"
                                 + (" (rows with missing values were dropped listwise; try "
                                    "missing='fiml')." if dropped else "."))
-            if missing == "listwise" and mom is not None:
-                mean, cov = mom.mean, mom.cov
-            elif missing == "listwise":
-                mean = x.mean(axis=0)
-                xc = x - mean
-                cov = xc.T @ xc / n
-            else:
-                mean = np.nanmean(x, axis=0)
-                cov = pd.DataFrame(x).cov(min_periods=1).to_numpy() * (n - 1) / n
-            _check_moments(cov, names, where)
+            with np.errstate(over="ignore", invalid="ignore"):  # overflow: _check_scale
+                if missing == "listwise" and mom is not None:
+                    mean, cov = mom.mean, mom.cov
+                elif missing == "listwise":
+                    mean = x.mean(axis=0)
+                    xc = x - mean
+                    cov = xc.T @ xc / n
+                else:
+                    mean = np.nanmean(x, axis=0)
+                    cov = pd.DataFrame(x).cov(min_periods=2).to_numpy() * (n - 1) / n
+            if missing != "listwise":
+                notes += _check_coverage(x, names, where)
+            _check_moments(cov, names, where, mean, x)
             groups.append(GroupStats(label=lab, nobs=n, cov=cov, mean=mean, data=x, rows=keep))
         if dropped:
             msg = (f"{dropped} row(s) with missing values were dropped (listwise deletion); "
@@ -140,7 +163,7 @@ class SampleStats:
                    group_var=group, notes=notes)
 
     @classmethod
-    def from_moments(cls, sample_cov, nobs, names, *, sample_mean=None) -> "SampleStats":
+    def from_moments(cls, sample_cov, nobs, names, *, sample_mean=None) -> SampleStats:
         """Moments given by the user (unbiased covariance, rescaled by (N-1)/N as lavaan)."""
         covs = sample_cov if isinstance(sample_cov, (list, tuple)) else [sample_cov]
         nobs_l = nobs if isinstance(nobs, (list, tuple)) else [nobs]
@@ -174,15 +197,115 @@ class SampleStats:
         return cls(names=list(names), groups=groups, missing="listwise")
 
 
-def _check_moments(cov, names, where):
+def _check_coverage(x, names, where) -> list:
+    """lavaan's coverage warnings (``lav_data.R``): the share of rows observing each pair."""
+    seen = (~np.isnan(x)).astype(float)
+    coverage = seen.T @ seen / len(x)
+    low = coverage < 0.1
+    if not low.any():
+        return []
+    i, j = np.unravel_index(np.argmin(coverage), coverage.shape)
+    pair = f"{names[i]!r} and {names[j]!r}" if i != j else f"{names[i]!r}"
+    if (coverage == 0).any():
+        msg = (f"Due to missing values, some pairwise combinations have 0% coverage{where} "
+               f"(e.g. {pair} are never observed together): the corresponding covariances are "
+               "not identified from the data; check res.inspect('coverage') or the design.")
+    else:
+        msg = (f"Due to missing values, some pairwise combinations have less than 10% "
+               f"coverage{where} (lowest: {pair}, {coverage[i, j]:.1%}).")
+    warnings.warn(msg, DataWarning, stacklevel=4)
+    return [msg]
+
+
+def check_columns(data, names) -> None:
+    """Refuse complex or infinite cells in the columns ``names`` of ``data`` (the checks every
+    estimator needs; the PLS path calls it before its own)."""
+    if not isinstance(data, pd.DataFrame):
+        return
+    cols = [c for c in dict.fromkeys(names) if c in data.columns]
+    for name in cols:
+        col = data[name]
+        if isinstance(col, pd.DataFrame):  # duplicated name: the estimator says so
+            continue
+        if pd.api.types.is_complex_dtype(col):
+            raise DataError(f"Column {name!r} holds complex numbers (dtype {col.dtype}); a "
+                            "model needs real-valued columns.")
+        if pd.api.types.is_numeric_dtype(col):
+            _check_finite(col.to_numpy(dtype=float, na_value=np.nan)[:, None], [name],
+                          data.index)
+
+
+def _check_finite(values, names, index):
+    """Infinite cells are an error naming the column and the first rows (NaN is missing)."""
+    bad = np.isinf(values)
+    if bad.any():
+        j = int(np.flatnonzero(bad.any(axis=0))[0])
+        rows = [index[i] for i in np.flatnonzero(bad[:, j])[:3]]
+        n = int(bad[:, j].sum())
+        raise DataError(f"Column {names[j]!r} has {n} value(s) that are not finite (inf or "
+                        f"-inf; row label(s) {', '.join(map(repr, rows))}"
+                        f"{', ...' if n > 3 else ''}); replace them by NaN (missing) or by "
+                        "valid numbers.")
+
+
+def constant_columns(var, mean, names) -> list:
+    """Columns whose spread is nil on their own scale: sd <= 1e-10 * max(|mean|, tiny).
+
+    A column measured in millions is not constant next to one measured in units (the test is
+    per column, not relative to the largest variance in the data).
+    """
+    sd = np.sqrt(np.clip(var, 0, None))
+    scale = np.maximum(np.abs(mean), np.finfo(float).tiny)
+    return [n for n, s, c, v in zip(names, sd, scale, var) if not (v > 0 and s > 1e-10 * c)]
+
+
+def _check_scale(x, var, names, where):
+    """Variances that overflow (inf) or underflow (0 although the values differ)."""
+    with np.errstate(all="ignore"):
+        spread = np.nanmax(x, axis=0) - np.nanmin(x, axis=0) if len(x) else np.zeros(len(names))
+    for n, v, r in zip(names, var, spread):
+        if not np.isfinite(v) or (v == 0 and r > 0):
+            raise DataError(f"Column {n!r}{where} has values on a scale whose variance "
+                            f"{'overflows' if not np.isfinite(v) else 'underflows'} in "
+                            f"floating point (range {r:.3g}); rescale it (e.g. divide or "
+                            "multiply by a power of 10).")
+
+
+MAX_VARIANCE_RATIO = 1e14  # beyond: double precision cannot hold both scales reliably
+
+
+def _check_variance_ratio(var, names, where) -> list:
+    """lavaan's warning when variances differ by more than a factor 1000 (``lav_data.R``);
+    an error when they differ by more than 1e14, where the optimizer loses the small scale."""
+    pos = var[var > 0]
+    if len(pos) < 2 or pos.max() <= 1000 * pos.min():
+        return []
+    big, small = names[int(np.argmax(var))], names[int(np.argmin(np.where(var > 0, var, np.inf)))]
+    ratio = pos.max() / pos.min()
+    if ratio > MAX_VARIANCE_RATIO:
+        raise DataError(f"The variances{where} differ by a factor {ratio:.2g} ({big!r} vs "
+                        f"{small!r}): beyond what the estimation can handle in floating point; "
+                        "rescale the columns (e.g. to similar units) and fit again.")
+    msg = (f"Some observed variances{where} are (at least) a factor 1000 times larger than "
+           f"others ({big!r} vs {small!r}: {ratio:.3g}); consider rescaling.")
+    warnings.warn(msg, DataWarning, stacklevel=5)
+    return [msg]
+
+
+def _check_moments(cov, names, where, mean=None, x=None):
     var = np.diag(cov)
-    const = [n for n, v in zip(names, var) if not v > 1e-12 * max(1.0, np.abs(cov).max())]
+    if x is not None:
+        _check_scale(x, var, names, where)
+    const = constant_columns(var, np.zeros(len(var)) if mean is None else mean, names)
     if const:
         raise DataError(f"Column{'s' if len(const) > 1 else ''} {', '.join(map(repr, const))} "
                         f"{'are' if len(const) > 1 else 'is'} constant{where} (zero variance); "
                         "a constant cannot be modelled: drop it.")
+    _check_variance_ratio(var, list(names), where)
     sd = np.sqrt(var)
     corr = cov / np.outer(sd, sd)
+    if np.isnan(corr).any():  # FIML: pairs never observed together (warned above)
+        return
     try:  # cheap test first; the eigen-decomposition only to explain a failure
         np.linalg.cholesky(corr - 1e-8 * np.eye(len(corr)))
         return

@@ -31,13 +31,13 @@ import numpy as np
 BLOCK_ROWS = 8_192    # rows per block: the p* x rows pair products stay a few MB
 
 
-def float_matrix(data, names) -> np.ndarray:
+def float_matrix(data, names=None) -> np.ndarray:
     """The columns ``names`` of ``data`` as one float64 array (rows x columns), NaN for NA.
 
     One conversion for the whole selection; no per-column Python loop. The caller's frame is
     never modified (the result may share memory with it: treat it as read-only).
     """
-    sub = data[list(names)]
+    sub = data if names is None else data[list(names)]
     if all(dt == np.float64 for dt in sub.dtypes):
         return sub.to_numpy(dtype=np.float64, copy=False)
     return sub.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -43,8 +43,9 @@ def check_variables(table, data, sample_cov) -> None:
             f"a latent needs a measurement line such as '{structural[0]} =~ item1 + item2 + "
             f"item3'." + hint)
     listed = ", ".join(repr(a) for a in absent)
+    where = "data" if data is not None else "sample_cov"
     raise DataError(f"Column{'s' if len(absent) > 1 else ''} {listed} named in the model "
-                    f"{'are' if len(absent) > 1 else 'is'} missing from data." + hint)
+                    f"{'are' if len(absent) > 1 else 'is'} missing from {where}." + hint)
 
 
 def check_identification(table, stats) -> None:

@@ -221,7 +221,8 @@ def reliability(res) -> Reliability:
                          "discriminant validity is in doubt.")
         for frame, bucket in ((fl, fls), (cross, crosses), (ht, hts), (flags, flag_tabs)):
             bucket.append(_with_group(frame, gs.label) if multi else frame)
-    out = pd.DataFrame(rows)
+    out = pd.DataFrame(rows, columns=["construct", "group", "n_items", "alpha", "omega", "ave",
+                                      "sqrt_ave"])  # columns even without latent variables
     if not multi:
         out = out.drop(columns="group")
     return Reliability(table=out, fornell_larcker=pd.concat(fls), htmt=pd.concat(hts),

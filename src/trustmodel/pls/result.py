@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from scipy import stats as _st
 
+from .._readonly import readonly_cached_property as cached_property  # views are read-only
 from . import assessment as _as
 from . import index as _ix
 from . import quality as _q

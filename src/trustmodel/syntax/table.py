@@ -20,7 +20,8 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from .._errors import ModelSyntaxError
+from .._errors import ModelSyntaxError, UnsupportedFeatureError
+from .expressions import compile_expression
 from .parser import Statement, parse_model
 
 COLUMNS = ["id", "lhs", "op", "rhs", "user", "group", "free", "ustart", "exo", "label", "plabel",
@@ -248,9 +249,9 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
     extra_stmts = [s for s in statements if s.op in (":=", "==", "<", ">")]
     for s in extra_stmts:
         if s.op in ("<", ">"):
-            raise NotImplementedError(
+            raise UnsupportedFeatureError(
                 f"Inequality constraints ('{s.lhs} {s.op} {s.rhs}', line {s.line}) are not "
-                "supported yet; drop them or reparameterize the model.")
+                "supported yet; drop them or reparameterize the model", s.line, s.column)
     seen = {}
     for s in param_stmts:
         key = (s.lhs, s.op, s.rhs)
@@ -267,8 +268,9 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
             raise ModelSyntaxError(f"Latent variable {s.lhs!r} cannot be its own indicator",
                                    s.line, s.column)
         if s.op == "<~":
-            raise NotImplementedError("Formative ('<~') blocks are estimated with estimator='PLS' "
-                                      "only; covariance-based composites are not supported yet.")
+            raise UnsupportedFeatureError(
+                "Formative ('<~') blocks are estimated with estimator='PLS' only; "
+                "covariance-based composites are not supported yet", s.line, s.column)
     meanstructure = meanstructure or any(s.op == "~1" for s in param_stmts)
 
     defaults: list[tuple] = []
@@ -421,9 +423,9 @@ def _merge_equalities(df, extra_stmts):
             df.loc[(df["label"] == lhs) | (df["plabel"] == lhs), "label"] = target
             df.loc[mask, "label"] = target
         else:
-            raise NotImplementedError(
+            raise UnsupportedFeatureError(
                 f"Nonlinear or fixed-value equality constraint '{lhs} == {rhs}' (line {s.line}) "
-                "is not supported yet; only equalities between two labels are.")
+                "is not supported yet; only equalities between two labels are", s.line, s.column)
     return df
 
 
@@ -461,18 +463,23 @@ def _number_free(df):
 
 
 def _check_labels(df, extra_stmts):
-    labels = set(df["label"]) | set(df["plabel"]) | set(df.loc[df["op"] == ":=", "lhs"])
+    par = df[df["op"] != ":="]
+    labels = set(par["label"]) | set(par["plabel"])
     labels.discard("")
+    later = {s.lhs: s.line for s in extra_stmts if s.op == ":="}
     for s in extra_stmts:
         if s.op != ":=":
             continue
-        for name in _NAME_RE.findall(re.sub(r"\d+\.?\d*[eE][+-]?\d+", "", s.rhs)):
-            if name in labels or name in _FUNCTIONS:
+        for name in compile_expression(s.rhs).names:  # functions and constants excluded
+            if name in labels:
                 continue
+            if name in later:  # lavaan evaluates definitions in order
+                raise ModelSyntaxError(
+                    f"Defined parameter {s.lhs!r} uses {name!r} before its definition (line "
+                    f"{later[name]}); define {name!r} first", s.line, s.column)
             raise ModelSyntaxError(
                 f"Defined parameter {s.lhs!r} uses {name!r}, which is not a parameter label "
                 f"(labels: {', '.join(sorted(l for l in labels if not l.startswith('.'))) or 'none'})",
                 s.line, s.column)
+        labels.add(s.lhs)
 
-
-_FUNCTIONS = {"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "pnorm", "pi", "e"}

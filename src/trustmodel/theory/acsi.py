@@ -12,6 +12,7 @@ CB-SEM model is identified, which PLS ignores.
 from __future__ import annotations
 
 from .._errors import OptionError
+from .._readonly import ReadOnlyDict
 from ..syntax import build_table
 
 _ECSI_PATHS = (("Image", "Expectation"), ("Image", "Satisfaction"), ("Image", "Loyalty"),
@@ -52,10 +53,11 @@ class _IndexModel:
             raise OptionError(f"names= of {self._owner}() has unknown role(s) "
                               f"{', '.join(map(repr, unknown))}; roles are "
                               f"{', '.join(map(repr, self._roles))}.")
-        self.names = {r: names.get(r, _DEFAULT[r]) for r in self._roles}
+        self.names = ReadOnlyDict({r: names.get(r, _DEFAULT[r]) for r in self._roles})
         if len(set(self.names.values())) != len(self._roles):
             raise OptionError(f"names= of {self._owner}() gives two constructs the same name.")
-        self.blocks = {self.names[r]: _items(self._owner, r, blocks[r]) for r in self._roles}
+        self.blocks = ReadOnlyDict({self.names[r]: tuple(_items(self._owner, r, blocks[r]))
+                                    for r in self._roles})
         seen: dict = {}
         for c, items in self.blocks.items():
             for i in items:

@@ -2,7 +2,8 @@
 
 A builder collects constructs (latent variable -> survey items), higher-order factors,
 structural paths and the effects its theory cares about, and writes them as lavaan syntax.
-``tm.fit`` reads the builder's ``.syntax`` (the table is built from it), calls
+``tm.fit`` reads the builder's ``.syntax_for(data)`` (the syntax with a single-item
+construct's residual variance fixed from that data; the builder itself never changes), calls
 ``validate_data(data)`` inside its recorded-warnings block, and keeps the builder on the result
 (``res.extra["theory"]``) so that ``res.effects`` lists the theory's named effects first.
 Builders never fit anything themselves.
@@ -141,7 +142,6 @@ class TheoryModel:
         self._named: list[NamedEffect] = []
         self._definitions: list[tuple[str, str]] = []
         self._reliability: dict[str, float] = {}
-        self._item_variance: dict[str, float] = {}
         self._shared_items_ok = False
 
     # ----- construction helpers ------------------------------------------------------------
@@ -325,7 +325,7 @@ class TheoryModel:
         self.moderation = Moderation(focal, W, target, lab, var, tuple(n for n, _ in defs))
 
     # ----- output ------------------------------------------------------------------------
-    def _lines(self) -> list[str]:
+    def _lines(self, variances: dict | None = None) -> list[str]:
         lines = ["# measurement model"]
         for name, items in self._constructs.items():
             lines.append(f"{name} =~ {' + '.join(items)}")
@@ -335,7 +335,7 @@ class TheoryModel:
             for name, rel in self._reliability.items():
                 items = self._constructs.get(name, [])
                 if len(items) == 1:
-                    fixed = self._single_residual(name, rel)
+                    fixed = self._single_residual(name, rel, variances or {})
                     if fixed:
                         lines.append(f"{items[0]} ~~ {fixed}*{items[0]}")
                     else:
@@ -353,9 +353,9 @@ class TheoryModel:
             lines += [f"{n} := {e}" for n, e in self._definitions]
         return lines
 
-    def _single_residual(self, name: str, rel: float) -> str:
+    def _single_residual(self, name: str, rel: float, variances: dict) -> str:
         item = self._constructs[name][0]
-        var = self._item_variance.get(item)
+        var = variances.get(item)
         if var is None:
             return ""
         return _num(round((1 - rel) * var, 12))
@@ -364,6 +364,24 @@ class TheoryModel:
     def syntax(self) -> str:
         """The model as editable lavaan syntax (``tm.fit(builder.syntax + "\\n...", data)``)."""
         return "\n".join(self._lines()) + "\n"
+
+    def syntax_for(self, data) -> str:
+        """:attr:`syntax` with each single-item construct's residual variance fixed at
+        ``(1 - reliability) * var(item)`` from ``data`` (what ``tm.fit`` estimates). The
+        builder is not changed: fitting it to other data gives that data's syntax."""
+        return "\n".join(self._lines(self._item_variances(data))) + "\n"
+
+    def _item_variances(self, data) -> dict:
+        import pandas as pd
+        out = {}
+        if not isinstance(data, pd.DataFrame):
+            return out
+        for name, _rel in self._reliability.items():
+            items = self._constructs.get(name, [])
+            if len(items) == 1 and items[0] in data.columns:
+                x = pd.to_numeric(data[items[0]], errors="coerce").dropna().to_numpy(float)
+                out[items[0]] = float(np.var(x))
+        return out
 
     @property
     def table(self):
@@ -401,11 +419,6 @@ class TheoryModel:
                     where.append(f"{name}: {', '.join(map(repr, miss))}")
             raise DataError(f"{self._owner}: item column(s) missing from data ({'; '.join(where)})."
                             + did_you_mean(absent, cols))
-        for name, rel in self._reliability.items():
-            items = self._constructs.get(name, [])
-            if len(items) == 1:  # residual variance fixed at (1 - reliability) * var(item)
-                x = pd.to_numeric(data[items[0]], errors="coerce").dropna().to_numpy(float)
-                self._item_variance[items[0]] = float(np.var(x))
 
     def population_values(self) -> dict:
         """Standardized population values ``{(lhs, op, rhs): value}`` (paths and loadings).

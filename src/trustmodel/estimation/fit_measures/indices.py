@@ -199,7 +199,8 @@ def incremental(X2, df, Xb, dfb) -> dict:
     nfi = np.nan if df > dfb else ((Xb - X2) / Xb if df > 0 else 1.0)
     pnfi = (df / dfb) * (Xb - X2) / Xb if dfb > 0 and Xb > 0 else np.nan
     t2 = Xb - df
-    ifi = 1.0 if t2 < 0 else (Xb - X2) / t2
+    with np.errstate(divide="ignore", invalid="ignore"):  # R: 0/0 is NaN (a saturated baseline)
+        ifi = 1.0 if t2 < 0 else float(np.float64(Xb - X2) / t2)
     return dict(rfi=rfi, nfi=nfi, pnfi=pnfi, ifi=ifi, rni=rni(X2, df, Xb, dfb))
 
 

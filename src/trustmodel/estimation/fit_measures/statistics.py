@@ -170,7 +170,7 @@ def _scaled_test(table, stats, state, test, df, bdf) -> dict:
         tr = satorra_bentler_trace(problem, x, stats, xi)
         btr = satorra_bentler_trace(bstate.problem, bstate.x, stats, xi)
     c = tr / df if df > 0 else np.nan
-    cb = btr / bdf
+    cb = btr / bdf if bdf > 0 else np.nan
     return scaled_measures(chisq=2 * N * state.fmin, df=df, c=c, bchisq=bchisq, bdf=bdf,
                            cb=cb, N=N, G=stats.ngroups, **extra)
 
@@ -181,8 +181,11 @@ def _fiml_measures(table, stats, state, test, df, bdf) -> dict:
     if df <= 0 or bdf <= 0 or any(len(v) == 0 for v in problem.baseline_moments):
         return {}
     N, G = stats.ntotal, stats.ngroups
-    if test == "standard":
-        XX3, k, XX3b, kb = fiml_corrected(problem, x)
-        return robust_measures(XX3, df, k / df, XX3b, bdf, kb / bdf, N, G)
-    baseline = estimate_fiml(bl.baseline_table(table), stats)[0]
-    return scaled_fiml_measures(problem, x, baseline, df, bdf, N, G)
+    try:  # the h1 information is singular when a pair is never observed (0% coverage): NA
+        if test == "standard":
+            XX3, k, XX3b, kb = fiml_corrected(problem, x)
+            return robust_measures(XX3, df, k / df, XX3b, bdf, kb / bdf, N, G)
+        baseline = estimate_fiml(bl.baseline_table(table), stats)[0]
+        return scaled_fiml_measures(problem, x, baseline, df, bdf, N, G)
+    except np.linalg.LinAlgError:
+        return {}

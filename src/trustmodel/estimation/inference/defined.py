@@ -7,34 +7,23 @@ Jacobian is taken by central differences (lavaan: ``lav_func_jacobian_complex``)
 """
 from __future__ import annotations
 
-import ast
-import math
+import warnings
 
 import numpy as np
 
-from ..._errors import ModelSyntaxError
+from ..._errors import ModelSyntaxError, NumericalWarning
+from ...syntax.expressions import Expression, ExpressionError
+from ...syntax.expressions import compile_expression as _compile
 from ..core.numdiff import jacobian
 
-_FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin,
-          "cos": np.cos, "tan": np.tan, "pi": math.pi}
-_ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div,
-            ast.Pow, ast.USub, ast.UAdd, ast.Name, ast.Load, ast.Constant, ast.Call)
 
-
-def compile_expression(text: str, name: str):
-    src = text.replace("^", "**")
+def compile_expression(text: str, name: str) -> Expression:
+    """The compiled form of ``name := text`` (:mod:`trustmodel.syntax.expressions`)."""
     try:
-        tree = ast.parse(src, mode="eval")
-    except SyntaxError as exc:
-        raise ModelSyntaxError(f"Cannot read the definition of {name!r}: {text!r}") from exc
-    for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED):
-            raise ModelSyntaxError(f"Unsupported element {type(node).__name__} in the definition "
-                                   f"of {name!r}: {text!r}")
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name)
-                                               and node.func.id in _FUNCS):
-            raise ModelSyntaxError(f"Unknown function in the definition of {name!r}: {text!r}")
-    return compile(tree, f"<{name}>", "eval")
+        return _compile(text)
+    except ExpressionError as exc:
+        raise ModelSyntaxError(f"{exc.message} in the definition of {name!r}: {text!r} "
+                               f"(character {exc.offset + 1})") from None
 
 
 class Definitions:
@@ -58,16 +47,26 @@ class Definitions:
         return len(self.names)
 
     def evaluate(self, values: np.ndarray) -> np.ndarray:
-        env = dict(_FUNCS)
-        env.update({name: values[k] for name, k in self.lookup.items()})
+        env = {name: values[k] for name, k in self.lookup.items()}
         out = []
-        with np.errstate(all="ignore"):
-            for name, code in zip(self.names, self.codes):
-                val = float(eval(code, {"__builtins__": {}}, env))
-                env[name] = val
-                out.append(val)
+        for name, code in zip(self.names, self.codes):
+            val = float(code.evaluate(env))
+            env[name] = val
+            out.append(val)
         return np.asarray(out)
 
+    def warn_not_finite(self, values: np.ndarray) -> None:
+        """A :class:`NumericalWarning` per definition whose value is not finite at ``values``
+        (lavaan reports ``Inf``/``NaN`` as the estimate, too)."""
+        for name, val, code in zip(self.names, self.evaluate(values), self.codes):
+            if not np.isfinite(val):
+                warnings.warn(f"Defined parameter {name!r} := {code.text} is {val} at the "
+                              "estimates (division by zero, overflow or a value outside a "
+                              "function's domain); its standard error is not meaningful.",
+                              NumericalWarning, stacklevel=3)
+
     def jacobian(self, x: np.ndarray, values_of) -> np.ndarray:
-        """d(defined)/d(free parameters) by central differences."""
-        return jacobian(lambda z: self.evaluate(values_of(z)), x)
+        """d(defined)/d(free parameters) by central differences (nan where a definition is
+        not finite: warned once by :meth:`warn_not_finite`)."""
+        with np.errstate(all="ignore"):
+            return jacobian(lambda z: self.evaluate(values_of(z)), x)
