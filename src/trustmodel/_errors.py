@@ -60,6 +60,11 @@ class NotPositiveDefiniteWarning(TrustModelWarning):
     """A covariance matrix (sample, implied, Psi, Theta, information) is not positive definite."""
 
 
+class SingularMatrixWarning(NotPositiveDefiniteWarning):
+    """A matrix that must be inverted (an information matrix) is singular; its pseudo-inverse
+    was used instead."""
+
+
 class IdentificationWarning(TrustModelWarning):
     """The model may not be (empirically) identified."""
 
@@ -79,6 +84,6 @@ class DataWarning(TrustModelWarning):
 __all__ = [
     "TrustModelError", "ModelSyntaxError", "DataError", "OptionError", "IdentificationError",
     "ConvergenceError", "TrustModelWarning", "NonConvergenceWarning", "HeywoodCaseWarning",
-    "NotPositiveDefiniteWarning", "IdentificationWarning", "SmallSampleWarning",
-    "BootstrapFailureWarning", "DataWarning",
+    "NotPositiveDefiniteWarning", "SingularMatrixWarning", "IdentificationWarning",
+    "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning",
 ]

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..._errors import DataError
 from ..core.fitting import x_indices
-from ..core.linalg import inv_or_pinv
+from ..core.linalg import SE_FALLBACK, inv_or_pinv
 from ..core.numdiff import gradient_hessian
 from ..core.saturated import (
     casewise_scores,
@@ -74,7 +74,7 @@ def robust_parts(problem, x, datas, information: str = "observed") -> RobustPart
 
 def sandwich_vcov(parts: RobustParts, ntotal: int) -> np.ndarray:
     """Huber-White: A^-1 B0 A^-1 / N (``lav_model_vcov``, ``se = "robust.huber.white"``)."""
-    Ainv = inv_or_pinv(parts.A)
+    Ainv = inv_or_pinv(parts.A, "the information matrix", SE_FALLBACK)
     B = sum(w * b for w, b in zip(parts.weights, parts.B0))
     V = Ainv @ B @ Ainv / ntotal
     return 0.5 * (V + V.T)
@@ -86,7 +86,7 @@ def robust_sem_vcov(problem, x, datas, x_idx=()) -> np.ndarray:
     imps = problem.implied(x, derivatives=True)
     ms = problem.model.meanstructure
     total = float(sum(len(Y) for Y in datas))
-    Ainv = inv_or_pinv(problem.evaluate(x)[2])
+    Ainv = inv_or_pinv(problem.evaluate(x)[2], "the information matrix", SE_FALLBACK)
     B = np.zeros_like(Ainv)
     for Y, imp in zip(datas, imps):
         f = len(Y) / total
