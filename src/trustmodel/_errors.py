@@ -99,6 +99,11 @@ class NotPositiveDefiniteWarning(TrustModelWarning):
     """A covariance matrix (sample, implied, Psi, Theta, information) is not positive definite."""
 
 
+class SingularMatrixWarning(NotPositiveDefiniteWarning):
+    """A matrix that must be inverted (an information matrix) is singular; its pseudo-inverse
+    was used instead."""
+
+
 class IdentificationWarning(TrustModelWarning):
     """The model may not be (empirically) identified."""
 
@@ -133,6 +138,7 @@ __all__ = [
     "NumericalWarning",
     "OptionError",
     "ReadOnlyError",
+    "SingularMatrixWarning",
     "SmallSampleWarning",
     "TrustModelError",
     "TrustModelWarning",

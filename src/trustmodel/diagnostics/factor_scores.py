@@ -147,7 +147,8 @@ def _scores_group(model, values, g, Y, sample_mean, method) -> np.ndarray:
             seen = np.any(l_o != 0, axis=1)                 # K x m: an indicator observed
             # unmeasured latents: a unit diagonal decouples them (their row of M is zero)
             M = M + np.einsum("kf,fg->kfg", (~seen).astype(float), np.eye(M.shape[1]))
-            w = wl @ inv_or_pinv(M)                                   # K x po x m
+            w = wl @ inv_or_pinv(M, "Lambda' Sigma^-1 Lambda",
+                                  "Bartlett scores from the pseudo-inverse")  # K x po x m
         yo = np.take_along_axis(yc[rows], obs[pid], axis=1)  # n_b x po
         sc = eeta + np.einsum("no,nof->nf", yo, w[pid])
         if method == "bartlett":  # lavaan: NA for a latent with no observed indicator

@@ -135,7 +135,8 @@ def modification_indices(res, sort: bool = True, op=None, minimum=None) -> pd.Da
     q = table.npar
     i22 = info[:q, :q]
     i12 = info[q:, :q]
-    i22_inv = inv_or_pinv(i22)
+    i22_inv = inv_or_pinv(i22, "the information matrix of the free parameters",
+                          "modification indices from the pseudo-inverse")
     v = np.diag(info[q:, q:]) - np.einsum("ij,jk,ik->i", i12, i22_inv, i12)
     v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
     g = grad[q:]

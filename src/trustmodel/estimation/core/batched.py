@@ -118,67 +118,139 @@ def bfgs_refit(problem, covs, means, x0, h_inv, bases=None, *, max_iter: int = 6
                 gtol=gtol)
 
 
-def bfgs(batch, x0, h_inv, *, max_iter: int = 60, tol: float = 1e-9, gtol: float = np.inf):
+class OneProblem:
+    """A batch of one: any problem with ``evaluate(x, info=False) -> (fmin, gradient, _)``
+    (ML, GLS, ULS, FIML) seen through the interface of :class:`BatchedML`."""
+
+    K = 1
+
+    def __init__(self, problem):
+        self.problem = problem
+
+    def evaluate(self, X, idx=None):
+        f, g, _ = self.problem.evaluate(X[0], info=False)
+        if not np.isfinite(f) or g is None:
+            return np.array([np.inf]), np.full((1, X.shape[1]), np.nan)
+        return np.array([float(f)]), np.asarray(g, dtype=float)[None]
+
+
+_C1 = 1e-4            # Armijo's sufficient-decrease constant
+_STALLS = 5           # steps in a row without a decrease in fmin that stop a problem
+
+
+def bfgs(batch, x0, h_inv, *, max_iter: int = 60, tol: float = 1e-9, gtol: float = np.inf,
+         max_step: float = np.inf, scale_start: bool = False):
     """BFGS for the K problems of ``batch``, each from ``x0`` with inverse Hessian ``h_inv``.
 
     Every problem takes quasi-Newton steps with its own BFGS inverse-Hessian update and its
-    own Armijo backtracking; problems that converged (largest relative step below ``tol`` and
-    largest gradient element below ``gtol``) are frozen. ``batch`` has ``K`` and ``evaluate(X, idx) -> (fmin (k,), gradient (k, q))``
-    (:class:`BatchedML`).
+    own Armijo line search (:func:`_armijo_search`); an update whose curvature ``s'y`` is not
+    positive is skipped, so the inverse Hessian stays positive definite (Powell's safeguard
+    for a backtracking search, which does not enforce the Wolfe curvature condition); a few
+    steps in a row without a decrease in fmin (rounding level) stop the problem where it is,
+    unconverged. Problems that converged (largest relative step
+    below ``tol`` and largest gradient element below ``gtol``) are frozen. A direction that is
+    not a descent direction, or a line search that fails, restarts the problem's inverse
+    Hessian at ``h_inv`` (Nocedal & Wright 2006, sec. 6.1); a failure right after a restart
+    stops the problem, unconverged. ``max_step`` bounds every step's largest relative change
+    ``|s_i| / max(1, |x_i|)``; ``scale_start`` rescales ``h_inv`` by ``s'y / y'Hy`` before the
+    first update (Nocedal & Wright, eq. 6.20), for a start that knows no curvature (identity).
+    ``batch`` has ``K`` and ``evaluate(X, idx) -> (fmin (k,), gradient (k, q))``
+    (:class:`BatchedML`, :class:`OneProblem`).
 
     Returns ``(X, fmin, converged, gradient_evaluations)`` (the last per problem).
+
+    References
+    ----------
+    Nocedal, J. & Wright, S. J. (2006). *Numerical Optimization* (2nd ed.), ch. 3 and 6.
     """
     K = batch.K
     X = np.tile(np.asarray(x0, dtype=float), (K, 1))
     f, g = batch.evaluate(X)
     nev = np.ones(K, dtype=int)  # gradient evaluations per replicate
     H = np.tile(h_inv, (K, 1, 1))
-    active = np.isfinite(f)
+    fresh = np.ones(K, dtype=bool)   # H is (still) the start h_inv
+    active = np.isfinite(f) & np.all(np.isfinite(g), axis=1)
     converged = np.zeros(K, dtype=bool)
+    stalls = np.zeros(K, dtype=int)  # consecutive steps without a decrease
     for _ in range(max_iter):
         idx = np.flatnonzero(active)
         if not len(idx):
             break
         step = -np.einsum("kij,kj->ki", H[idx], g[idx])
         slope = np.einsum("ki,ki->k", g[idx], step)
-        reset = slope >= 0
+        reset = ~(slope < 0)
         if reset.any():
-            H[idx[reset]] = h_inv
-            step[reset] = -g[idx[reset]] @ h_inv.T
-            slope[reset] = np.einsum("ki,ki->k", g[idx[reset]], step[reset])
-        t = np.ones(len(idx))
-        Xn = X[idx] + step
-        fn, gn = batch.evaluate(Xn, idx)
-        nev[idx] += 1
-        for _ in range(30):
-            bad = ~(np.isfinite(fn) & (fn <= f[idx] + 1e-4 * t * slope + 1e-14 * np.abs(f[idx])))
-            if not bad.any():
-                break
-            t[bad] *= 0.5
-            Xn[bad] = X[idx[bad]] + t[bad, None] * step[bad]
-            fb, gb = batch.evaluate(Xn[bad], idx[bad])
-            fn[bad], gn[bad] = fb, gb
-            nev[idx[bad]] += 1
-        ok_step = np.isfinite(fn) & np.all(np.isfinite(gn), axis=1)
-        active[idx[~ok_step]] = False
-        idx, Xn, fn, gn, = idx[ok_step], Xn[ok_step], fn[ok_step], gn[ok_step]
+            r = idx[reset]
+            H[r], fresh[r] = h_inv, True
+            step[reset] = -g[r] @ h_inv.T
+            slope[reset] = np.einsum("ki,ki->k", g[r], step[reset])
+        descent = slope < 0
+        active[idx[~descent]] = False    # even h_inv gives no descent: stop, unconverged
+        idx, step, slope = idx[descent], step[descent], slope[descent]
+        if not len(idx):
+            break
+        rel_step = np.max(np.abs(step) / np.maximum(1.0, np.abs(X[idx])), axis=1)
+        t_cap = np.minimum(1.0, max_step / np.maximum(rel_step, 1e-300))
+        ok, Xn, fn, gn, used = _armijo_search(batch, idx, X[idx], f[idx], step, slope, t_cap)
+        nev[idx] += used
+        failed = idx[~ok]
+        stop = failed[fresh[failed]]
+        active[stop] = False
+        H[failed], fresh[failed] = h_inv, True   # restart the others from h_inv
+        idx, Xn, fn, gn = idx[ok], Xn[ok], fn[ok], gn[ok]
         s_ = Xn - X[idx]
         y = gn - g[idx]
-        X[idx], f[idx], g[idx] = Xn, fn, gn
         rel = np.max(np.abs(s_) / np.maximum(1.0, np.abs(Xn)), axis=1)
         done = (rel < tol) & (np.max(np.abs(gn), axis=1) < gtol)
+        # no decrease left but rounding (scipy's "precision loss"): a few such steps in a row
+        # and the problem stops where it is, unconverged (the caller judges its gradient)
+        stalls[idx] = np.where((fn >= f[idx]) & ~done, stalls[idx] + 1, 0)
+        active[idx[stalls[idx] >= _STALLS]] = False
+        X[idx], f[idx], g[idx] = Xn, fn, gn
         converged[idx[done]] = True
         active[idx[done]] = False
         sy = np.einsum("ki,ki->k", s_, y)
-        upd = (~done) & (sy > 1e-14)
+        upd = ~done & (sy > 1e-14)
         if upd.any():
             u = idx[upd]
+            su, yu = s_[upd], y[upd]
             rho = 1.0 / sy[upd]
             Hk = H[u]
-            Hy = np.einsum("kij,kj->ki", Hk, y[upd])
-            yHy = np.einsum("ki,ki->k", y[upd], Hy)
-            ss = s_[upd][:, :, None] * s_[upd][:, None, :]
-            H[u] = (Hk - rho[:, None, None] * (Hy[:, :, None] * s_[upd][:, None, :]
-                                              + s_[upd][:, :, None] * Hy[:, None, :])
+            Hy = np.einsum("kij,kj->ki", Hk, yu)
+            yHy = np.einsum("ki,ki->k", yu, Hy)
+            if scale_start and fresh[u].any():
+                c = np.where(fresh[u], sy[upd] / yHy, 1.0)
+                Hk, Hy, yHy = Hk * c[:, None, None], Hy * c[:, None], yHy * c
+            ss = su[:, :, None] * su[:, None, :]
+            H[u] = (Hk - rho[:, None, None] * (Hy[:, :, None] * su[:, None, :]
+                                              + su[:, :, None] * Hy[:, None, :])
                     + (rho + rho ** 2 * yHy)[:, None, None] * ss)
+            fresh[u] = False
     return X, f, converged, nev
+
+
+def _armijo_search(batch, idx, X, f, step, slope, t0, *, tries: int = 30):
+    """Backtracking line search: the first ``t = t0 / 2^j`` (``t0 <= 1``, the bounded
+    quasi-Newton step) with ``f(x + t s) <= f(x) + c1 t g's`` (Armijo, with a 1e-14 |f|
+    allowance for rounding) and a finite gradient (Nocedal & Wright 2006, alg. 3.1).
+
+    Returns ``(ok, X_new, f_new, g_new, evaluations)``, rows as ``idx``; ``ok`` is False where
+    no such ``t`` was found in ``tries`` halvings (the caller restarts or stops the problem).
+    """
+    t = t0.copy()
+    Xn = X + t[:, None] * step
+    fn, gn = batch.evaluate(Xn, idx)
+    used = np.ones(len(idx), dtype=int)
+    for _ in range(tries):
+        ok = (np.isfinite(fn) & (fn <= f + _C1 * t * slope + 1e-14 * np.abs(f))
+              & np.all(np.isfinite(gn), axis=1))
+        bad = np.flatnonzero(~ok)
+        if not len(bad):
+            break
+        t[bad] *= 0.5
+        Xn[bad] = X[bad] + t[bad, None] * step[bad]
+        fn[bad], gn[bad] = batch.evaluate(Xn[bad], idx[bad])
+        used[bad] += 1
+    ok = (np.isfinite(fn) & (fn <= f + _C1 * t * slope + 1e-14 * np.abs(f))
+          & np.all(np.isfinite(gn), axis=1))
+    return ok, Xn, fn, gn, used

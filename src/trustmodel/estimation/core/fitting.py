@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...model.ram import RamModel
-from .linalg import inv_or_pinv
+from .linalg import SE_FALLBACK, inv_or_pinv
 from .optimize import OptimResult, minimize
 from .problem import Problem
 from .start import start_values
@@ -86,7 +86,7 @@ def expected_vcov(state: FitState) -> np.ndarray:
     info = state.optim.info
     if info is None:
         _, _, info = problem.evaluate(state.x)
-    return inv_or_pinv(info) / problem.ntotal
+    return inv_or_pinv(info, "the information matrix", SE_FALLBACK) / problem.ntotal
 
 
 def x_indices(table) -> list:

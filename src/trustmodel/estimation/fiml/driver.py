@@ -8,7 +8,7 @@ import numpy as np
 
 from ..._errors import DataWarning, NonConvergenceWarning
 from ..core.fitting import FitState, build_problem, minimize_with_restart, x_indices
-from ..core.linalg import inv_or_pinv
+from ..core.linalg import SE_FALLBACK, inv_or_pinv
 from .h1 import baseline_loglik, h1_moments, observed_moments, pairwise_moments
 from .patterns import Patterns
 from .problem import FimlProblem, observed_information_fiml
@@ -79,7 +79,8 @@ def estimate_fiml(table, stats, x0=None):
 
 def observed_vcov(state) -> np.ndarray:
     """lavaan's default for missing = "ml": observed information (the Hessian of fmin)."""
-    V = inv_or_pinv(observed_information_fiml(state.problem, state.x)) / state.problem.ntotal
+    V = inv_or_pinv(observed_information_fiml(state.problem, state.x),
+                    "the observed information matrix", SE_FALLBACK) / state.problem.ntotal
     return 0.5 * (V + V.T)
 
 

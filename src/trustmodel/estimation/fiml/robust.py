@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.linalg import inv_or_pinv
+from ..core.linalg import SE_FALLBACK, TEST_FALLBACK, inv_or_pinv
 from ..core.saturated import saturated_derivatives
 from .problem import observed_information_fiml
 
@@ -77,7 +77,7 @@ def mlr_vcov(problem, x, A=None):
     scores = structured_scores(problem, x)
     N = float(sum(len(s) for s in scores))
     B = sum(s.T @ s for s in scores) / N
-    Ai = inv_or_pinv(A)
+    Ai = inv_or_pinv(A, "the observed information matrix", SE_FALLBACK)
     V = Ai @ B @ Ai / N
     return 0.5 * (V + V.T)
 
@@ -85,7 +85,7 @@ def mlr_vcov(problem, x, A=None):
 def yb_trace(problem, x, A=None):
     """tr(U Gamma) of the Yuan-Bentler Mplus variant for a FIML fit, with h1 and h0 parts."""
     A = observed_information_fiml(problem, x) if A is None else A
-    Ai = inv_or_pinv(A)
+    Ai = inv_or_pinv(A, "the observed information matrix", TEST_FALLBACK)
     p = problem.model.p
     dsat, dmsat = saturated_derivatives(p, True)
     N = float(sum(problem.nobs))

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...moments import as_source
-from ..core.linalg import inv_or_pinv
+from ..core.linalg import SE_FALLBACK, TEST_FALLBACK, inv_or_pinv
 from ..core.numdiff import gradient_hessian
 from ..core.saturated import delta_in_pi, expected_information, saturated_derivatives
 
@@ -81,7 +81,7 @@ def unit_information(problem, x, kind: str) -> np.ndarray:
 
 def sandwich_vcov(parts: RobustParts, ntotal: int) -> np.ndarray:
     """Huber-White: A^-1 B0 A^-1 / N (``lav_model_vcov``, ``se = "robust.huber.white"``)."""
-    Ainv = inv_or_pinv(parts.A)
+    Ainv = inv_or_pinv(parts.A, "the information matrix", SE_FALLBACK)
     B = sum(w * b for w, b in zip(parts.weights, parts.B0))
     V = Ainv @ B @ Ainv / ntotal
     return 0.5 * (V + V.T)
@@ -210,7 +210,7 @@ def robust_parts(problem, x, stats, information: str = "observed") -> RobustPart
 
 def yb_mplus_trace(parts: RobustParts, stats, meanstructure: bool, x_idx=()):
     """trace(U Gamma) of the Yuan-Bentler Mplus variant, with its h1 and h0 parts."""
-    Ainv = inv_or_pinv(parts.A)
+    Ainv = inv_or_pinv(parts.A, "the information matrix", TEST_FALLBACK)
     h1 = [h1_trace(src, ybar, S, meanstructure, x_idx)[0] for src, ybar, S, _ in _groups(stats)]
     h0 = [w * float(np.sum(B * Ainv.T)) for w, B in zip(parts.weights, parts.B0)]
     return sum(h1) - sum(h0), h1, h0
@@ -242,14 +242,14 @@ def _mlm_terms(problem, x, stats, x_idx):
 
 def satorra_bentler_trace(problem, x, stats, x_idx=()) -> float:
     """tr(U Gamma) = sum_g [tr(A1 Gamma) - f_g tr(A^-1 J Gamma J')] without forming Gamma."""
-    Ainv = inv_or_pinv(problem.evaluate(x)[2])
+    Ainv = inv_or_pinv(problem.evaluate(x)[2], "the information matrix", TEST_FALLBACK)
     return sum(tr - f * float(np.sum(Ainv * JGJ.T))
                for f, JGJ, tr in _mlm_terms(problem, x, stats, x_idx))
 
 
 def robust_sem_vcov(problem, x, stats, x_idx=()) -> np.ndarray:
     """lavaan's ``se = "robust.sem"``: A^-1 (sum_g f_g J Gamma J') A^-1 / N."""
-    Ainv = inv_or_pinv(problem.evaluate(x)[2])
+    Ainv = inv_or_pinv(problem.evaluate(x)[2], "the information matrix", SE_FALLBACK)
     B = sum(f * JGJ for f, JGJ, _ in _mlm_terms(problem, x, stats, x_idx))
     V = Ainv @ B @ Ainv / stats.ntotal
     return 0.5 * (V + V.T)

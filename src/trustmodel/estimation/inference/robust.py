@@ -19,7 +19,7 @@ import numpy as np
 
 from ..._errors import DataError
 from ..core.fitting import x_indices
-from ..core.linalg import inv_or_pinv
+from ..core.linalg import SE_FALLBACK, inv_or_pinv
 from ..core.saturated import (
     casewise_scores,
     delta_in_pi,
@@ -59,7 +59,7 @@ def robust_sem_vcov(problem, x, datas, x_idx=()) -> np.ndarray:
     imps = problem.implied(x, derivatives=True)
     ms = problem.model.meanstructure
     total = float(sum(len(Y) for Y in datas))
-    Ainv = inv_or_pinv(problem.evaluate(x)[2])
+    Ainv = inv_or_pinv(problem.evaluate(x)[2], "the information matrix", SE_FALLBACK)
     B = np.zeros_like(Ainv)
     for Y, imp in zip(datas, imps):
         f = len(Y) / total

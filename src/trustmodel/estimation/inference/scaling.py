@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.linalg import inv_or_pinv
+from ..core.linalg import TEST_FALLBACK, inv_or_pinv
 from ..core.saturated import (
     casewise_scores,
     delta_in_pi,
@@ -39,7 +39,7 @@ def h1_trace(Y, meanstructure: bool, x_idx=()) -> tuple[float, int]:
 
 def yb_mplus_trace(parts: RobustParts, datas, meanstructure: bool, x_idx=()):
     """trace(U Gamma) of the Yuan-Bentler Mplus variant, with its h1 and h0 parts."""
-    Ainv = inv_or_pinv(parts.A)
+    Ainv = inv_or_pinv(parts.A, "the information matrix", TEST_FALLBACK)
     h1 = [h1_trace(Y, meanstructure, x_idx)[0] for Y in datas]
     h0 = [w * float(np.sum(B * Ainv.T)) for w, B in zip(parts.weights, parts.B0)]
     return sum(h1) - sum(h0), h1, h0
@@ -53,7 +53,7 @@ def satorra_bentler_trace(problem, x, datas, x_idx=()) -> float:
     total = float(sum(len(Y) for Y in datas))
     # A (unit expected information of the model) and its inverse
     A = problem.evaluate(x)[2]
-    Ainv = inv_or_pinv(A)
+    Ainv = inv_or_pinv(A, "the information matrix", TEST_FALLBACK)
     tr = 0.0
     for Y, imp in zip(datas, imps):
         f = len(Y) / total
