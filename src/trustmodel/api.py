@@ -71,7 +71,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
         estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"] = "ML",
         missing: Literal["listwise", "fiml", "ml"] = "listwise",
         group: str | None = None, group_equal=(), group_partial=(),
-        std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool = True,
+        std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool | None = None,
         se: Literal["standard", "robust", "bootstrap", "none"] = "standard",
         bootstrap: int = 1000, seed=None, level: float = 0.95,
         boot_ci_type: Literal["perc", "bca", "bca_simple", "norm"] = "perc",
@@ -107,8 +107,10 @@ def fit(model, data: pd.DataFrame | None = None, *,
         Identify latents by fixing their (residual) variances to 1.
     meanstructure : bool, optional
         Model means and intercepts (default: only if the syntax has ``~ 1`` or groups).
-    fixed_x : bool
-        Treat exogenous observed covariates as fixed (lavaan's default).
+    fixed_x : bool, optional
+        Treat exogenous observed covariates as fixed. Default: lavaan's default for the
+        estimator (``lav_options``): True for the ML family (ML, MLR, MLM), False for GLS and
+        ULS, which estimate the covariates' (co)variances.
     se : {"standard", "robust", "bootstrap", "none"}
         Standard errors.
     bootstrap : int
@@ -188,6 +190,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
         raise OptionError(f"level= must lie strictly between 0 and 1; got {level!r}.")
     rng_seed = seed
     check_seed(seed)
+    fixed_x = estimator in ("ML", "MLR", "MLM") if fixed_x is None else bool(fixed_x)
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)                                    # 1 syntax / theory
         statements = tuple(statements_of(model))
