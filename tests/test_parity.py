@@ -27,7 +27,10 @@ PARITY = Path(__file__).parent / "refs" / "parity"
 CASES = sorted(p.stem for p in PARITY.glob("*.json"))
 EST_TOL, FIT_TOL = 1e-5, 1e-6
 # per-case (estimates, fit measures) tolerance, with the reason
-TOLERANCE: dict = {}
+TOLERANCE: dict = {
+    name: (1e-4, 1e-6, "lavaan's nlminb.constr (augmented Lagrangian) stops about 1e-5 from "
+           "the optimum along flat directions; the fit measures agree to 1e-6")
+    for name in ("i7_nonlinear", "i7_inequality_active")}
 # fit measures lavaan reports that trustmodel does not compute (never compared)
 NOT_COMPUTED = {"rmsea_ci_level", "rmsea_close_h0", "rmsea_notclose_h0"}
 # (case, aspect) -> reason; aspect in {"estimates", "se", "standardized", "fit", "residuals"}
@@ -50,26 +53,6 @@ KNOWN: dict = {
     ('i7_defined_functions', 'estimates'): 'item 7: := functions (pnorm, ...) not compiled yet',
     ('i7_defined_functions', 'se'): 'item 7: := functions (pnorm, ...) not compiled yet',
     ('i7_defined_functions', 'standardized'): 'item 7: := functions (pnorm, ...) not compiled yet',
-    ('i7_fixed_value', 'estimates'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_fixed_value', 'se'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_fixed_value', 'standardized'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_fixed_value', 'fit'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_inequality_active', 'estimates'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_inequality_active', 'se'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_inequality_active', 'standardized'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_inequality_active', 'fit'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_linear_ratio', 'estimates'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_linear_ratio', 'se'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_linear_ratio', 'standardized'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_linear_ratio', 'fit'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_linear_sum', 'estimates'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_linear_sum', 'se'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_linear_sum', 'standardized'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_linear_sum', 'fit'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_nonlinear', 'estimates'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_nonlinear', 'se'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_nonlinear', 'standardized'): 'item 7: general equality/inequality constraints not imposed yet',
-    ('i7_nonlinear', 'fit'): 'item 7: general equality/inequality constraints not imposed yet',
     ('i8_residuals_covariate', 'fit'): 'item 2: logl/aic/bic reported jointly with the covariates, lavaan conditions on x',
     ('i8_residuals_covariate', 'residuals'): "item 8: standardized residuals with fixed.x covariates (lavaan's h1 ACOV)",
     ('i9_start_far', 'estimates'): 'item 9: a far start ends at a stationary point reported as converged',

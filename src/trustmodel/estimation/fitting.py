@@ -58,7 +58,13 @@ def build_problem(table, stats, estimator: str) -> tuple[Problem, np.ndarray]:
 
 def estimate(table, stats, estimator: str = "ML", x0=None) -> FitState:
     problem, start = build_problem(table, stats, estimator)
-    res = minimize_with_restart(problem, table, stats, start if x0 is None else x0)
+    if table.constraints:   # ==, <, > beyond shared labels: .constraints
+        from .constraints import Constraints, constrained_minimize
+        con = Constraints(table)
+        res, active = constrained_minimize(problem, start if x0 is None else x0, con)
+        problem.constraint_set = (con, active)
+    else:
+        res = minimize_with_restart(problem, table, stats, start if x0 is None else x0)
     return FitState(problem, res.x, problem.values(res.x), res)
 
 
@@ -85,6 +91,11 @@ def expected_vcov(state: FitState) -> np.ndarray:
     info = state.optim.info
     if info is None:
         _, _, info = problem.evaluate(state.x)
+    cs = getattr(problem, "constraint_set", None)
+    if cs is not None:   # lavaan's augmented (constrained) information
+        from .constraints import constrained_inverse, constraint_jacobian
+        H = constraint_jacobian(problem, state.x, cs[0], cs[1])
+        return constrained_inverse(info, H) / problem.ntotal
     return _inverse(info) / problem.ntotal
 
 

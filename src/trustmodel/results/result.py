@@ -164,7 +164,9 @@ class FitResult:
         fixed_x = bool(self.table.options.get("fixed_x", True))
         p = len(names.ov)
         nd = stats.ngroups * fm.ndat(p, ms, nx, fixed_x)
-        npar = problem.npar
+        # lavaan: each general equality constraint removes a parameter (estimation/constraints.py)
+        cs = getattr(problem, "constraint_set", None)
+        npar = problem.npar - (len(cs[0].eq) if cs is not None else 0)
         df = nd - npar
         imps = problem.implied(self.state.x)
         logl = sum(fm.loglik(g.cov, g.mean, i.sigma, i.mu, g.nobs, ms)

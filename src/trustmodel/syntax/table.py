@@ -288,14 +288,14 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
     df = _link_equal_modifiers(df, ngroups)
     df, constraints = _merge_equalities(df, extra_stmts)
     df = _number_free(df)
-    defs = [dict(id=len(df) + i + 1, lhs=s.lhs, op=":=", rhs=s.rhs, user=1, group=0, free=0,
-                 ustart=np.nan, exo=0, label=s.lhs, plabel="", start=np.nan)
+    defs = [{"id": len(df) + i + 1, "lhs": s.lhs, "op": ":=", "rhs": s.rhs, "user": 1, "group": 0, "free": 0,
+                 "ustart": np.nan, "exo": 0, "label": s.lhs, "plabel": "", "start": np.nan}
             for i, s in enumerate(x for x in extra_stmts if x.op == ":=")]
     if defs:
         df = pd.concat([df, pd.DataFrame(defs)], ignore_index=True)
     df = df[COLUMNS]
-    options = dict(meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x,
-                   group_equal=tuple(group_equal), group_partial=tuple(group_partial))
+    options = {"meanstructure": meanstructure, "std_lv": std_lv, "fixed_x": fixed_x,
+                   "group_equal": tuple(group_equal), "group_partial": tuple(group_partial)}
     _check_labels(df, extra_stmts)
     return ParameterTable(rows=df, names=names, ngroups=ngroups, statements=statements,
                           options=options, constraints=tuple(constraints))
@@ -368,9 +368,9 @@ def _user_rows(param_stmts, names, g, ngroups, rules) -> list[dict]:
                 free, ustart = False, 1.0
             elif rules.std_lv and s.op == "~~" and s.lhs == s.rhs and s.lhs in lv:
                 free, ustart = False, 1.0      # lavaan: std.lv fixes user-written f ~~ f too
-        rows.append(dict(lhs=s.lhs, op=s.op, rhs=s.rhs, user=1, group=g + 1, free=free,
-                         ustart=ustart, exo=0, label=label,
-                         start=np.nan if start is None else start))
+        rows.append({"lhs": s.lhs, "op": s.op, "rhs": s.rhs, "user": 1, "group": g + 1, "free": free,
+                         "ustart": ustart, "exo": 0, "label": label,
+                         "start": np.nan if start is None else start})
     return rows
 
 
@@ -407,8 +407,8 @@ def _group_default_rows(defaults, param_stmts, names, g, rules) -> list[dict]:
                 ustart = np.nan if rules.int_ov_free else 0.0
         if not rules.auto_var and op == "~~" and lhs == rhs and free:
             free, ustart = False, 0.0
-        rows.append(dict(lhs=lhs, op=op, rhs=rhs, user=0, group=g + 1, free=free,
-                         ustart=ustart, exo=exo, label="", start=np.nan))
+        rows.append({"lhs": lhs, "op": op, "rhs": rhs, "user": 0, "group": g + 1, "free": free,
+                         "ustart": ustart, "exo": exo, "label": "", "start": np.nan})
     return rows
 
 
