@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -69,16 +69,66 @@ def estimate(table, stats, estimator: str = "ML", x0=None) -> FitState:
 
 
 def minimize_with_restart(problem, table, stats, x0):
-    """Optimise from ``x0``; if that fails, again from lavaan's "simple" starting values."""
+    """Optimise from ``x0`` and accept the end only where :func:`verified` finds a minimum.
+
+    An end that is not (a saddle, a non-zero gradient, a failed optimiser) or that is flat
+    (a singular Hessian, as at a runaway start) triggers restarts from lavaan-like default
+    starts (user ``start()`` values dropped) and from lavaan's "simple" starts; the lowest
+    verified end wins, a flat end only if no restart goes lower. When no start ends at a
+    minimum the lowest end is returned with ``converged=False`` and the reason (the fit then
+    warns, :func:`trustmodel.diagnostics.checks.admissibility`)."""
     res = minimize(problem, x0)
-    if not res.converged:
-        simple_base = start_values(table, stats, simple=True)[: len(problem.base)]
+    status, why = verified(problem, res)
+    if status == "ok":
+        return res
+    ends = [(status, res, why)]
+    for simple in (False, True):
+        base = start_values(table, stats, simple=simple, user=False)[: len(problem.base)]
         xs = np.zeros(problem.npar)
-        xs[problem.free_of] = simple_base[problem.free_pos]
+        xs[problem.free_of] = base[problem.free_pos]
+        if np.allclose(xs, x0):
+            continue
         alt = minimize(problem, xs)
-        if alt.converged or (np.isfinite(alt.fmin) and alt.fmin < res.fmin):
-            res = alt
-    return res
+        alt_status, alt_why = verified(problem, alt)
+        ends.append((alt_status, alt, alt_why))
+    good = [e for e in ends if e[0] in ("ok", "flat")]
+    if good:
+        return min(good, key=lambda e: e[1].fmin)[1]
+    finite = [e for e in ends if np.isfinite(e[1].fmin)] or ends
+    _, best, why = min(finite, key=lambda e: e[1].fmin)
+    return replace(best, converged=False,
+                   message=f"{why} (also after restarts from default and simple starts)")
+
+
+def verified(problem, res) -> tuple[str, str]:
+    """Check an optimiser's end: ("ok" | "flat" | "bad", reason).
+
+    "bad": the optimiser failed, the gradient is not zero in the parameters' own units
+    (``max |g_k| / sqrt(I_kk)`` above 1e-6, a test that does not depend on the data's units)
+    or, where the exact Hessian exists (ML), a direction of negative curvature is left (the
+    smallest eigenvalue of ``D H D``, ``D = diag(I)^-1/2``, below -1e-6: a saddle). "flat":
+    that eigenvalue is (numerically) zero, a singular end worth a restart (a runaway start,
+    or a model the data do not identify).
+    """
+    if not np.isfinite(res.fmin) or res.grad is None:
+        return "bad", "no admissible point found"
+    if not res.converged:
+        return "bad", res.message
+    f, g, info = problem.evaluate(res.x)
+    d = np.diag(info)
+    if not np.all(d > 0):
+        return "flat", "a parameter the data do not inform"
+    D = 1.0 / np.sqrt(d)
+    worst = float(np.max(np.abs(g) * D))
+    if worst > 1e-6:
+        return "bad", f"the gradient is not zero at the end (max scaled |g| {worst:.2g})"
+    if getattr(problem, "has_hessian", False):
+        low = float(np.linalg.eigvalsh(D[:, None] * problem.hessian(res.x) * D[None, :]).min())
+        if low < -1e-6:
+            return "bad", f"the end is a saddle point (curvature {low:.2g})"
+        if low < 1e-9:
+            return "flat", "the Hessian is singular at the end"
+    return "ok", ""
 
 
 def expected_vcov(state: FitState) -> np.ndarray:
