@@ -114,7 +114,7 @@ def verified(problem, res) -> tuple[str, str]:
         return "bad", "no admissible point found"
     if not res.converged:
         return "bad", res.message
-    f, g, info = problem.evaluate(res.x)
+    _, g, info = problem.evaluate(res.x)
     d = np.diag(info)
     if not np.all(d > 0):
         return "flat", "a parameter the data do not inform"
@@ -141,6 +141,8 @@ def expected_vcov(state: FitState) -> np.ndarray:
     info = state.optim.info
     if info is None:
         _, _, info = problem.evaluate(state.x)
+    if info is None:   # no admissible point (lavaan returns the start with a warning)
+        return np.full((problem.npar, problem.npar), np.nan)
     cs = getattr(problem, "constraint_set", None)
     if cs is not None:   # lavaan's augmented (constrained) information
         from .constraints import constrained_inverse, constraint_jacobian
