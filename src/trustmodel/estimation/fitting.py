@@ -135,7 +135,7 @@ def expected_vcov(state: FitState) -> np.ndarray:
     """vcov of the free parameters from the expected information (lavaan's default for ML).
 
     For GLS and ULS, as lavaan's ``se = "standard"``: the inverse of Delta' W Delta with the
-    estimator's own weight (identity for ULS), scaled by N - 1.
+    estimator's own weight (identity for ULS), groups weighted by N_g / N, over N - G.
     """
     problem = state.problem
     info = state.optim.info
@@ -143,12 +143,24 @@ def expected_vcov(state: FitState) -> np.ndarray:
         _, _, info = problem.evaluate(state.x)
     if info is None:   # no admissible point (lavaan returns the start with a warning)
         return np.full((problem.npar, problem.npar), np.nan)
+    if problem.estimator != "ML" and problem.model.ngroups > 1:
+        # lavaan (lav_model_vcov): inv(sum_g (N_g / N) I_g) / (N - G); the discrepancy
+        # weighs the groups by (N_g - 1) / N (its test statistic), so re-weight here
+        shift = problem.weights
+        problem.weights = [n / problem.ntotal for n in problem.nobs]
+        try:
+            info = problem.evaluate(state.x)[2]
+        finally:
+            problem.weights = shift
+        scale = problem.ntotal - problem.model.ngroups
+    else:
+        scale = problem.ntotal
     cs = getattr(problem, "constraint_set", None)
     if cs is not None:   # lavaan's augmented (constrained) information
         from .constraints import constrained_inverse, constraint_jacobian
         H = constraint_jacobian(problem, state.x, cs[0], cs[1])
-        return constrained_inverse(info, H) / problem.ntotal
-    return _inverse(info) / problem.ntotal
+        return constrained_inverse(info, H) / scale
+    return _inverse(info) / scale
 
 
 def _inverse(M: np.ndarray) -> np.ndarray:

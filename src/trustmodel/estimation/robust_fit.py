@@ -29,11 +29,12 @@ def scaled_measures(*, chisq, df, c, bchisq, bdf, cb, N, G, h1_traces=(), h1_nda
     out["tli_scaled"] = out["nnfi_scaled"] = fm.tli(X2s, df, Xbs, bdf)
     out.update({f"{k}_scaled": v for k, v in fm.incremental(X2s, df, Xbs, bdf).items()})
     out["cfi_robust"] = fm.cfi(chisq, df, bchisq, bdf, c, cb)
-    out["tli_robust"] = out["nnfi_robust"] = fm.tli(chisq, df, bchisq, bdf, c, cb)
+    out["tli_robust"] = out["nnfi_robust"] = (fm.tli(chisq, df, bchisq, bdf, c, cb) if df > 0
+                                              else np.nan)   # lavaan: NA at df = 0
     out["rni_robust"] = fm.rni(chisq, df, bchisq, bdf, c, cb)
     if h1_ndat:
         out["scaling_factor_h1"] = float(np.sum(h1_traces)) / h1_ndat
-    if npar:
+    if npar:   # lavaan divides by nx.free: free rows, before equality constraints
         out["scaling_factor_h0"] = float(np.sum(h0_traces)) / npar
     df2 = c * df
     out["rmsea_scaled"] = fm.rmsea(chisq, df2, N, G)
@@ -45,8 +46,9 @@ def scaled_measures(*, chisq, df, c, bchisq, bdf, cb, N, G, h1_traces=(), h1_nda
     out["rmsea_robust"] = (float(np.sqrt(max(chisq / N / df - c / N, 0.0)) * np.sqrt(G))
                            if df > 0 else 0.0)
     lo, hi = fm.rmsea_ci(X2s, df, N, G, level)
-    out["rmsea_ci_lower_robust"] = lo * np.sqrt(c)
-    out["rmsea_ci_upper_robust"] = hi * np.sqrt(c)
+    scale = np.sqrt(c) if df > 0 else 1.0   # df = 0: lavaan's [0, 0]
+    out["rmsea_ci_lower_robust"] = lo * scale
+    out["rmsea_ci_upper_robust"] = hi * scale
     out["rmsea_pvalue_robust"] = (float(sst.ncx2.sf(X2s, df, N * df * 0.05 ** 2 / c / G))
                                   if df > 0 else np.nan)
     out["rmsea_notclose_pvalue_robust"] = (
@@ -63,19 +65,22 @@ def x_indices(table) -> list:
 
 
 def baseline_table(table):
-    """lavaan's independence model: variances (and means) free, the fixed-x block saturated."""
+    """lavaan's independence model (``lav_partable_indep_or_unrestricted``): variances (and
+    means) free, the covariates' block saturated: fixed at the sample moments under
+    ``fixed_x``, free (covariances included) otherwise."""
     from ..syntax import build_table
+    from ..syntax.table import with_fixed_exogenous
     names = table.names
-    xs = [v for v in names.ov if v in set(names.ov_x)] if table.options.get("fixed_x", True) \
-        else []
+    xs = [v for v in names.ov if v in set(names.ov_x)]
     lines = []
     for v in names.ov:
         lines += [f"{v} ~~ {w}" for w in (xs[xs.index(v):] if v in xs else [v])]
     if table.meanstructure:
         lines += [f"{v} ~ 1" for v in names.ov]
-    return build_table("\n".join(lines), ngroups=table.ngroups,
-                       meanstructure=table.meanstructure,
-                       fixed_x=bool(table.options.get("fixed_x", True)))
+    out = build_table("\n".join(lines), ngroups=table.ngroups, meanstructure=table.meanstructure)
+    if xs and table.options.get("fixed_x", True):
+        out = with_fixed_exogenous(out, xs)
+    return out
 
 
 def robust_inference(table, stats, state, *, estimator: str, se: str):
@@ -126,7 +131,7 @@ def robust_inference(table, stats, state, *, estimator: str, se: str):
         btr = rb.yb_mplus_trace(bparts, datas, ms, xi)[0]
         ndat_h1 = sum(rb.saturated_derivatives(len(table.names.ov), ms, xi)[0].shape[0]
                       for _ in datas)
-        extra = dict(h1_traces=h1, h1_ndat=ndat_h1, h0_traces=h0, npar=problem.npar)
+        extra = dict(h1_traces=h1, h1_ndat=ndat_h1, h0_traces=h0, npar=free_rows(table))
     else:
         tr = rb.satorra_bentler_trace(problem, x, datas, xi)
         btr = rb.satorra_bentler_trace(bstate.problem, bstate.x, datas, xi)
@@ -135,3 +140,9 @@ def robust_inference(table, stats, state, *, estimator: str, se: str):
     measures = scaled_measures(chisq=chisq, df=df, c=c, bchisq=bchisq, bdf=bdf, cb=cb, N=N,
                                G=stats.ngroups, **extra)
     return vcov, measures
+
+
+def free_rows(table) -> int:
+    """lavaan's ``nx.free``: free parameter rows counted before equality constraints (rows
+    sharing a label count once each), the divisor of ``scaling_factor_h0``."""
+    return int(np.count_nonzero(table.cols.free[table.cols.op != ":="]))

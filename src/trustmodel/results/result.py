@@ -175,6 +175,9 @@ class FitResult:
         bchisq, bdf = self._baseline(nx, fixed_x, nd)
         if hasattr(problem, "fit_inputs"):  # FIML: casewise likelihoods (estimation/fiml.py)
             logl, logl_h1, bchisq = problem.fit_inputs(self.state.x)
+        if fixed_x and nx:   # lavaan reports the likelihood conditional on the covariates
+            x_marg = self._x_marginal_loglik()
+            logl, logl_h1 = logl - x_marg, logl_h1 - x_marg
         covs = problem.covs  # what the estimator fitted (unbiased for GLS/ULS, as lavaan)
         srmr = [fm.srmr_parts(S, g.mean, i.sigma, i.mu, ms)
                 for S, g, i in zip(covs, stats.groups, imps)]
@@ -207,15 +210,27 @@ class FitResult:
             out[k] = v
         return out
 
+    def _x_marginal_loglik(self) -> float:
+        """The covariates' own (saturated) normal log-likelihood, the joint minus the
+        conditional likelihood under ``fixed_x`` (lavaan's ``lav_model_loglik``: logl is
+        reported conditional on x), summed over groups."""
+        ov = list(self.table.names.ov)
+        xi = [ov.index(v) for v in self.table.names.ov_x]
+        out = 0.0
+        for g in self.stats.groups:
+            Sxx = g.cov[np.ix_(xi, xi)]
+            out -= 0.5 * g.nobs * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(Sxx)[1]
+                                   + len(xi))
+        return float(out)
+
     def _baseline(self, nx, fixed_x, nd):
         """Independence model: variances (and means) free, fixed-x block kept."""
         names = self.table.names
-        ox = set(names.ov_x) if fixed_x else set()
+        ox = set(names.ov_x)   # the covariates' block is saturated (fixed or free)
         ms = self.state.problem.model.meanstructure
-        nfree = 0
-        for v in names.ov:
-            if v not in ox:
-                nfree += 1 + (1 if ms else 0)
+        nfree = sum(1 + (1 if ms else 0) for v in names.ov if v not in ox)
+        if not fixed_x:   # lavaan: free covariates keep their covariances in the baseline
+            nfree += nx * (nx + 1) // 2 + (nx if ms else 0)
         bdf = nd - self.stats.ngroups * nfree
         if self.state.problem.estimator == "ML":
             chisq = 0.0
@@ -232,16 +247,9 @@ class FitResult:
 
     def _baseline_fit(self, ox, ms):
         from ..estimation.fitting import estimate
-        from ..syntax import build_table
-        names = self.table.names
-        xs = [v for v in names.ov if v in ox]  # fixed-x block: saturated
-        lines = []
-        for v in names.ov:
-            lines += [f"{v} ~~ {w}" for w in (xs[xs.index(v):] if v in ox else [v])]
-        if ms:
-            lines += [f"{v} ~ 1" for v in names.ov]
-        table = build_table("\n".join(lines), ngroups=self.table.ngroups, meanstructure=ms)
-        if list(table.names.ov) != list(names.ov):
+        from ..estimation.robust_fit import baseline_table
+        table = baseline_table(self.table)
+        if list(table.names.ov) != list(self.table.names.ov):
             return np.nan
         st = estimate(table, self.stats, self.state.problem.estimator)
         return float(2 * self.stats.ntotal * st.fmin)

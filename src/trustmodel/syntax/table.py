@@ -12,7 +12,7 @@ The first loading of every latent is fixed to 1 unless ``std_lv=True`` (then the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import combinations
 from types import SimpleNamespace
@@ -436,6 +436,25 @@ def _link_equal_modifiers(df, ngroups):
     df = df.copy()
     df["label"] = labels
     return df
+
+
+def with_fixed_exogenous(table: ParameterTable, variables) -> ParameterTable:
+    """The table with the (co)variances and means among ``variables`` fixed at their sample
+    values (``exo = 1``), as lavaan's fixed.x block; used for the independence model of
+    ``lav_partable_indep_or_unrestricted`` (``R/lav_partable_independence.R``)."""
+    xs = set(variables)
+    rows = table.frame
+    block = (rows["lhs"].isin(xs) & ((rows["op"] == "~1")
+                                     | ((rows["op"] == "~~") & rows["rhs"].isin(xs))))
+    rows.loc[block, "free"] = 0
+    rows.loc[block, "exo"] = 1
+    rows.loc[block, "label"] = ""
+    rows.loc[block, "ustart"] = np.nan
+    rows = _number_free(rows)
+    names = replace(table.names, ov_x=[v for v in table.names.ov if v in xs])
+    return ParameterTable(rows=rows, names=names, ngroups=table.ngroups,
+                          statements=table.statements, options={**table.options, "fixed_x": True},
+                          constraints=table.constraints)
 
 
 def _parse_partial(group_partial) -> set:
