@@ -37,9 +37,6 @@ NOT_COMPUTED = {"rmsea_ci_level", "rmsea_close_h0", "rmsea_notclose_h0"}
 KNOWN: dict = {
     ('i2_fiml_covariate_ml', 'fit'): 'item 2: logl/aic/bic reported jointly with the covariates, lavaan conditions on x',
     ('i2_fiml_covariate_mlr', 'fit'): 'item 2: FIML with covariates does not report the scaled/robust measures',
-    ('i7_defined_functions', 'estimates'): 'item 7: := functions (pnorm, ...) not compiled yet',
-    ('i7_defined_functions', 'se'): 'item 7: := functions (pnorm, ...) not compiled yet',
-    ('i7_defined_functions', 'standardized'): 'item 7: := functions (pnorm, ...) not compiled yet',
     ('i8_residuals_covariate', 'residuals'): "item 8: standardized residuals with fixed.x covariates (lavaan's h1 ACOV)",
     ('r21_covariates_ml', 'fit'): 'item 2: logl/aic/bic reported jointly with the covariates, lavaan conditions on x',
 }

@@ -11,12 +11,16 @@ import ast
 import math
 
 import numpy as np
+from scipy import special
 
 from .._errors import ModelSyntaxError
 from .numdiff import jacobian
 
 _FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin,
-          "cos": np.cos, "tan": np.tan, "pi": math.pi}
+          "cos": np.cos, "tan": np.tan, "pi": math.pi,
+          # R's normal distribution functions, as lavaan evaluates := in R
+          "pnorm": special.ndtr, "qnorm": special.ndtri,
+          "dnorm": lambda z: np.exp(-0.5 * np.square(z)) / math.sqrt(2 * math.pi)}
 _ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div,
             ast.Pow, ast.USub, ast.UAdd, ast.Name, ast.Load, ast.Constant, ast.Call)
 

@@ -573,4 +573,5 @@ def _check_labels(df, extra_stmts):
                 s.line, s.column)
 
 
-_FUNCTIONS = {"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "pnorm", "pi", "e"}
+_FUNCTIONS = {"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "pnorm", "qnorm", "dnorm",
+              "pi", "e"}
