@@ -139,11 +139,14 @@ def test_inadmissible_fixed_variance_warns_instead_of_raising():
     assert np.isnan(res.params.query("op == '=~' and rhs == 'x2'")["se"]).all()
 
 
-def test_verified_rejects_a_saddle_and_a_flat_end():
+def test_verified_rejects_an_end_away_from_the_minimum():
     from trustmodel.estimation.fitting import verified
     problem, state = BASE.state.problem, BASE.state
     assert verified(problem, state.optim)[0] == "ok"
-    # the same end with a zero-information direction is flagged, not accepted silently
-    moved = state.optim.__class__(**{**state.optim.__dict__, "x": state.x * 1.01})
+    # an end away from the minimum that claims convergence is flagged, not accepted
+    x = state.x * 1.01
+    f, g, info = problem.evaluate(x)
+    moved = state.optim.__class__(**{**state.optim.__dict__, "x": x, "fmin": f, "grad": g,
+                                     "info": info})
     status, why = verified(problem, moved)
     assert status == "bad" and "gradient" in why

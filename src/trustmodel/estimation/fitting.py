@@ -114,7 +114,9 @@ def verified(problem, res) -> tuple[str, str]:
         return "bad", "no admissible point found"
     if not res.converged:
         return "bad", res.message
-    _, g, info = problem.evaluate(res.x)
+    g, info = res.grad, res.info
+    if info is None:
+        _, g, info = problem.evaluate(res.x)
     d = np.diag(info)
     if not np.all(d > 0):
         return "flat", "a parameter the data do not inform"
