@@ -99,7 +99,7 @@ class ParameterTable:
         The rules used (``std_lv``, ``meanstructure``, ``fixed_x``, ``group_equal``...).
     constraints : tuple of Statement
         The ``==``, ``<``, ``>`` statements that are not a plain ``label == label`` (those
-        become shared labels): imposed by :mod:`trustmodel.estimation.constraints`.
+        become shared labels): imposed by :mod:`trustmodel.estimation.core.constraints`.
     """
 
     rows: pd.DataFrame
@@ -231,7 +231,7 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
       default parameter label ``lhs op rhs``, ``.gN`` appended in group N > 1).
     - Constraints other than ``label == label`` (``a == 0.5``, ``a + b == 1``, ``a*b == 2``,
       ``a > 0``) stay as rows with op ``==``/``<``/``>`` and are imposed by the estimator
-      (:mod:`trustmodel.estimation.constraints`).
+      (:mod:`trustmodel.estimation.core.constraints`).
 
     Parameters
     ----------

@@ -7,39 +7,10 @@ Jacobian is taken by central differences (lavaan: ``lav_func_jacobian_complex``)
 """
 from __future__ import annotations
 
-import ast
-import math
-
 import numpy as np
-from scipy import special
 
-from .._errors import ModelSyntaxError
-from .numdiff import jacobian
-
-_FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin,
-          "cos": np.cos, "tan": np.tan, "pi": math.pi,
-          # R's normal distribution functions, as lavaan evaluates := in R
-          "pnorm": special.ndtr, "qnorm": special.ndtri,
-          "dnorm": lambda z: np.exp(-0.5 * np.square(z)) / math.sqrt(2 * math.pi)}
-_ALLOWED = (ast.Expression, ast.BinOp, ast.UnaryOp, ast.Add, ast.Sub, ast.Mult, ast.Div,
-            ast.Pow, ast.USub, ast.UAdd, ast.Name, ast.Load, ast.Constant, ast.Call)
-
-
-def compile_expression(text: str, name: str):
-    src = text.replace("^", "**")
-    try:
-        tree = ast.parse(src, mode="eval")
-    except SyntaxError as exc:
-        raise ModelSyntaxError(f"Cannot read the definition of {name!r}: {text!r}") from exc
-    for node in ast.walk(tree):
-        if not isinstance(node, _ALLOWED):
-            raise ModelSyntaxError(f"Unsupported element {type(node).__name__} in the definition "
-                                   f"of {name!r}: {text!r}")
-        if isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name)
-                                               and node.func.id in _FUNCS):
-            raise ModelSyntaxError(f"Unknown function in the definition of {name!r}: {text!r}")
-    return compile(tree, f"<{name}>", "eval")
-
+from ..core.expressions import _FUNCS, compile_expression  # noqa: F401 (re-exported)
+from ..core.numdiff import jacobian
 
 class Definitions:
     """Evaluate the table's ``:=`` rows from the row-value vector."""
@@ -67,7 +38,7 @@ class Definitions:
         out = []
         with np.errstate(all="ignore"):
             for name, code in zip(self.names, self.codes):
-                val = float(eval(code, {"__builtins__": {}}, env))  # noqa: S307 (checked AST)
+                val = float(eval(code, {"__builtins__": {}}, env))
                 env[name] = val
                 out.append(val)
         return np.asarray(out)

@@ -21,14 +21,14 @@ lavaan's ``ceq.function`` / ``cin.function`` (``R/lav_partable_constraints.R``):
   none.
 
 Expressions use parameter labels, ``.pN.`` plabels and ``:=`` names, with the functions of
-:mod:`.defined`. Jacobians by central differences (exact up to rounding for linear ones).
+:mod:`.expressions`. Jacobians by central differences (exact up to rounding for linear ones).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .._errors import ModelSyntaxError
-from .defined import _FUNCS, compile_expression
+from ..._errors import ModelSyntaxError
+from .expressions import _FUNCS, compile_expression
 from .numdiff import jacobian
 from .optimize import OptimResult
 
