@@ -34,12 +34,15 @@ TOLERANCE: dict = {
 # fit measures lavaan reports that trustmodel does not compute (never compared)
 NOT_COMPUTED = {"rmsea_ci_level", "rmsea_close_h0", "rmsea_notclose_h0"}
 # (case, aspect) -> reason; aspect in {"estimates", "se", "standardized", "fit", "residuals"}
+FIML_X = "item 2: FIML with fixed.x covariates: FIML-corrected/scaled measures not computed yet"
 KNOWN: dict = {
-    ('i2_fiml_covariate_ml', 'fit'): 'item 2: logl/aic/bic reported jointly with the covariates, lavaan conditions on x',
-    ('i2_fiml_covariate_mlr', 'fit'): 'item 2: FIML with covariates does not report the scaled/robust measures',
-    ('i8_residuals_covariate', 'residuals'): "item 8: standardized residuals with fixed.x covariates (lavaan's h1 ACOV)",
-    ('r21_covariates_ml', 'fit'): 'item 2: logl/aic/bic reported jointly with the covariates, lavaan conditions on x',
+    ("i2_fiml_covariate_ml", "fit"): FIML_X,
+    ("i2_fiml_covariate_mlr", "fit"): FIML_X,
+    ("r21_covariates_ml", "fit"): FIML_X,
+    ("i8_residuals_covariate", "residuals"):
+        "item 8: standardized residuals with fixed.x covariates (lavaan's fixed.x h1 ACOV)",
 }
+
 
 
 def _load(name: str) -> dict:
