@@ -16,6 +16,9 @@ from .compare import compare
 from .diagnostics.modindices import modindices
 from .diagnostics.reliability import htmt, reliability
 from .pls.index import acsi_index
+from .pls.studies import micom
+from .pls.studies import plspredict
+from .pls.cvpat import cvpat
 from .results.result import FitResult
 from .rsa import response_surface
 from .power import power
@@ -35,7 +38,7 @@ __all__ = [
     "invariance", "InvarianceResult",
     "ExpectationDisconfirmation", "CustomerDeliveredValue", "ThreeLevelTrust",
     "SatisfactionLoyalty",
-    "ECSI", "ACSI", "acsi_index",
+    "ECSI", "ACSI", "acsi_index", "micom", "plspredict", "cvpat",
     "reliability", "htmt", "modindices", "compare",
     "simulate", "power", "response_surface",
     "drivers", "common_method", "kano", "penalty_reward", "nps",

@@ -32,7 +32,7 @@ SE = ("standard", "robust", "bootstrap", "none")
 
 def fit(model, data: pd.DataFrame | None = None, *,
         estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"] = "ML",
-        missing: Literal["listwise", "fiml", "ml"] = "listwise",
+        missing: Literal["listwise", "fiml", "ml", "mean"] = "listwise",
         group: str | None = None, group_equal=(), group_partial=(),
         std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool | None = None,
         se: Literal["standard", "robust", "bootstrap", "none"] = "standard",
@@ -59,7 +59,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
         Missing-data policy ("ml" is an alias of "fiml"). "fiml" is casewise ML grouped by
         missing-data pattern, with the mean structure switched on, observed-information SEs
         and the h1 model for chisq (lavaan's ``missing = "ml"``); with ``fixed_x`` rows missing
-        an exogenous covariate are dropped. See :mod:`trustmodel.estimation.fiml`.
+        an exogenous covariate are dropped. See :mod:`trustmodel.estimation.fiml`. With
+        ``estimator="PLS"``: "listwise" or "mean" (seminr's mean replacement).
     group : str, optional
         Column defining groups for a multi-group model.
     group_equal : sequence of str
@@ -124,7 +125,12 @@ def fit(model, data: pd.DataFrame | None = None, *,
     85.306
     """
     estimator = check_option("estimator", estimator, ESTIMATORS)
-    missing = check_option("missing", missing, MISSING)
+    pls = estimator in ("PLS", "PLSc")
+    if missing == "mean" and not pls:
+        raise OptionError("missing='mean' (mean replacement) is for estimator='PLS'/'PLSc'; "
+                          "CB-SEM offers 'listwise' or 'fiml'.")
+    missing = missing if pls and missing == "mean" else check_option("missing", missing,
+                                                                     MISSING)
     se = check_option("se", se, SE)
     pls_opts = {k: options.pop(k) for k in _PLS_OPTIONS if k in options} \
         if estimator in ("PLS", "PLSc") else {}
@@ -135,9 +141,12 @@ def fit(model, data: pd.DataFrame | None = None, *,
                           + did_you_mean(unknown, _KNOWN_OPTIONS))
     if estimator in ("PLS", "PLSc"):
         from .pls import fit_pls  # leaf module, imported only when asked
+        if missing not in ("listwise", "mean"):
+            raise OptionError(f"missing={missing!r} is not available for estimator={estimator!r};"
+                              " use 'mean' (seminr's mean replacement) or 'listwise'.")
         return fit_pls(model, data, estimator=estimator, se=se, bootstrap=bootstrap, seed=seed,
                        level=level, n_jobs=n_jobs, backend=backend, progress=progress,
-                       **pls_opts)
+                       missing=missing, group=group, boot_ci_type=boot_ci_type, **pls_opts)
     robust = estimator in ("MLR", "MLM") or se == "robust"
     if se == "robust" and estimator not in ("ML", "MLR", "MLM"):
         raise OptionError(f"se='robust' needs estimator 'ML', 'MLR' or 'MLM'; got {estimator!r}.")
@@ -242,7 +251,7 @@ def _theory_of(model, data) -> dict:
     return {"theory": model}
 
 
-_PLS_OPTIONS = ("scheme", "tol", "max_iter")
+_PLS_OPTIONS = ("scheme", "tol", "max_iter", "interaction", "hoc", "missing_value")
 _KNOWN_OPTIONS = tuple(p for p in inspect.signature(fit).parameters
                        if p not in ("model", "data", "options"))   # for "did you mean"
 
