@@ -107,7 +107,8 @@ def verified(problem, res) -> tuple[str, str]:
     "bad": the optimiser failed, the gradient is not zero in the parameters' own units
     (``max |g_k| / sqrt(I_kk)`` above 1e-6, a test that does not depend on the data's units)
     or, where the exact Hessian exists (ML), a direction of negative curvature is left (the
-    smallest eigenvalue of ``D H D``, ``D = diag(I)^-1/2``, below -1e-6: a saddle). "flat":
+    smallest eigenvalue of ``D H D``, ``D = diag(I)^-1/2``, below -1e-6: a saddle; skipped
+    when the optimiser's last Newton step already factored it as positive definite). "flat":
     that eigenvalue is (numerically) zero, a singular end worth a restart (a runaway start,
     or a model the data do not identify).
     """
@@ -125,7 +126,7 @@ def verified(problem, res) -> tuple[str, str]:
     worst = float(np.max(np.abs(g) * D))
     if worst > 1e-6:
         return "bad", f"the gradient is not zero at the end (max scaled |g| {worst:.2g})"
-    if getattr(problem, "has_hessian", False):
+    if getattr(problem, "has_hessian", False) and not res.hessian_pd:
         low = float(np.linalg.eigvalsh(D[:, None] * problem.hessian(res.x) * D[None, :]).min())
         if low < -1e-6:
             return "bad", f"the end is a saddle point (curvature {low:.2g})"
