@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 # sections in lavaan's order: (title, predicate on a params row)
-SECTIONS = ("Latent Variables", "Regressions", "Covariances", "Intercepts", "Variances",
-            "Constraints")
+SECTIONS = ("Latent Variables", "Regressions", "Covariances", "Intercepts", "Thresholds",
+            "Variances", "Scales y*", "Constraints")
 DEFINED = "Defined Parameters"
 NUM_COLS = ("est", "se", "z", "pvalue", "std_lv", "std_all")
 TEXT_HEAD = ("Estimate", "Std.Err", "z-value", "P(>|z|)", "Std.lv", "Std.all")
@@ -60,6 +60,10 @@ def _section(op: str, lhs: str, rhs: str) -> str | None:
         return "Intercepts"
     if op == ":=":
         return DEFINED
+    if op == "|":
+        return "Thresholds"
+    if op == "~*~":
+        return "Scales y*"
     if op in ("==", "<", ">"):
         return "Constraints"
     return None
@@ -225,6 +229,8 @@ class Summary:
                         rows.append(Row(name=dot + r.lhs, **kw))
                     elif title == "Constraints":
                         rows.append(Row(name=f"{r.lhs} {r.op} {r.rhs}", **kw))
+                    elif title == "Thresholds":
+                        rows.append(Row(name=f"{r.lhs}|{r.rhs}", **kw))
                     else:
                         rows.append(Row(name=r.lhs, **kw))
                 if rows:
