@@ -211,7 +211,7 @@ CALLS = [
     ("boolean given as a string", "option", CFA, HS, {"std_lv": "no"}, tm.OptionError,
      r"std_lv= of fit\(\) must be True or False; got 'no' \(str\)"),
     ("boolean given as a number", "option", CFA, HS, {"fixed_x": 1}, tm.OptionError,
-     r"fixed_x= of fit\(\) must be True or False; got 1 \(int\)"),
+     r"fixed_x= of fit\(\) must be True, False or None; got 1 \(int\)"),
     ("optional boolean given as a string", "option", CFA, HS, {"meanstructure": "yes"},
      tm.OptionError, r"meanstructure= of fit\(\) must be True, False or None"),
     ("level as a percentage", "option", CFA, HS, {"level": 95}, tm.OptionError,
@@ -457,6 +457,16 @@ def test_syntax_error_shows_the_spot():
 def test_parse_model_refuses_non_text():
     with pytest.raises(tm.OptionError, match="model= must be lavaan syntax"):
         tm.parse_model(42)
+
+
+@pytest.mark.parametrize("model", ["f =~ x1 + a*x2 + b*x3\na > 0",
+                                   "f =~ x1 + a*x2 + b*x3\nb < a",
+                                   "f =~ x1 + a*x2 + b*x3\na == 2*b"])
+def test_general_constraints_with_robust_not_yet(model):
+    """General constraints are imposed for ML/GLS/ULS (tests/test_parity.py); robust fits
+    under them say so."""
+    with pytest.raises(NotImplementedError, match="general constraints"):
+        tm.fit(model, HS, estimator="MLR")
 
 
 def test_parsing_is_linear():

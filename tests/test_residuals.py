@@ -32,11 +32,11 @@ def test_raw_and_cor(hs_fit):
 
 
 def test_standardized_and_normalized(hs_fit):
-    z = residuals(hs_fit, "standardized")["cov"]
+    z = residuals(hs_fit, "standardized.mplus")["cov"]
     nz = residuals(hs_fit, "normalized")["cov"]
     raw = residuals(hs_fit, "raw")["cov"]
     assert np.isnan(np.diag(z)).all()  # zero-variance residuals are NA, as lavaan
-    # lavaan: residuals(fit, type = "standardized")
+    # lavaan: residuals(fit, type = "standardized.mplus") (lavaan < 0.6-3: "standardized")
     assert z.loc["x3", "x5"] == pytest.approx(-4.443, abs=2e-3)
     assert z.loc["x9", "x1"] == pytest.approx(4.062, abs=2e-3)
     # the estimates' sampling variance is removed, so |standardized| >= |normalized|
@@ -173,7 +173,7 @@ def test_standardized_equals_direct_delta_method(hs_fit, hs):
     acov = gamma / N - delta @ hs_fit.vcov.to_numpy() @ delta.T
     raw = (S - sigma_of(theta))[r, c]
     z_direct = raw / np.sqrt(np.clip(np.diag(acov), 1e-300, None))
-    z = residuals(hs_fit, "standardized")["cov"].to_numpy()[r, c]
+    z = residuals(hs_fit, "standardized.mplus")["cov"].to_numpy()[r, c]
     ok = np.isfinite(z)
     assert ok.sum() >= 30
     np.testing.assert_allclose(z[ok], z_direct[ok], rtol=1e-5)

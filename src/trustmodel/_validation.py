@@ -253,9 +253,9 @@ def check_fit_options(given: dict, allowed: dict) -> dict:
                                        allowed["boot_ci_type"])
     if given["backend"] is not None:
         out["backend"] = check_option("backend", given["backend"], allowed["backend"])
-    for name in ("std_lv", "fixed_x", "bollen_stine"):
+    for name in ("std_lv", "bollen_stine"):
         out[name] = check_bool(name, given[name])
-    for name in ("meanstructure", "progress"):
+    for name in ("meanstructure", "progress", "fixed_x"):
         out[name] = check_bool(name, given[name], optional=True)
     out["level"] = check_level(given["level"])
     out["seed"] = check_strict_seed(given["seed"])

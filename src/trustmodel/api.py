@@ -57,7 +57,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
                            "WLS", "ULSMV", "WLSM"] | None = None,
         missing: Literal["listwise", "fiml", "ml", "mean", "pairwise"] = "listwise",
         group: str | None = None, group_equal=(), group_partial=(),
-        std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool = True,
+        std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool | None = None,
         se: Literal["standard", "robust", "bootstrap", "none"] = "standard",
         bootstrap: int = 1000, seed=None, level: float = 0.95,
         boot_ci_type: Literal["perc", "bca", "bca_simple", "norm"] = "perc",
@@ -102,8 +102,10 @@ def fit(model, data: pd.DataFrame | None = None, *,
         Identify latents by fixing their (residual) variances to 1.
     meanstructure : bool, optional
         Model means and intercepts (default: only if the syntax has ``~ 1`` or groups).
-    fixed_x : bool
-        Treat exogenous observed covariates as fixed (lavaan's default).
+    fixed_x : bool, optional
+        Treat exogenous observed covariates as fixed. Default: lavaan's default for the
+        estimator (``lav_options``): True for the ML family (ML, MLR, MLM), False for GLS and
+        ULS, which estimate the covariates' (co)variances.
     se : {"standard", "robust", "bootstrap", "none"}
         Standard errors.
     bootstrap : int
@@ -226,6 +228,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
     if fiml and sample_cov is not None:
         raise OptionError("missing='fiml' needs the raw data (data=), not sample_cov=.")
     rng_seed = seed
+    fixed_x = estimator in ("ML", "MLR", "MLM") if fixed_x is None else bool(fixed_x)
     if is_dask_frame(data):
         check_dask_options(missing=missing, group=group, se=se, bollen_stine=bollen_stine)
         if product_terms(statements_of(model)):
@@ -262,6 +265,12 @@ def fit(model, data: pd.DataFrame | None = None, *,
         ms = bool(meanstructure) or ngroups > 1 or sample_mean is not None or fiml
         table = _table(statements, ngroups, ms, bool(std_lv), bool(fixed_x),
                        tuple(group_equal), tuple(group_partial))
+        if table.constraints and (robust or fiml or se == "bootstrap" or bollen_stine):
+            raise NotImplementedError(
+                f"Constraint '{table.constraints[0].lhs} {table.constraints[0].op} "
+                f"{table.constraints[0].rhs}' is imposed for estimator ML/GLS/ULS with "
+                "standard or no SEs on complete data only; robust, FIML and bootstrap fits "
+                "under general constraints are not supported yet.")
         checks.check_variables(table, data, sample_cov)
         stats = _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean)  # 2
         checks.check_identification(table, stats)

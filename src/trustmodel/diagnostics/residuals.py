@@ -9,11 +9,20 @@ Types (lavaan's names, "." or "_" accepted):
   deviations (lavaan's ``residuals(fit, type = "cor")``).
 - ``"cor.bentler"``: both matrices scaled by the *observed* standard deviations (the default of
   ``lavResiduals``; its ``$cov``).
-- ``"standardized"``: raw residuals over their standard errors,
-  ``ACOV = Gamma / N - Delta V Delta'`` with the normal-theory ``Gamma`` of the sample moments,
-  ``Delta`` the Jacobian of the implied moments and ``V`` the parameter covariance (lavaan's
-  ``lav_residuals_acov(z.type = "standardized")``). Residuals whose variance is (numerically)
-  zero, such as the diagonal of a CFA, come back as NaN, as lavaan's ``NA``.
+- ``"standardized"``: raw residuals over their standard errors from the projection form of
+  Ogasawara (2001) / Bentler & Dijkstra (1985), lavaan's default since 0.6-3:
+  ``ACOV = Q (Gamma / N_g) Q'``, ``Q = I - (N_g / N) Delta A0^-1 Delta' A1``, with ``Gamma``
+  the normal-theory covariance of the sample moments, ``A1`` the unit h1 information at the
+  implied moments (``h1.information = "structured"``), ``A0`` the unit expected information of
+  the model (all groups) and ``Delta`` the Jacobian of the implied moments
+  (``lav_residuals_acov(z.type = "standardized")`` in ``R/lav_residuals.R``). Always
+  computable (``Q`` is a projection).
+- ``"standardized.mplus"``: the simplified Mplus/LISREL formula
+  ``ACOV = Gamma / N - Delta V Delta'`` (``V`` the parameter covariance), lavaan's
+  ``"standardized"`` before 0.6-3; negative variances give NaN.
+
+Residuals whose variance is (numerically) zero, such as the diagonal of a CFA, come back as
+NaN, as lavaan's ``NA``.
 - ``"normalized"``: raw residuals over ``sqrt(diag(Gamma) / N)`` (ignoring the sampling
   variability of the estimates).
 
@@ -36,7 +45,8 @@ import pandas as pd
 
 from .._errors import OptionError
 
-TYPES = ("raw", "cor", "cor.bollen", "cor.bentler", "standardized", "normalized")
+TYPES = ("raw", "cor", "cor.bollen", "cor.bentler", "standardized", "standardized.mplus",
+         "normalized")
 
 
 def _check_type(type) -> str:
@@ -67,7 +77,7 @@ def _group_residuals(res, g, kind):
     problem = res.state.problem
     model = problem.model
     ms = model.meanstructure
-    imp = model.implied(res.state.values, g, derivatives=kind == "standardized")
+    imp = model.implied(res.state.values, g, derivatives=kind.startswith("standardized"))
     S, Sig = gs.cov, imp.sigma
     raw_c = S - Sig
     raw_m = gs.mean - imp.mu if ms else None
@@ -83,17 +93,21 @@ def _group_residuals(res, g, kind):
     r, cidx = np.tril_indices(p)
     N = gs.nobs
     if hasattr(problem, "patterns"):   # FIML: the h1 information (module docstring)
-        if kind == "standardized":
+        if kind.startswith("standardized"):
             raise OptionError("Standardized residuals of a FIML fit (missing='fiml') are not "
                               "available yet; use type='normalized' or a correlation type.")
         acov, gamma = _fiml_acov(res, g)
     else:
         gamma = _gamma_nt(S, gs.mean, ms)
         acov = gamma / N
-        if kind == "standardized":
+        if kind.startswith("standardized"):
             d_sig = imp.dsigma[:, r, cidx]                      # npar x q
             delta = np.hstack([imp.dmu, d_sig]) if ms else d_sig
-            acov = acov - delta.T @ res.vcov_free @ delta
+            if kind == "standardized.mplus":
+                acov = acov - delta.T @ res.vcov_free @ delta
+            else:
+                Q = _projection(res, g, imp, delta)
+                acov = Q @ acov @ Q.T
     var = np.diag(acov)
     tiny = var < np.sqrt(np.finfo(float).eps) * max(1.0, float(np.abs(np.diag(gamma)).max())) / N
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -106,6 +120,25 @@ def _group_residuals(res, g, kind):
         z_c = raw_c / se_c
         z_m = raw_m / se[:p] if ms else None
     return z_c, z_m
+
+
+def _projection(res, g, imp, delta):
+    """lavaan's ``Q = I - (N_g/N) Delta A0^-1 Delta' A1`` of group ``g`` (module docstring).
+
+    ``A1`` is the normal-theory unit information of (means, vech Sigma) at the implied
+    moments, the inverse of ``Gamma`` there; ``A0`` the model's unit expected information
+    (groups weighted by N_g / N), inverted with a pseudo-inverse as lavaan's ``use.ginv``.
+    """
+    problem = res.state.problem
+    ms = problem.model.meanstructure
+    info = problem.evaluate(res.state.x)[2]
+    if problem.estimator != "ML":
+        # the least-squares estimators weight groups by (N_g - 1) / N; lavaan's A0 uses N_g / N
+        info = info * problem.ntotal / (problem.ntotal - problem.model.ngroups)
+    a0_inv = np.linalg.pinv(info)
+    a1 = np.linalg.inv(_gamma_nt(imp.sigma, imp.mu, ms))
+    gw = res.stats.groups[g].nobs / problem.ntotal
+    return np.eye(len(a1)) - gw * (delta.T @ a0_inv @ delta) @ a1
 
 
 def _vech_directions(p):

@@ -2,8 +2,10 @@
 
 ``std_lv`` scales by the model-implied standard deviations of the latent variables only;
 ``std_all`` by those of latent and observed variables (the implied, not the sample, variances),
-as ``R/lav_standardize.R``. Covariances between two residuals (observed-observed or
-latent-latent) become residual correlations. Defined parameters are re-evaluated on the
+as ``R/lav_standardize.R``. A covariance is divided by the square roots of the two variance
+parameters (residual variances of endogenous variables, variances of exogenous ones), for
+every pair: two observed, two latent, or a latent and an observed variable (lavaan's
+``cov.std = TRUE``; std.lv scales only the latent side). Defined parameters are re-evaluated on the
 standardized values.
 """
 from __future__ import annotations
@@ -31,7 +33,7 @@ def standardize(table, model, values: np.ndarray, definitions=None):
         sd = np.sqrt(np.clip(np.diag(cov), 0, None))
         sd_lv = np.where(np.arange(len(names)) >= p, sd, 1.0)
         _, S, _ = model.matrices(values, g)
-        resid_sd = np.sqrt(np.clip(np.diag(S), 0, None))
+        resid_sd = np.sqrt(np.abs(np.diag(S)))
         in_g = (group == g + 1) & (np.arange(n_all) < nv)
         est = np.zeros(n_all)
         est[:nv] = values
@@ -45,13 +47,15 @@ def standardize(table, model, values: np.ndarray, definitions=None):
             a, b = lhs_i[k], rhs_i[k]
             std_lv[k] = est[k] / (sd_lv[a] * sd_lv[b])
             std_all[k] = est[k] / (sd[a] * sd[b])
-            off = a != b
-            both_ov = off & (a < p) & (b < p)
-            both_lv = off & (a >= p) & (b >= p)
-            pair = (both_ov | both_lv) & (resid_sd[a] > 0) & (resid_sd[b] > 0)
-            rc = est[k] / (resid_sd[a] * resid_sd[b])
-            std_all[k] = np.where(pair, rc, std_all[k])
-            std_lv[k] = np.where(pair & both_lv, rc, np.where(pair & both_ov, est[k], std_lv[k]))
+            # covariances (lavaan's cov.std): each side over the square root of its own
+            # variance parameter (a residual variance if it is endogenous), latent sides
+            # only for std.lv; abs() as lavaan, for Heywood cases
+            off = k[a != b]
+            a, b = lhs_i[off], rhs_i[off]
+            lv_a, lv_b = a >= p, b >= p
+            std_lv[off] = est[off] / (np.where(lv_a, resid_sd[a], 1.0)
+                                      * np.where(lv_b, resid_sd[b], 1.0))
+            std_all[off] = est[off] / (resid_sd[a] * resid_sd[b])
             k = np.flatnonzero(in_g & (op == "~1"))
             std_lv[k] = est[k] / sd_lv[lhs_i[k]]
             std_all[k] = est[k] / sd[lhs_i[k]]

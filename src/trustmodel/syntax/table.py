@@ -12,7 +12,7 @@ The first loading of every latent is fixed to 1 unless ``std_lv=True`` (then the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import combinations
 from types import SimpleNamespace
@@ -98,6 +98,9 @@ class ParameterTable:
         The parsed syntax the table was built from.
     options : dict
         The rules used (``std_lv``, ``meanstructure``, ``fixed_x``, ``group_equal``...).
+    constraints : tuple of Statement
+        The ``==``, ``<``, ``>`` statements that are not a plain ``label == label`` (those
+        become shared labels): imposed by :mod:`trustmodel.estimation.core.constraints`.
     """
 
     rows: pd.DataFrame
@@ -105,6 +108,7 @@ class ParameterTable:
     ngroups: int
     statements: tuple
     options: dict = field(default_factory=dict)
+    constraints: tuple = ()
 
     @property
     def frame(self) -> pd.DataFrame:
@@ -216,6 +220,20 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
                 auto_cov_y: bool = True, orthogonal: bool = False) -> ParameterTable:
     """Build a :class:`ParameterTable` from syntax (or statements) with lavaan's defaults.
 
+    The stages follow lavaan's ``lav_partable_flat`` (``R/lav_partable_flat.R``) and
+    ``lavaanify``: checks of the statements, the user rows, the default rows, per-group
+    rules, equality constraints (``group_equal``, shared labels, ``equal()`` and
+    ``a == b``), numbering of the free parameters. Rules of note (lavaan's):
+
+    - ``std_lv=True`` fixes every latent (residual) variance to 1, an explicit ``f ~~ f``
+      without a modifier included; in groups 2+ the default latent variances are free when
+      "loadings" is in ``group_equal`` and "lv_variances" is not.
+    - ``equal("f=~x2")*x3`` constrains the row to the parameter named ``f=~x2`` (lavaan's
+      default parameter label ``lhs op rhs``, ``.gN`` appended in group N > 1).
+    - Constraints other than ``label == label`` (``a == 0.5``, ``a + b == 1``, ``a*b == 2``,
+      ``a > 0``) stay as rows with op ``==``/``<``/``>`` and are imposed by the estimator
+      (:mod:`trustmodel.estimation.core.constraints`).
+
     Parameters
     ----------
     model : str or sequence of Statement
@@ -233,13 +251,59 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
     group_partial : sequence of str
         Parameters ("f =~ x2") exempt from ``group_equal``.
 
+    References
+    ----------
+    lavaan 0.6-14, ``R/lav_partable_flat.R``, ``R/lav_partable.R`` (``lavaanify``).
+
     Examples
     --------
     >>> t = build_table("f =~ x1 + x2 + x3")
     >>> t.rows[["lhs", "op", "rhs", "free"]].head(2).values.tolist()
     [['f', '=~', 'x1', 0], ['f', '=~', 'x2', 1]]
+    >>> t = build_table("f =~ x1 + x2 + x3\\nf ~~ f", std_lv=True)
+    >>> t.rows.query("lhs == 'f' and op == '~~'")[["free", "ustart"]].values.tolist()
+    [[0.0, 1.0]]
     """
     statements = tuple(parse_model(model) if isinstance(model, str) else model)
+    param_stmts, extra_stmts = _check_statements(statements, group_equal)
+    user = [{"lhs": s.lhs, "op": s.op, "rhs": s.rhs} for s in param_stmts]
+    names = variable_names(user)
+    meanstructure = meanstructure or any(s.op == "~1" for s in param_stmts)
+    rules = SimpleNamespace(
+        std_lv=std_lv, fixed_x=fixed_x, group_equal=tuple(group_equal),
+        int_ov_free=int_ov_free, int_lv_free=int_lv_free, auto_fix_first=auto_fix_first,
+        auto_fix_single=auto_fix_single, auto_var=auto_var,
+        partial=_parse_partial(group_partial))
+    defaults = _default_rows(param_stmts, names, meanstructure, auto_cov_lv_x and not orthogonal,
+                             auto_cov_y and not orthogonal)
+    rows = []
+    for g in range(ngroups):
+        rows += _user_rows(param_stmts, names, g, ngroups, rules)
+        rows += _group_default_rows(defaults, param_stmts, names, g, rules)
+    df = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "user", "group", "free", "ustart", "exo",
+                                     "label", "start"])
+    df.insert(0, "id", np.arange(1, len(df) + 1))
+    df["plabel"] = [f".p{i}." for i in df["id"]]
+    if ngroups > 1 and group_equal:
+        df = _apply_group_equal(df, names, group_equal, rules.partial, ngroups)
+    df = _link_equal_modifiers(df, ngroups)
+    df, constraints = _merge_equalities(df, extra_stmts)
+    df = _number_free(df)
+    defs = [{"id": len(df) + i + 1, "lhs": s.lhs, "op": ":=", "rhs": s.rhs, "user": 1, "group": 0, "free": 0,
+                 "ustart": np.nan, "exo": 0, "label": s.lhs, "plabel": "", "start": np.nan}
+            for i, s in enumerate(x for x in extra_stmts if x.op == ":=")]
+    if defs:
+        df = pd.concat([df, pd.DataFrame(defs)], ignore_index=True)
+    df = df[COLUMNS]
+    options = {"meanstructure": meanstructure, "std_lv": std_lv, "fixed_x": fixed_x,
+                   "group_equal": tuple(group_equal), "group_partial": tuple(group_partial)}
+    _check_labels(df, extra_stmts)
+    return ParameterTable(rows=df, names=names, ngroups=ngroups, statements=statements,
+                          options=options, constraints=tuple(constraints))
+
+
+def _check_statements(statements, group_equal) -> tuple[list, list]:
+    """Stage 1: options and statements lavaan refuses; split parameters from the rest."""
     bad = [g for g in group_equal if g not in GROUP_EQUAL]
     if bad:
         from .._errors import OptionError
@@ -247,11 +311,6 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
                           f"got {bad[0]!r}.")
     param_stmts = [s for s in statements if s.op not in (":=", "==", "<", ">")]
     extra_stmts = [s for s in statements if s.op in (":=", "==", "<", ">")]
-    for s in extra_stmts:
-        if s.op in ("<", ">"):
-            raise UnsupportedFeatureError(
-                f"Inequality constraints ('{s.lhs} {s.op} {s.rhs}', line {s.line}) are not "
-                "supported yet; drop them or reparameterize the model", s.line, s.column)
     seen = {}
     for s in param_stmts:
         key = (s.lhs, s.op, s.rhs)
@@ -261,9 +320,6 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
             raise ModelSyntaxError(f"Duplicated element '{s.lhs} {s.op} {s.rhs or '1'}' (first at "
                                    f"line {seen[key]})", s.line, s.column)
         seen[key] = s.line
-    user = [{"lhs": s.lhs, "op": s.op, "rhs": s.rhs} for s in param_stmts]
-    names = variable_names(user)
-    for s in param_stmts:
         if s.op == "=~" and s.lhs == s.rhs:
             raise ModelSyntaxError(f"Latent variable {s.lhs!r} cannot be its own indicator",
                                    s.line, s.column)
@@ -271,20 +327,18 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
             raise UnsupportedFeatureError(
                 "Formative ('<~') blocks are estimated with estimator='PLS' only; "
                 "covariance-based composites are not supported yet", s.line, s.column)
-    meanstructure = meanstructure or any(s.op == "~1" for s in param_stmts)
+    return param_stmts, extra_stmts
 
-    defaults: list[tuple] = []
-    for v in names.ov_nox + names.lv:
-        defaults.append((v, "~~", v))
-    if auto_cov_lv_x and not orthogonal:
+
+def _default_rows(param_stmts, names, meanstructure, cov_lv_x, cov_y) -> list[tuple]:
+    """Stage 3: lavaan's default elements (``tmp_default``) the user did not write."""
+    defaults: list[tuple] = [(v, "~~", v) for v in names.ov_nox + names.lv]
+    if cov_lv_x:
         defaults += [(a, "~~", b) for a, b in combinations(names.lv_x, 2)]
-    if auto_cov_y and not orthogonal:
+    if cov_y:
         defaults += [(a, "~~", b) for a, b in combinations(names.lv_y + names.ov_y, 2)]
-    if fixed_x or True:
-        nx = names.ov_x
-        for j in range(len(nx)):
-            for i in range(j, len(nx)):
-                defaults.append((nx[j], "~~", nx[i]))
+    nx = names.ov_x
+    defaults += [(nx[j], "~~", nx[i]) for j in range(len(nx)) for i in range(j, len(nx))]
     if meanstructure:
         defaults += [(v, "~1", "") for v in names.ov + names.lv]
     user_keys = set()
@@ -292,77 +346,117 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
         user_keys.add((s.lhs, s.op, s.rhs))
         if s.op == "~~":
             user_keys.add((s.rhs, s.op, s.lhs))
-    defaults = [d for d in defaults if d not in user_keys]
+    return [d for d in defaults if d not in user_keys]
 
+
+def _user_rows(param_stmts, names, g, ngroups, rules) -> list[dict]:
+    """Stage 2: the user's rows of group ``g`` with their modifiers and the metric rules."""
     first_ind = {}
-    n_ind = {}
     for s in param_stmts:
         if s.op == "=~":
             first_ind.setdefault(s.lhs, s.rhs)
+    lv = set(names.lv)
+    rows = []
+    for s in param_stmts:
+        fixed = _per_group(s.modifier.fixed, g, ngroups, "values", s)
+        label = _per_group(s.modifier.label, g, ngroups, "labels", s) or ""
+        start = _per_group(s.modifier.start, g, ngroups, "starting values", s)
+        force_free = bool(_per_group(s.modifier.free, g, ngroups, "values", s))
+        ustart = np.nan if fixed is None else float(fixed)
+        free = fixed is None
+        if not force_free and fixed is None:
+            if (s.op == "=~" and rules.auto_fix_first and not rules.std_lv
+                    and first_ind[s.lhs] == s.rhs):
+                free, ustart = False, 1.0
+            elif rules.std_lv and s.op == "~~" and s.lhs == s.rhs and s.lhs in lv:
+                free, ustart = False, 1.0      # lavaan: std.lv fixes user-written f ~~ f too
+        rows.append({"lhs": s.lhs, "op": s.op, "rhs": s.rhs, "user": 1, "group": g + 1, "free": free,
+                         "ustart": ustart, "exo": 0, "label": label,
+                         "start": np.nan if start is None else start})
+    return rows
+
+
+def _group_default_rows(defaults, param_stmts, names, g, rules) -> list[dict]:
+    """Stage 3b: free/fixed status of the default rows in group ``g`` (0-based)."""
+    n_ind: dict = {}
+    for s in param_stmts:
+        if s.op == "=~":
             n_ind[s.lhs] = n_ind.get(s.lhs, 0) + 1
     single = {s.rhs for s in param_stmts
               if s.op == "=~" and n_ind[s.lhs] == 1 and s.rhs not in names.lv}
-    partial = _parse_partial(group_partial)
-    ov_x = set(names.ov_x)
-    lv = set(names.lv)
-
+    ov_x, lv, ge = set(names.ov_x), set(names.lv), rules.group_equal
+    # lavaan (0.6-4): with std.lv and equal loadings, latent variances of groups 2+ are free
+    free_lv_var = g > 0 and rules.std_lv and "loadings" in ge and "lv_variances" not in ge
     rows = []
-    for g in range(ngroups):
-        for s in param_stmts:
-            fixed = _per_group(s.modifier.fixed, g, ngroups, "values", s)
-            label = _per_group(s.modifier.label, g, ngroups, "labels", s) or ""
-            start = _per_group(s.modifier.start, g, ngroups, "starting values", s)
-            force_free = bool(_per_group(s.modifier.free, g, ngroups, "values", s))
-            ustart = np.nan if fixed is None else float(fixed)
-            free = fixed is None
-            if not force_free and fixed is None:
-                if s.op == "=~" and auto_fix_first and not std_lv and first_ind[s.lhs] == s.rhs:
-                    free, ustart = False, 1.0
-            rows.append(dict(lhs=s.lhs, op=s.op, rhs=s.rhs, user=1, group=g + 1, free=free,
-                             ustart=ustart, exo=0, label=label,
-                             start=np.nan if start is None else start))
-        for lhs, op, rhs in defaults:
-            free, ustart, exo = True, np.nan, 0
-            if op == "~~" and lhs == rhs and lhs in lv and std_lv:
-                free, ustart = False, 1.0
-            elif op == "~~" and lhs == rhs and lhs in single and auto_fix_single:
-                free, ustart = False, 0.0
-            elif op == "~~" and lhs in ov_x and rhs in ov_x:
-                free, exo = (not fixed_x), int(fixed_x)
-            elif op == "~1":
-                if lhs in lv:
-                    free, ustart = int_lv_free, (np.nan if int_lv_free else 0.0)
-                    if (g > 0 and "intercepts" in group_equal and "means" not in group_equal
-                            and (lhs, "~1", "") not in partial):
-                        free, ustart = True, np.nan
-                elif lhs in ov_x:
-                    free, exo = (not fixed_x), int(fixed_x)
-                else:
-                    free = int_ov_free
-                    ustart = np.nan if int_ov_free else 0.0
-            if not auto_var and op == "~~" and lhs == rhs and free:
-                free, ustart = False, 0.0
-            rows.append(dict(lhs=lhs, op=op, rhs=rhs, user=0, group=g + 1, free=free,
-                             ustart=ustart, exo=exo, label="", start=np.nan))
-    df = pd.DataFrame(rows, columns=["lhs", "op", "rhs", "user", "group", "free", "ustart", "exo",
-                                     "label", "start"])
-    df.insert(0, "id", np.arange(1, len(df) + 1))
-    df["plabel"] = [f".p{i}." for i in df["id"]]
-    if ngroups > 1 and group_equal:
-        df = _apply_group_equal(df, names, group_equal, partial, ngroups)
-    df = _merge_equalities(df, extra_stmts)
-    df = _number_free(df)
-    defs = [dict(id=len(df) + i + 1, lhs=s.lhs, op=":=", rhs=s.rhs, user=1, group=0, free=0,
-                 ustart=np.nan, exo=0, label=s.lhs, plabel="", start=np.nan)
-            for i, s in enumerate(x for x in extra_stmts if x.op == ":=")]
-    if defs:
-        df = pd.concat([df, pd.DataFrame(defs)], ignore_index=True)
-    df = df[COLUMNS]
-    options = dict(meanstructure=meanstructure, std_lv=std_lv, fixed_x=fixed_x,
-                   group_equal=tuple(group_equal), group_partial=tuple(group_partial))
-    _check_labels(df, extra_stmts)
-    return ParameterTable(rows=df, names=names, ngroups=ngroups, statements=statements,
-                          options=options)
+    for lhs, op, rhs in defaults:
+        free, ustart, exo = True, np.nan, 0
+        if op == "~~" and lhs == rhs and lhs in lv and rules.std_lv:
+            free, ustart = (True, np.nan) if free_lv_var else (False, 1.0)
+        elif op == "~~" and lhs == rhs and lhs in single and rules.auto_fix_single:
+            free, ustart = False, 0.0
+        elif op == "~~" and lhs in ov_x and rhs in ov_x:
+            free, exo = (not rules.fixed_x), int(rules.fixed_x)
+        elif op == "~1":
+            if lhs in lv:
+                free, ustart = rules.int_lv_free, (np.nan if rules.int_lv_free else 0.0)
+                if (g > 0 and "intercepts" in ge and "means" not in ge
+                        and (lhs, "~1", "") not in rules.partial):
+                    free, ustart = True, np.nan
+            elif lhs in ov_x:
+                free, exo = (not rules.fixed_x), int(rules.fixed_x)
+            else:
+                free = rules.int_ov_free
+                ustart = np.nan if rules.int_ov_free else 0.0
+        if not rules.auto_var and op == "~~" and lhs == rhs and free:
+            free, ustart = False, 0.0
+        rows.append({"lhs": lhs, "op": op, "rhs": rhs, "user": 0, "group": g + 1, "free": free,
+                         "ustart": ustart, "exo": exo, "label": "", "start": np.nan})
+    return rows
+
+
+def _link_equal_modifiers(df, ngroups):
+    """lavaan's ``equal("f=~x2")*x3``: a label naming another parameter (its default label
+    ``lhs op rhs``, ``.gN`` in group N > 1) makes the two rows share one label."""
+    name_of = {}
+    for i, r in enumerate(df.itertuples()):
+        name = f"{r.lhs}{r.op}{r.rhs}"
+        name_of[name if r.group == 1 else f"{name}.g{r.group}"] = i
+    labels = df["label"].to_numpy(dtype=object).copy()
+    changed = False
+    for i in range(len(labels)):
+        lab = labels[i]
+        j = name_of.get(lab.replace(" ", "")) if lab else None
+        if j is None or j == i:
+            continue
+        if labels[j]:
+            labels[labels == lab] = labels[j]
+        else:
+            labels[j] = lab
+        changed = True
+    if not changed:
+        return df
+    df = df.copy()
+    df["label"] = labels
+    return df
+
+
+def with_fixed_exogenous(table: ParameterTable, variables) -> ParameterTable:
+    """The table with the (co)variances and means among ``variables`` fixed at their sample
+    values (``exo = 1``), as lavaan's fixed.x block; used for the independence model of
+    ``lav_partable_indep_or_unrestricted`` (``R/lav_partable_independence.R``)."""
+    xs = set(variables)
+    rows = table.frame
+    block = (rows["lhs"].isin(xs) & ((rows["op"] == "~1")
+                                     | ((rows["op"] == "~~") & rows["rhs"].isin(xs))))
+    rows.loc[block, "free"] = 0
+    rows.loc[block, "exo"] = 1
+    rows.loc[block, "label"] = ""
+    rows.loc[block, "ustart"] = np.nan
+    rows = _number_free(rows)
+    names = replace(table.names, ov_x=[v for v in table.names.ov if v in xs])
+    return ParameterTable(rows=rows, names=names, ngroups=table.ngroups,
+                          statements=table.statements, options={**table.options, "fixed_x": True},
+                          constraints=table.constraints)
 
 
 def _parse_partial(group_partial) -> set:
@@ -376,13 +470,19 @@ def _parse_partial(group_partial) -> set:
 
 
 def _apply_group_equal(df, names, group_equal, partial, ngroups):
+    """Stage 4: lavaan's ``group.equal`` as shared labels. As lavaan's ``lavaanify``,
+    intercepts, residuals and residual covariances are those of ``ov.nox``: the moments of
+    exogenous covariates (free under ``fixed_x=False``) are never constrained."""
     lv = set(names.lv)
+    ov_x = set(names.ov_x)
 
     def kind(r) -> str | None:
         if r.op == "=~":
             return "loadings"
         if r.op == "~":
             return "regressions"
+        if r.op in ("~1", "~~") and (r.lhs in ov_x or r.rhs in ov_x):
+            return None
         if r.op == "~1":
             return "means" if r.lhs in lv else "intercepts"
         if r.op == "~~":
@@ -409,24 +509,22 @@ def _apply_group_equal(df, names, group_equal, partial, ngroups):
 
 
 def _merge_equalities(df, extra_stmts):
-    """Simple ``a == b`` between labels becomes a shared label."""
-    eqs = [s for s in extra_stmts if s.op == "=="]
-    if not eqs:
-        return df
+    """``a == b`` between two labels becomes a shared label (lavaan's simple equality);
+    every other ``==``/``<``/``>`` statement is returned to be kept as a constraint row."""
+    rest = []
     df = df.copy()
-    for s in eqs:
+    for s in (x for x in extra_stmts if x.op in ("==", "<", ">")):
         lhs, rhs = s.lhs.strip(), s.rhs.strip()
         labels = set(df["label"]) | set(df["plabel"])
-        if _NAME_RE.fullmatch(lhs) and _NAME_RE.fullmatch(rhs) and lhs in labels and rhs in labels:
+        if (s.op == "==" and _NAME_RE.fullmatch(lhs) and _NAME_RE.fullmatch(rhs)
+                and lhs in labels and rhs in labels):
             target = df.loc[(df["label"] == lhs) | (df["plabel"] == lhs), "label"].iloc[0] or lhs
             mask = (df["label"] == rhs) | (df["plabel"] == rhs)
             df.loc[(df["label"] == lhs) | (df["plabel"] == lhs), "label"] = target
             df.loc[mask, "label"] = target
         else:
-            raise UnsupportedFeatureError(
-                f"Nonlinear or fixed-value equality constraint '{lhs} == {rhs}' (line {s.line}) "
-                "is not supported yet; only equalities between two labels are", s.line, s.column)
-    return df
+            rest.append(s)
+    return df, rest
 
 
 def _number_free(df):
@@ -483,3 +581,6 @@ def _check_labels(df, extra_stmts):
                 s.line, s.column)
         labels.add(s.lhs)
 
+
+_FUNCTIONS = {"exp", "log", "sqrt", "abs", "sin", "cos", "tan", "pnorm", "qnorm", "dnorm",
+              "pi", "e"}

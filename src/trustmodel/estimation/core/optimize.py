@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize as sopt
 
 
 @dataclass(frozen=True)
@@ -23,6 +22,7 @@ class OptimResult:
     iterations: int
     method: str
     message: str
+    hessian_pd: bool = False   # the exact Hessian was positive definite at the end (Newton)
 
 
 def fisher_scoring(problem, x0, *, max_iter: int = 500, tol: float = 1e-14,
@@ -48,7 +48,7 @@ def fisher_scoring(problem, x0, *, max_iter: int = 500, tol: float = 1e-14,
 
     def done(it, message, ok=True):
         info = problem.evaluate(x)[2] if newton else I   # SEs need the expected information
-        return OptimResult(x, f, g, info, ok, it, "fisher", message)
+        return OptimResult(x, f, g, info, ok, it, "fisher", message, hessian_pd=newton)
 
     for it in range(1, max_iter + 1):
         step = _cholesky_step(I, g) if newton else None
@@ -137,6 +137,6 @@ def minimize(problem, x0, *, max_iter: int = 500) -> OptimResult:
         if polished.converged:
             return OptimResult(polished.x, polished.fmin, polished.grad, polished.info, True,
                                res.iterations + qn.iterations + polished.iterations,
-                               "fisher+bfgs", polished.message)
+                               "fisher+bfgs", polished.message, polished.hessian_pd)
         return qn
     return res

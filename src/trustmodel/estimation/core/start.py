@@ -5,14 +5,17 @@ Hägglund's (1982) FABIN (instrumental indicators: the other indicators of the s
 factor variances from the loading-scaled indicator covariances; residual variances are half
 the observed variances; regressions and covariances start at 0, intercepts at the sample means,
 exogenous covariates (``fixed.x``) at their sample moments. User ``start()`` values win.
+Fallbacks and bounds are in standardized units (a loading of 1 means ``sd(item)/sd(marker)``),
+so the starting point moves with the data's units and the optimum does not depend on them.
 """
 from __future__ import annotations
 
 import numpy as np
 
 
-def start_values(table, stats, simple: bool = False) -> np.ndarray:
-    """Start value for every table row (fixed rows get their fixed value)."""
+def start_values(table, stats, simple: bool = False, user: bool = True) -> np.ndarray:
+    """Start value for every table row (fixed rows get their fixed value); ``user=False``
+    ignores the model's ``start()`` values (restarts after a bad end)."""
     c = table.cols
     ov = list(table.names.ov)
     lv = set(table.names.lv)
@@ -36,7 +39,7 @@ def start_values(table, stats, simple: bool = False) -> np.ndarray:
                 continue
             if not free[r]:
                 continue
-            if np.isfinite(user_start[r]):
+            if user and np.isfinite(user_start[r]):
                 out[r] = user_start[r]
                 continue
             if op[r] == "=~":
@@ -70,15 +73,22 @@ def _ratio_loadings(cov, items):
             den = sum(cov(items[0], k) for k in others)
         else:
             num, den = cov(v, items[0]), cov(items[0], items[0])
-        lam[v] = num / den if abs(den) > 1e-8 else 1.0
-        if not np.isfinite(lam[v]) or abs(lam[v]) > 10:
-            lam[v] = 1.0
+        unit = _unit(cov(v, v), cov(items[0], items[0]))
+        lam[v] = num / den if abs(den) > 1e-12 * cov(items[0], items[0]) else unit
+        if not np.isfinite(lam[v]) or abs(lam[v]) > 10 * unit:
+            lam[v] = unit
     vals = [cov(a, b) / (lam[a] * lam[b]) for i, a in enumerate(items) for b in items[i + 1:]
             if abs(lam[a] * lam[b]) > 1e-8]
     psi = float(np.mean(vals)) if vals else 0.5 * cov(items[0], items[0])
     if not np.isfinite(psi) or psi <= 0:
-        psi = 0.05
+        psi = 0.05 * cov(items[0], items[0])
     return lam, psi
+
+
+def _unit(var_item, var_marker) -> float:
+    """A loading of 1 in standardized units: the scale-free fallback and bound for a ratio
+    loading (so starting values, and the optimum found, do not depend on the data's units)."""
+    return float(np.sqrt(var_item / var_marker)) if var_item > 0 and var_marker > 0 else 1.0
 
 
 def _structural_starts(table, sel, S, pos, loadings, lvvar) -> dict:
@@ -175,13 +185,14 @@ def _factor_starts(table, sel, S, pos, lv, std_lv):
         lam = {items[0]: 1.0}
         for v, j in zip(items[1:], idx[1:]):
             others = [k for k in idx if k not in (j, marker)]
+            unit = _unit(S[j, j], S[marker, marker])
             if others:
                 num, den = S[j, others].sum(), S[marker, others].sum()
-                lam[v] = num / den if abs(den) > 1e-8 else 1.0
+                lam[v] = num / den if abs(den) > 1e-12 * S[marker, marker] else unit
             else:
-                lam[v] = S[j, marker] / S[marker, marker] if S[marker, marker] > 0 else 1.0
-            if not np.isfinite(lam[v]) or abs(lam[v]) > 10:
-                lam[v] = 1.0
+                lam[v] = S[j, marker] / S[marker, marker] if S[marker, marker] > 0 else unit
+            if not np.isfinite(lam[v]) or abs(lam[v]) > 10 * unit:
+                lam[v] = unit
         vals = []
         for a in range(len(idx)):
             for b in range(a + 1, len(idx)):
@@ -190,7 +201,7 @@ def _factor_starts(table, sel, S, pos, lv, std_lv):
                     vals.append(S[idx[a], idx[b]] / (la * lb))
         psi = float(np.mean(vals)) if vals else 0.5 * S[marker, marker]
         if not np.isfinite(psi) or psi <= 0:
-            psi = 0.05
+            psi = 0.05 * S[marker, marker]
         if std_lv:
             sd = np.sqrt(psi)
             for v in items:

@@ -1,43 +1,52 @@
 """The baseline (independence) model: its table, its closed-form ML statistic, its refits.
 
 lavaan's ``lav_lavaan_step15_baseline.R`` / ``lav_partable_independence``: every observed
-variable's variance (and mean) free, the covariances among fixed-x covariates saturated.
+variable's variance (and mean) free, the covariances among the covariates saturated.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ...syntax import build_table
+from ...syntax.table import with_fixed_exogenous
 from ..core.fitting import estimate
 
 
 def baseline_table(table):
-    """lavaan's independence model: variances (and means) free, the fixed-x block saturated."""
+    """lavaan's independence model (``lav_partable_indep_or_unrestricted`` in
+    ``R/lav_partable_independence.R``): variances (and means) free, the covariates' block
+    saturated: fixed at the sample moments under ``fixed_x``, free (covariances included)
+    otherwise -- also for the scaled baseline of MLR/MLM."""
     names = table.names
-    xs = [v for v in names.ov if v in set(names.ov_x)] if table.options.get("fixed_x", True) \
-        else []
+    xs = [v for v in names.ov if v in set(names.ov_x)]
     lines = []
     for v in names.ov:
         lines += [f"{v} ~~ {w}" for w in (xs[xs.index(v):] if v in xs else [v])]
     if table.meanstructure:
         lines += [f"{v} ~ 1" for v in names.ov]
-    return build_table("\n".join(lines), ngroups=table.ngroups,
-                       meanstructure=table.meanstructure,
-                       fixed_x=bool(table.options.get("fixed_x", True)))
+    out = build_table("\n".join(lines), ngroups=table.ngroups, meanstructure=table.meanstructure)
+    if xs and table.options.get("fixed_x", True):
+        out = with_fixed_exogenous(out, xs)
+    return out
 
 
 def baseline_df(table, nd: int, ngroups: int) -> int:
-    """Degrees of freedom of the independence model out of ``nd`` sample statistics."""
+    """Degrees of freedom of the independence model out of ``nd`` sample statistics (free
+    covariates keep their variances, covariances and means)."""
     names = table.names
-    ox = set(names.ov_x) if table.options.get("fixed_x", True) else set()
+    ox = set(names.ov_x)
     per_var = 1 + (1 if table.meanstructure else 0)
-    return int(nd - ngroups * per_var * sum(v not in ox for v in names.ov))
+    nfree = per_var * sum(v not in ox for v in names.ov)
+    if not table.options.get("fixed_x", True):
+        nx = len(ox)
+        nfree += nx * (nx + 1) // 2 + (nx if table.meanstructure else 0)
+    return int(nd - ngroups * nfree)
 
 
 def ml_chisq(table, stats) -> float:
     """The ML baseline statistic in closed form: sum_g N_g [sum log s_jj - log|S| (+ log|S_xx|)]."""
     names = table.names
-    ox = set(names.ov_x) if table.options.get("fixed_x", True) else set()
+    ox = set(names.ov_x)   # the covariates' block is saturated, fixed or free
     yi = [k for k, v in enumerate(names.ov) if v not in ox]
     xi = [k for k, v in enumerate(names.ov) if v in ox]
     chisq = 0.0

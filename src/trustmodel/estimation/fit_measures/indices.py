@@ -49,7 +49,9 @@ def rmsea_ci(X2, df, N, G=1, level=0.90):
     """RMSEA confidence limits by inverting the non-central chi-square in its
     non-centrality (lavaan's ``lav_fit_rmsea_ci``); a limit is 0 when even lambda = 0 puts
     X2 below the quantile."""
-    if df <= 0 or not np.isfinite(X2):
+    if df == 0:   # lavaan: a saturated model's interval is [0, 0]
+        return 0.0, 0.0
+    if df < 0 or not np.isfinite(X2):
         return np.nan, np.nan
     out = []
     for target in ((1 + level) / 2, (1 - level) / 2):
@@ -225,7 +227,7 @@ def compute(*, chisq, df, npar, ntotal, ngroups, baseline_chisq, baseline_df, lo
     # lavaan: the N_g / N weighted mean of the groups' GFIs (not a ratio of pooled sums)
     gfi = float(np.sum(w * (1.0 - num / den)))
     nel = G * (p * (p + 1) // 2 + (p if meanstructure else 0))
-    agfi = 1.0 - (nel / df) * (1.0 - gfi) if df > 0 else np.nan
+    agfi = 1.0 - (nel / df) * (1.0 - gfi) if df > 0 else (1.0 if df == 0 else np.nan)
     pgfi = df / nel * gfi
     crit = lambda a: sst.chi2.ppf(1 - a, df) / (chisq / N) + 1 if df > 0 and chisq > 0 else np.nan
     out = {

@@ -34,6 +34,7 @@ def scaled_measures(*, chisq, df, c, bchisq, bdf, cb, N, G, h1_traces=(), h1_nda
     if h1_ndat:
         out["scaling_factor_h1"] = float(np.sum(h1_traces)) / h1_ndat
     if npar:
+        # lavaan divides by nx.free: free rows, before equality constraints
         out["scaling_factor_h0"] = float(np.sum(h0_traces)) / npar
     df2 = c * df
     out["rmsea_scaled"] = fm.rmsea(chisq, df2, N, G)
@@ -55,14 +56,15 @@ def robust_measures(chisq, df, c, bchisq, bdf, cb, N, G=1, level=0.90) -> dict:
     :mod:`.fiml_corrected`) the corrected XX3 and c.hat3 = k / df: one formula.
     """
     out = {"cfi_robust": fm.cfi(chisq, df, bchisq, bdf, c, cb),
-           "tli_robust": fm.tli(chisq, df, bchisq, bdf, c, cb),
+           "tli_robust": fm.tli(chisq, df, bchisq, bdf, c, cb) if df > 0 else np.nan,
            "rni_robust": fm.rni(chisq, df, bchisq, bdf, c, cb)}
     out["nnfi_robust"] = out["tli_robust"]
     X2s = chisq / c
     out["rmsea_robust"] = (float(np.sqrt(max(chisq / N / df - c / N, 0.0)) * np.sqrt(G))
                            if df > 0 else 0.0)
     lo, hi = fm.rmsea_ci(X2s, df, N, G, level)
-    out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo * np.sqrt(c), hi * np.sqrt(c)
+    scale = np.sqrt(c) if df > 0 else 1.0   # df = 0: lavaan's [0, 0]
+    out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo * scale, hi * scale
     out["rmsea_pvalue_robust"] = (float(sst.ncx2.sf(X2s, df, N * df * 0.05 ** 2 / c / G))
                                   if df > 0 else np.nan)
     out["rmsea_notclose_pvalue_robust"] = (

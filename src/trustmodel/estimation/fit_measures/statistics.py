@@ -85,6 +85,26 @@ def model_df(table, stats, npar: int) -> int:
     return int(nd - npar)
 
 
+def free_rows(table) -> int:
+    """lavaan's ``nx.free``: free parameter rows counted before equality constraints (rows
+    sharing a label count once each), the divisor of ``scaling_factor_h0``."""
+    return int(np.count_nonzero(table.cols.free[table.cols.op != ":="]))
+
+
+def x_marginal_loglik(table, stats) -> float:
+    """The covariates' own (saturated) normal log-likelihood: the joint minus the conditional
+    likelihood under ``fixed_x`` (lavaan reports logl, and so AIC/BIC, conditional on x;
+    ``R/lav_model_loglik.R``), summed over groups."""
+    ov = list(table.names.ov)
+    xi = [ov.index(v) for v in table.names.ov_x]
+    out = 0.0
+    for g in stats.groups:
+        Sxx = g.cov[np.ix_(xi, xi)]
+        out -= 0.5 * g.nobs * (len(xi) * np.log(2 * np.pi) + np.linalg.slogdet(Sxx)[1]
+                               + len(xi))
+    return float(out)
+
+
 def fit_statistics(table, stats, state, estimator: str = "ML", extra=None) -> FitStatistics:
     """Run the test-statistic and baseline step of a fitted model (see the module docstring).
 
@@ -105,7 +125,10 @@ def fit_statistics(table, stats, state, estimator: str = "ML", extra=None) -> Fi
     fixed_x = bool(table.options.get("fixed_x", True))
     p = len(names.ov)
     nd = G * fm.ndat(p, ms, nx, fixed_x)
-    df = nd - problem.npar
+    # lavaan: each general equality constraint removes a parameter (core/constraints.py)
+    cs = getattr(problem, "constraint_set", None)
+    npar = problem.npar - (len(cs[0].eq) if cs is not None else 0)
+    df = nd - npar
     bdf = bl.baseline_df(table, nd, G)
     fiml = isinstance(problem, FimlProblem)
     imps = problem.implied(x)
@@ -122,6 +145,9 @@ def fit_statistics(table, stats, state, estimator: str = "ML", extra=None) -> Fi
         else:
             bstate = bl.refit(table, stats, problem.estimator)
             bchisq = np.nan if bstate is None else float(2 * N * bstate.fmin)
+    if fixed_x and nx:   # lavaan reports the likelihood conditional on the covariates
+        x_marg = x_marginal_loglik(table, stats)
+        logl, logl_h1 = logl - x_marg, logl_h1 - x_marg
     covs = problem.covs  # what the estimator fitted (unbiased for GLS/ULS, as lavaan)
     srmr = [fm.srmr_parts(S, g.mean, i.sigma, i.mu, ms)
             for S, g, i in zip(covs, stats.groups, imps)]
@@ -141,7 +167,7 @@ def fit_statistics(table, stats, state, estimator: str = "ML", extra=None) -> Fi
     return FitStatistics(
         estimator=estimator, discrepancy=problem.estimator, test=test,
         chisq=float(2 * N * state.fmin), df=int(df), fmin=float(state.fmin),
-        npar=int(problem.npar), ntotal=int(N), nobs=tuple(g.nobs for g in stats.groups), p=p,
+        npar=int(npar), ntotal=int(N), nobs=tuple(g.nobs for g in stats.groups), p=p,
         nx=nx, fixed_x=fixed_x, meanstructure=bool(ms), baseline_chisq=float(bchisq),
         baseline_df=int(bdf), logl=float(logl), unrestricted_logl=float(logl_h1),
         srmr_by_group=tuple(srmr), gfi_by_group=tuple(gfi),
@@ -165,7 +191,8 @@ def _scaled_test(table, stats, state, test, df, bdf) -> dict:
         btr = yb_mplus_trace(bparts, stats, ms, xi)[0]
         ndat_h1 = sum(saturated_derivatives(len(table.names.ov), ms, xi)[0].shape[0]
                       for _ in datas)
-        extra = {"h1_traces": h1, "h1_ndat": ndat_h1, "h0_traces": h0, "npar": problem.npar}
+        extra = {"h1_traces": h1, "h1_ndat": ndat_h1, "h0_traces": h0,
+                 "npar": free_rows(table)}
     else:
         tr = satorra_bentler_trace(problem, x, stats, xi)
         btr = satorra_bentler_trace(bstate.problem, bstate.x, stats, xi)

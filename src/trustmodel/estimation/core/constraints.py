@@ -1,0 +1,211 @@
+"""General equality and inequality constraints (lavaan's ``==``, ``<``, ``>`` rows).
+
+Plain ``label == label`` constraints become shared labels in the table (one free parameter);
+everything else (``a == 0.5``, ``a + b == 1.5``, ``a == 2*b``, ``a*b == 0.3``, ``a > 0.1``,
+``v > 0`` on a variance) is kept in ``ParameterTable.constraints`` and imposed here, as
+lavaan's ``ceq.function`` / ``cin.function`` (``R/lav_partable_constraints.R``):
+
+- **Estimation.** Sequential quadratic programming on the discrepancy function: each step
+  solves the KKT system ``[[H, J'], [J, 0]] [dx; -lam] = [-g; -c]`` of the active
+  constraints (all equalities, the binding inequalities), ``H`` the exact Hessian of the
+  Lagrangian where the problem has one (ML), else the expected information, with an
+  l1-merit line search; inequalities by an active set (a violated one is added, one whose
+  multiplier has the wrong sign dropped). lavaan uses ``nlminb.constr`` (augmented
+  Lagrangian); the optimum is the same, SQP reaches it to machine precision.
+- **Standard errors.** lavaan's constrained information (``lav_model_information_augment_invert``
+  in ``R/lav_model_information.R``, used by ``R/lav_model_vcov.R``): the ``[1:npar, 1:npar]``
+  block of the generalized inverse of ``[[I, H'], [H, 0]]``, ``H`` the Jacobian (lavaan's
+  ``con.jac``) of the equalities and the *active* inequalities. For linear equalities this is
+  ``K (K' I K)^-1 K'`` with ``K`` a basis of the null space of ``H``.
+- **Degrees of freedom.** Each equality adds one (lavaan's ``lav_partable_df``); inequalities
+  none.
+
+Expressions use parameter labels, ``.pN.`` plabels and ``:=`` names, with the functions of
+:mod:`.expressions`. Jacobians by central differences (exact up to rounding for linear ones).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..._errors import ModelSyntaxError
+from .expressions import _FUNCS, compile_expression
+from .numdiff import jacobian
+from .optimize import OptimResult
+
+
+class Constraints:
+    """The table's non-trivial constraints as functions of the free parameters.
+
+    Equalities are ``h(x) = lhs - rhs = 0``; inequalities ``g(x) >= 0`` with ``g = lhs - rhs``
+    for ``>`` and ``rhs - lhs`` for ``<``.
+
+    Examples
+    --------
+    >>> from trustmodel.syntax import build_table
+    >>> t = build_table("f =~ x1 + a*x2 + b*x3\\na + b == 1.5\\na > 0.2")
+    >>> con = Constraints(t)
+    >>> len(con.eq), len(con.ineq)
+    (1, 1)
+    """
+
+    def __init__(self, table):
+        c = table.cols
+        par = c.op != ":="
+        self.lookup: dict = {}
+        for k, (label, plabel) in enumerate(zip(c.label[par], c.plabel[par])):
+            if label and label not in self.lookup:
+                self.lookup[label] = k
+            self.lookup[plabel] = k
+        self.defs = [(lhs, compile_expression(rhs, lhs))
+                     for lhs, op, rhs in zip(c.lhs, c.op, c.rhs) if op == ":="]
+        known = set(self.lookup) | {d for d, _ in self.defs} | set(_FUNCS)
+        self.eq, self.ineq, self.text = [], [], []
+        for s in table.constraints:
+            expr = f"({s.lhs}) - ({s.rhs})" if s.op != "<" else f"({s.rhs}) - ({s.lhs})"
+            code = compile_expression(expr, f"{s.lhs} {s.op} {s.rhs}")
+            unknown = [n for n in code.co_names if n not in known]
+            if unknown:
+                raise ModelSyntaxError(
+                    f"Constraint '{s.lhs} {s.op} {s.rhs}' uses {unknown[0]!r}, which is not a "
+                    "parameter label; label the parameter first (e.g. 'f =~ a*x2').",
+                    s.line, s.column)
+            (self.eq if s.op == "==" else self.ineq).append(code)
+            self.text.append(f"{s.lhs} {s.op} {s.rhs}")
+
+    def __len__(self) -> int:
+        return len(self.eq) + len(self.ineq)
+
+    def _eval(self, codes, values) -> np.ndarray:
+        env = dict(_FUNCS)
+        env.update({name: values[k] for name, k in self.lookup.items()})
+        with np.errstate(all="ignore"):
+            for name, code in self.defs:
+                env[name] = float(eval(code, {"__builtins__": {}}, env))
+            return np.array([float(eval(code, {"__builtins__": {}}, env))
+                             for code in codes])
+
+    def equalities(self, values) -> np.ndarray:
+        return self._eval(self.eq, values)
+
+    def inequalities(self, values) -> np.ndarray:
+        return self._eval(self.ineq, values)
+
+
+def _values(con, problem, z, active) -> np.ndarray:
+    """The active constraints (equalities, then the active inequalities) at ``z``."""
+    v = problem.values(z)
+    return np.concatenate([con.equalities(v), con.inequalities(v)[list(active)]])
+
+
+def _active(con, problem, x, active):
+    """Values and Jacobian (rows: constraints, columns: free parameters) of the active set."""
+    c = _values(con, problem, x, active)
+    J = (jacobian(lambda z: _values(con, problem, z, active), x) if len(c)
+         else np.zeros((0, len(x))))
+    return c, J
+
+
+def _sqp(problem, x, con, active, max_iter=300, tol=1e-12):
+    """Minimise fmin subject to the equalities and the given inequalities held at 0."""
+    exact = getattr(problem, "has_hessian", False)
+    f, g, I = problem.evaluate(x, hessian=exact)
+    lam = None
+    for it in range(1, max_iter + 1):
+        c, J = _active(con, problem, x, active)
+        m = len(c)
+        H = I
+        if exact and lam is not None and m:
+            # Hessian of the Lagrangian: minus the constraints' curvature (differences of
+            # differences, steps 1e-4: error about 1e-8, enough for a Newton step)
+            def lag_grad(z, lam=lam):
+                return jacobian(lambda w: np.atleast_1d(lam @ _values(con, problem, w, active)),
+                                z, 1e-4)[0]
+            C = jacobian(lag_grad, x, 1e-4)
+            H = H - 0.5 * (C + C.T)
+            if np.linalg.eigvalsh(_reduced(H, J)).min() <= 0:
+                H = problem.evaluate(x)[2]
+        K = np.block([[H, J.T], [J, np.zeros((m, m))]]) if m else H
+        rhs = np.concatenate([-g, -c])
+        try:
+            sol = np.linalg.solve(K, rhs)
+        except np.linalg.LinAlgError:
+            sol = np.linalg.lstsq(K, rhs, rcond=None)[0]
+        dx, lam_new = sol[:len(x)], -sol[len(x):]
+        mu = 2.0 * max(1.0, float(np.max(np.abs(lam_new)))) if m else 0.0
+        merit = f + mu * np.abs(c).sum()
+        t = 1.0
+        while t > 1e-10:
+            xn = x + t * dx
+            fn = problem.objective(xn)
+            cn = _values(con, problem, xn, active) if m else c
+            if np.isfinite(fn) and fn + mu * np.abs(cn).sum() <= merit - 1e-4 * t * (
+                    -(g @ dx) + mu * np.abs(c).sum()) + 1e-15 * abs(merit):
+                break
+            t *= 0.5
+        else:
+            xn = x
+        step = np.max(np.abs(xn - x))
+        x, lam = xn, lam_new
+        f, g, I = problem.evaluate(x, hessian=exact)
+        kkt = g - (J.T @ lam if m else 0.0)
+        if step < 1e-12 * max(1.0, np.max(np.abs(x))) or (
+                np.max(np.abs(kkt)) < tol and (not m or np.max(np.abs(c)) < tol)):
+            c, J = _active(con, problem, x, active)
+            ok = bool(np.max(np.abs(kkt)) < 1e-6 and (not m or np.max(np.abs(c)) < 1e-8))
+            return x, f, g, lam, ok, it
+    return x, f, g, lam, False, max_iter
+
+
+def _reduced(H, J):
+    """H on the null space of J (to check the second-order condition)."""
+    if not len(J):
+        return H
+    _, s, vt = np.linalg.svd(J)
+    Z = vt[int(np.sum(s > 1e-10 * max(1.0, s.max()))):].T
+    return Z.T @ H @ Z if Z.size else np.eye(1)
+
+
+def constrained_minimize(problem, x0, con: Constraints) -> tuple[OptimResult, tuple]:
+    """Fit under the table's constraints (module docstring): the optimiser's result (with
+    the expected information at the solution) and the indices of the active inequalities."""
+    x = np.asarray(x0, dtype=float).copy()
+    active: list = []
+    total = 0
+    for _ in range(2 * len(con.ineq) + 1):
+        x, f, g, lam, ok, it = _sqp(problem, x, con, active)
+        total += it
+        nq = len(con.eq)
+        # drop an active inequality whose multiplier says it pushes the wrong way
+        if active and lam is not None:
+            mult = lam[nq:]
+            worst = int(np.argmin(mult))
+            if mult[worst] < -1e-10:
+                active.pop(worst)
+                continue
+        ineq = con.inequalities(problem.values(x))
+        viol = [k for k in np.argsort(ineq) if ineq[k] < -1e-10 and k not in active]
+        if not viol:
+            break
+        active.append(int(viol[0]))
+    _, _, info = problem.evaluate(x)
+    res = OptimResult(x, f, g, info, ok, total, "sqp",
+                      "converged" if ok else "constrained optimisation did not converge")
+    return res, tuple(active)
+
+
+def constraint_jacobian(problem, x, con: Constraints, active=()) -> np.ndarray:
+    """lavaan's ``con.jac``: the equalities and the active inequalities at ``x``."""
+    return _active(con, problem, x, list(active))[1]
+
+
+def constrained_inverse(info: np.ndarray, H: np.ndarray) -> np.ndarray:
+    """``[1:npar, 1:npar]`` of ``ginv([[I, H'], [H, 0]])`` (lavaan's augmented information,
+    ``MASS::ginv`` with tolerance ``eps^(3/4)``)."""
+    if not len(H):
+        try:
+            return np.linalg.inv(info)
+        except np.linalg.LinAlgError:
+            return np.linalg.pinv(info)
+    q, m = info.shape[0], H.shape[0]
+    E = np.block([[info, H.T], [H, np.zeros((m, m))]])
+    return np.linalg.pinv(E, rcond=np.finfo(float).eps ** 0.75)[:q, :q]
