@@ -49,8 +49,10 @@ def rmsea_ci(X2, df, N, G=1, level=0.90):
     """RMSEA confidence limits by inverting the non-central chi-square in its
     non-centrality (lavaan's ``lav_fit_rmsea_ci``); a limit is 0 when even lambda = 0 puts
     X2 below the quantile."""
-    if df <= 0 or not np.isfinite(X2):
+    if df < 0 or not np.isfinite(X2):
         return np.nan, np.nan
+    if df < 1:  # lavaan: both limits 0 for a saturated model
+        return 0.0, 0.0
     out = []
     for target in ((1 + level) / 2, (1 - level) / 2):
         if sst.chi2.cdf(X2, df) < target:
