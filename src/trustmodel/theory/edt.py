@@ -13,7 +13,7 @@ ROLES = {"expectation": "EXP", "performance": "PERF", "disconfirmation": "DISC",
 class ExpectationDisconfirmation(TheoryModel):
     """The expectation-disconfirmation model of satisfaction as a structural equation model.
 
-    Canonical model (DOMAIN.md, section 1)::
+    Canonical model (Oliver 1980; Churchill & Surprenant 1982)::
 
         PERF ~ EXP                  (assimilation)
         DISC ~ PERF + EXP           (PERF positive, EXP negative)
