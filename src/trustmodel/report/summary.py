@@ -9,7 +9,6 @@ notes ("[1] ...") carry every warning recorded during the fit.
 from __future__ import annotations
 
 import html
-import math
 import sys
 from dataclasses import dataclass, field
 
@@ -17,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from . import apa, text
+from .apa import fmt
 
 # sections in lavaan's order
 SECTIONS = ("Latent Variables", "Regressions", "Covariances", "Intercepts", "Variances",
@@ -58,20 +58,6 @@ def _section(op: str, lhs: str, rhs: str) -> str | None:
     if op in ("==", "<", ">"):
         return "Constraints"
     return None
-
-
-def _isnan(x) -> bool:
-    try:
-        return x is None or math.isnan(float(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def fmt(x, decimals: int = 3) -> str:
-    """Fixed-point format, blank for missing values."""
-    if _isnan(x):
-        return ""
-    return f"{float(x):.{decimals}f}"
 
 
 @dataclass
@@ -358,7 +344,7 @@ class Summary:
         css = ("<style>.tm-summary{font-family:-apple-system,'Segoe UI',Helvetica,Arial,"
                "sans-serif;font-size:13px;color:#222}.tm-summary table{border-collapse:collapse;"
                "margin:6px 0 12px 0}.tm-summary caption{text-align:left;font-weight:bold;"
-               "padding:4px 0}.tm-summary th,.tm-summary td{padding:2px 10px;border:none}"
+               "padding:4px 0;white-space:nowrap}.tm-summary th,.tm-summary td{padding:2px 10px;border:none}"
                ".tm-summary thead th{border-bottom:1px solid #888;text-align:right}"
                ".tm-summary td.num{text-align:right;font-variant-numeric:tabular-nums}"
                ".tm-summary td.name{text-align:left}.tm-summary tr.head td{font-weight:bold;"

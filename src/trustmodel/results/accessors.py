@@ -156,7 +156,8 @@ def _lv_cov(res) -> list[pd.DataFrame]:
 def _cor(cov: pd.DataFrame) -> pd.DataFrame:
     sd = np.sqrt(np.diag(cov.to_numpy()))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return cov / np.outer(sd, sd)
+        return pd.DataFrame(cov.to_numpy() / np.outer(sd, sd), index=cov.index,
+                            columns=cov.columns)
 
 
 def _observed(res) -> list[np.ndarray]:

@@ -98,7 +98,7 @@ def effects_table(res) -> pd.DataFrame:
     idx = np.array([pos[v] for v in nodes])
 
     # the list of effects: (name, kind, from, to, via, spec) with spec saying how to compute it
-    specs = []
+    specs: list[tuple] = []
     for e in named:
         chain = [e.source, *e.via, e.target]
         if any(v not in at for v in chain):
@@ -113,7 +113,7 @@ def effects_table(res) -> pd.DataFrame:
         else:
             specs.append((e.name, e.kind, e.source, e.target, "",
                           ("direct", at[e.source], at[e.target])))
-    seen = {_identity(sp[5], adj) for sp in specs}
+    seen: set[tuple] = {_identity(sp[5], adj) for sp in specs}
     n_named = len(specs)
     for i, a in enumerate(nodes):
         for j, b in enumerate(nodes):
@@ -194,17 +194,17 @@ def _indirect_paths(adj, i, j, limit: int = 2) -> int:
     """Number of directed paths of length two or more from i to j (counted up to ``limit``;
     a feedback loop counts as many)."""
     count = 0
-    stack = [(i, (i,))]
+    stack: list[tuple[int, tuple[int, ...]]] = [(int(i), (int(i),))]
     while stack and count < limit:
         node, path = stack.pop()
-        for nxt in np.flatnonzero(adj[node]):
+        for nxt in (int(v) for v in np.flatnonzero(adj[node])):
             if nxt in path:
                 count = limit  # a cycle on the way: infinitely many walks
                 break
             if nxt == j:
                 count += len(path) > 1
             else:
-                stack.append((nxt, path + (int(nxt),)))
+                stack.append((nxt, (*path, nxt)))
     return count
 
 
