@@ -18,6 +18,7 @@ from .pls.index import acsi_index
 from .results.result import FitResult
 from .rsa import response_surface
 from .power import power
+from .practice import common_method, drivers, kano, nps, penalty_reward
 from .simulate import simulate
 from .syntax import ParameterTable, build_table, parse_model
 from .theory import (CustomerDeliveredValue, ExpectationDisconfirmation, SatisfactionLoyalty,
@@ -38,4 +39,5 @@ __all__ = [
     "ECSI", "ACSI", "acsi_index",
     "reliability", "htmt", "modindices", "compare",
     "simulate", "power", "response_surface",
+    "drivers", "common_method", "kano", "penalty_reward", "nps",
 ]

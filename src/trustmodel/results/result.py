@@ -346,6 +346,11 @@ class FitResult:
         from ..diagnostics.reliability import reliability
         return reliability(self)
 
+    def drivers(self, outcome: str, predictors=None, **kwargs):
+        """Key drivers of a (latent) outcome from the implied covariances; see ``tm.drivers``."""
+        from ..practice.drivers import drivers
+        return drivers(self, outcome=outcome, predictors=predictors, **kwargs)
+
     # ----- reports ---------------------------------------------------------------------------
     def summary(self):
         """A lavaan-like report (an object with text, HTML, LaTeX and Markdown forms)."""
