@@ -10,7 +10,7 @@ import warnings
 from contextlib import contextmanager
 from functools import lru_cache
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from .estimation.fiml import fiml_fit
 from .estimation.robust_fit import robust_inference
 from .results.result import FitResult
 from .syntax import ParameterTable, build_table, parse_model
+
+if TYPE_CHECKING:
+    from .pls.result import PLSResult
 
 ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
 MISSING = ("listwise", "fiml", "ml")
@@ -67,6 +70,15 @@ def statements_of(model):
                       f"got {type(model).__name__}.")
 
 
+@overload
+def fit(model: Any, data: pd.DataFrame | None = ..., *, estimator: Literal["PLS", "PLSc"],
+        **options: Any) -> PLSResult: ...
+@overload
+def fit(model: Any, data: pd.DataFrame | None = ..., *,
+        estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS"] = ...,
+        **options: Any) -> FitResult: ...
+
+
 def fit(model, data: pd.DataFrame | None = None, *,
         estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"] = "ML",
         missing: Literal["listwise", "fiml", "ml"] = "listwise",
@@ -77,7 +89,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
         boot_ci_type: Literal["perc", "bca", "bca_simple", "norm"] = "perc",
         bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "loky",
         progress: bool | None = None,
-        sample_cov=None, nobs=None, sample_mean=None, **options) -> FitResult:
+        sample_cov=None, nobs=None, sample_mean=None, **options) -> FitResult | PLSResult:
     """Fit a structural equation model.
 
     Parameters
@@ -139,7 +151,9 @@ def fit(model, data: pd.DataFrame | None = None, *,
 
     Returns
     -------
-    FitResult
+    FitResult or PLSResult
+        :class:`FitResult` for the covariance-based estimators, ``PLSResult`` for "PLS" and
+        "PLSc" (the overloads of ``fit`` tell a type checker which).
 
     Raises
     ------
@@ -170,9 +184,12 @@ def fit(model, data: pd.DataFrame | None = None, *,
                           + did_you_mean(unknown, _KNOWN_OPTIONS))
     if estimator in ("PLS", "PLSc"):
         from .pls import fit_pls  # leaf module, imported only when asked
-        return fit_pls(model, data, estimator=estimator, se=se, bootstrap=bootstrap, seed=seed,
-                       level=level, n_jobs=n_jobs, backend=backend, progress=progress,
-                       **pls_opts)
+        # fit_pls checks data= and se= itself (PLS has no se="robust")
+        return fit_pls(model, cast(pd.DataFrame, data), estimator=estimator,
+                       se=cast(Literal["standard", "bootstrap", "none"], se),
+                       bootstrap=bootstrap, seed=seed, level=level,
+                       n_jobs=1 if n_jobs is None else n_jobs, backend=backend,
+                       progress=progress, **pls_opts)
     robust = estimator in ("MLR", "MLM") or se == "robust"
     if se == "robust" and estimator not in ("ML", "MLR", "MLM"):
         raise OptionError(f"se='robust' needs estimator 'ML', 'MLR' or 'MLM'; got {estimator!r}.")

@@ -216,7 +216,10 @@ class _Parser:
             raise self.error("Missing variable after '*'", off + voff)
         if not (_NAME_RE.match(var) or var == "1"):
             raise self.error(f"Invalid variable name {var!r}", off + voff)
-        fixed = label = start = free = ()
+        fixed: tuple = ()
+        label: tuple = ()
+        start: tuple = ()
+        free: tuple = ()
         for mod, moff in parts[:-1]:
             m = mod.strip()
             mpos = off + moff + len(mod) - len(mod.lstrip())
@@ -228,14 +231,13 @@ class _Parser:
             elif kind == "label":
                 label = values
             else:  # values: numbers / None (NA) / labels mixed in c()
-                fx, lb, fr = [], [], []
+                fx: list[float | None] = []
+                lb: list[str] = []
+                fr: list[bool] = []
                 for v in values:
-                    if isinstance(v, float):
-                        fx.append(v), lb.append(""), fr.append(False)
-                    elif v is None:
-                        fx.append(None), lb.append(""), fr.append(True)
-                    else:
-                        fx.append(None), lb.append(v), fr.append(False)
+                    fx.append(v if isinstance(v, float) else None)
+                    lb.append(v if isinstance(v, str) else "")
+                    fr.append(v is None)
                 if any(x is not None for x in fx) or any(fr):
                     fixed, free = tuple(fx), tuple(fr)
                 if any(lb):

@@ -251,7 +251,7 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
             raise NotImplementedError(
                 f"Inequality constraints ('{s.lhs} {s.op} {s.rhs}', line {s.line}) are not "
                 "supported yet; drop them or reparameterize the model.")
-    seen = {}
+    seen: dict = {}
     for s in param_stmts:
         key = (s.lhs, s.op, s.rhs)
         if s.op == "~~" and (s.rhs, s.op, s.lhs) in seen:
@@ -292,8 +292,8 @@ def build_table(model, *, ngroups: int = 1, meanstructure: bool = False, std_lv:
             user_keys.add((s.rhs, s.op, s.lhs))
     defaults = [d for d in defaults if d not in user_keys]
 
-    first_ind = {}
-    n_ind = {}
+    first_ind: dict = {}
+    n_ind: dict = {}
     for s in param_stmts:
         if s.op == "=~":
             first_ind.setdefault(s.lhs, s.rhs)
