@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "docs" / "_build" / "html" / "notebooks"
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))  # every one is rendered
 DRAWS = re.compile(r"\.plot\(|\bplot_\w+\(")
 
 if not HTML.is_dir():
@@ -33,7 +33,7 @@ def _drawing_cells(nb_path: Path) -> int:
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_rendered_notebook_shows_its_figures(nb):
     page = HTML / f"{nb.stem}.html"
-    assert page.exists(), f"{page} not rendered (is {nb.stem} in docs/conf.py NOTEBOOKS?)"
+    assert page.exists(), f"{page} not rendered: add {nb.stem} to docs/conf.py NOTEBOOKS"
     html = page.read_text(encoding="utf-8")
     images = re.findall(r"<img [^>]*src=\"([^\"]+\.(?:png|svg|jpg))\"", html)
     assert len(images) >= _drawing_cells(nb), (nb.stem, images)
