@@ -10,7 +10,7 @@ import pytest
 
 import trustmodel as tm
 from trustmodel._parallel import parallel_map, spawn_seeds
-from trustmodel.estimation import resample
+from trustmodel.estimation.inference import intervals, replicates
 
 REF = json.loads((Path(__file__).parent / "refs" / "edt_bootstrap.json").read_text())
 EDT = tm.datasets.load("edt")
@@ -50,10 +50,10 @@ def test_se_are_bootstrap_sds(boot50):
 def test_refits_are_converged_optima(boot50):
     """Each draw is the ML optimum of its resample (checked against a cold full fit)."""
     res = boot50
-    ctx = resample._context(res.table, res.stats, res.state)
+    ctx = replicates._context(res.table, res.stats, res.state)
     seeds = spawn_seeds(11, 100)[:3]
     for b, s in enumerate(seeds):
-        counts = resample._counts(np.random.default_rng(s), [len(EDT)])[0]
+        counts = replicates._counts(np.random.default_rng(s), [len(EDT)])[0]
         rows = np.repeat(np.arange(len(EDT)), counts)
         cold = tm.fit(MODEL, EDT.iloc[rows].reset_index(drop=True))
         np.testing.assert_allclose(res.bootstrap.draws[b], cold.x, atol=2e-5)
@@ -140,9 +140,9 @@ def test_interval_types():
 
 def test_norm_inter_matches_boot_package():
     t = np.arange(1.0, 20.0)            # R = 19: (R + 1) * 0.05 = 1, an integer rank
-    assert resample.norm_inter(t, 0.05)[0] == 1.0
-    assert resample.norm_inter(t, 0.95)[0] == 19.0
-    v = resample.norm_inter(np.arange(1.0, 101.0), 0.025)[0]   # rank 2.525: between 2 and 3
+    assert intervals.norm_inter(t, 0.05)[0] == 1.0
+    assert intervals.norm_inter(t, 0.95)[0] == 19.0
+    v = intervals.norm_inter(np.arange(1.0, 101.0), 0.025)[0]   # rank 2.525: between 2 and 3
     assert 2 < v < 3
 
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import trustmodel as tm
-from trustmodel.estimation.boot_intervals import interval
+from trustmodel.estimation.inference.intervals import interval
 
 EDT = tm.datasets.load("edt")
 MED = """
@@ -106,7 +106,7 @@ def test_fiml_bootstrap_draws_are_fiml_fits_of_the_resampled_rows(fiml_boot):
     """lavaan allows se="bootstrap" with missing="ml": rows (with their NaNs) are resampled
     and refitted by FIML. Each draw equals a cold tm.fit(missing="fiml") of its resample."""
     from trustmodel._parallel import spawn_seeds
-    from trustmodel.estimation import resample
+    from trustmodel.estimation.inference import replicates
     res = fiml_boot
     b = res.bootstrap
     assert b.draws.shape == (20, res.state.problem.npar) and b.n_failed == 0
@@ -114,7 +114,7 @@ def test_fiml_bootstrap_draws_are_fiml_fits_of_the_resampled_rows(fiml_boot):
     assert np.isnan(raw).any()
     names = list(res.table.names.ov)
     for k, s in enumerate(spawn_seeds(13, 40)[:3]):
-        counts = resample._counts(np.random.default_rng(s), [len(raw)])[0]
+        counts = replicates._counts(np.random.default_rng(s), [len(raw)])[0]
         rows = np.repeat(raw, counts, axis=0)
         import pandas as pd
         cold = tm.fit(FIML_MODEL, pd.DataFrame(rows, columns=names), missing="fiml")

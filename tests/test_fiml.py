@@ -18,7 +18,7 @@ from scipy import stats as sst
 import trustmodel as tm
 from trustmodel._errors import DataWarning, OptionError
 from trustmodel.estimation import fiml
-from trustmodel.estimation.robust import observed_information
+from trustmodel.estimation.inference.robust import observed_information
 
 REFS = Path(__file__).parent / "refs"
 TOL = 1e-4

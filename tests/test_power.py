@@ -103,8 +103,7 @@ def test_wishart_path_matches_raw_data_path_in_distribution():
     sigma, mu = pop._moments[0], pop._moments[1]
     table = build_table("f =~ x1 + x2 + x3\ny ~ f")
     study = _Study(table=table, estimator="ML", sigma=sigma, mu=mu, x0=None,
-                   effects=_resolve_effects(table, None), likert=None, cuts=None,
-                   meanstructure=False, alpha=0.05)
+                   effects=_resolve_effects(table, None), likert=None, cuts=None)
     study._setup()
     rng = np.random.default_rng(9)
     W = np.array([study.moments(rng, 40)[0] for _ in range(4000)])

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 import trustmodel as tm
 from trustmodel.data import SampleStats
-from trustmodel.estimation.fitting import build_problem
+from trustmodel.estimation.core.fitting import build_problem
 from trustmodel.model.ram import RamModel
 from trustmodel.syntax import build_table
 

@@ -9,6 +9,7 @@ from ._errors import (BootstrapFailureWarning, ConvergenceError, DataError, Data
                       HeywoodCaseWarning, IdentificationError, IdentificationWarning,
                       ModelSyntaxError, NonConvergenceWarning, NotPositiveDefiniteWarning,
                       OptionError, SmallSampleWarning, TrustModelError, TrustModelWarning)
+from ._version import __version__
 from .api import fit, lower_to_cov
 from .invariance import InvarianceResult, invariance
 from .compare import compare
@@ -24,8 +25,6 @@ from .syntax import ParameterTable, build_table, parse_model
 from .theory import (CustomerDeliveredValue, ExpectationDisconfirmation, SatisfactionLoyalty,
                      ThreeLevelTrust)
 from .theory.acsi import ACSI, ECSI
-
-__version__ = "0.1.0"
 
 __all__ = [
     "fit", "lower_to_cov", "FitResult", "ParameterTable", "build_table", "parse_model",

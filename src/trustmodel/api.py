@@ -6,24 +6,24 @@
 from __future__ import annotations
 
 import inspect
-import warnings
-from contextlib import contextmanager
+from dataclasses import replace
 from functools import lru_cache
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 import pandas as pd
 
-from ._errors import DataError, OptionError, TrustModelWarning
+from ._errors import DataError, OptionError
 from ._validation import check_option, check_seed, did_you_mean
+from ._warnings import RecordedWarning, recorded_warnings  # noqa: F401 (re-exported)
 from .data import SampleStats
 from .diagnostics import checks
-from .estimation.fitting import estimate, expected_vcov
-from .estimation.fiml import fiml_fit
-from .estimation.robust_fit import robust_inference
+from .estimation.core.fitting import estimate, expected_vcov
+from .estimation.fiml.driver import fiml_fit
+from .estimation.inference.robust import robust_vcov
 from .results.result import FitResult
-from .syntax import ParameterTable, build_table, parse_model
+from .syntax import ParameterTable, build_table
+from .syntax.statements import statements_of
 
 if TYPE_CHECKING:
     from .pls.result import PLSResult
@@ -31,43 +31,6 @@ if TYPE_CHECKING:
 ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
 MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
-
-
-@dataclass(frozen=True)
-class RecordedWarning:
-    """A warning issued during a fit, kept on ``FitResult.warnings``."""
-
-    category: type
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.category.__name__}: {self.message}"
-
-
-@contextmanager
-def recorded_warnings():
-    """Record trustmodel warnings raised inside the block and re-issue them afterwards."""
-    caught: list = []
-    with warnings.catch_warnings(record=True) as raw:
-        warnings.simplefilter("always")
-        yield caught
-    for w in raw:
-        if issubclass(w.category, TrustModelWarning):
-            caught.append(RecordedWarning(w.category, str(w.message)))
-        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-
-
-def statements_of(model):
-    """Statements from syntax, a ParameterTable or a theory builder (anything with .syntax)."""
-    if isinstance(model, str):
-        return _parsed(model)
-    if isinstance(model, ParameterTable):
-        return list(model.statements)
-    syntax = getattr(model, "syntax", None)
-    if isinstance(syntax, str):
-        return parse_model(syntax)
-    raise OptionError("model= must be lavaan syntax (str), a ParameterTable or a theory builder; "
-                      f"got {type(model).__name__}.")
 
 
 @overload
@@ -103,7 +66,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
         Discrepancy function. "ML" is maximum likelihood with expected-information SEs;
         "MLR" robust ML as lavaan (Huber-White SEs with observed information, Yuan-Bentler
         Mplus scaled test, ``*_scaled``/``*_robust`` fit measures); "MLM" Satorra-Bentler
-        (robust.sem SEs, expected information). See :mod:`trustmodel.estimation.robust`.
+        (robust.sem SEs, expected information). See :mod:`trustmodel.estimation.inference.robust`.
     missing : {"listwise", "fiml"}
         Missing-data policy ("ml" is an alias of "fiml"). "fiml" is casewise ML grouped by
         missing-data pattern, with the mean structure switched on, observed-information SEs
@@ -199,7 +162,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
     if fiml and sample_cov is not None:
         raise OptionError("missing='fiml' needs the raw data (data=), not sample_cov=.")
     if se == "bootstrap" or bollen_stine:
-        from .estimation.resample import CI_TYPES
+        from .estimation.inference.intervals import CI_TYPES
         boot_ci_type = check_option("boot_ci_type", boot_ci_type, CI_TYPES)
     if not 0 < level < 1:
         raise OptionError(f"level= must lie strictly between 0 and 1; got {level!r}.")
@@ -215,16 +178,15 @@ def fit(model, data: pd.DataFrame | None = None, *,
         checks.check_variables(table, data, sample_cov)
         stats = _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean)  # 2
         checks.check_identification(table, stats)
-        extra = {}
+        extra: dict = {}
         if fiml:                                                            # 3-4 FIML
             state, stats, vcov = fiml_fit(table, stats, estimator=estimator, se=se)
         else:
             state = estimate(table, stats, "ML" if robust else estimator)   # 3 optimise
             vcov = expected_vcov(state) if se != "none" else np.zeros((table.npar, table.npar))
-        if robust and not fiml:
-            rvcov, scaled = robust_inference(table, stats, state, estimator=estimator, se=se)
+        if robust and not fiml:                                             # 4 robust SEs
+            rvcov = robust_vcov(table, stats, state, estimator=estimator, se=se)
             vcov = rvcov if rvcov is not None else vcov
-            extra["fit_measures"] = scaled
         boot_extra = {}
         if se == "bootstrap" or bollen_stine:                               # 4b resampling
             boot_extra, boot_vcov = _bootstrap(table, stats, state, se, bootstrap, seed, level,
@@ -257,13 +219,14 @@ def _merge_extra(*parts) -> dict:
 def _bootstrap(table, stats, state, se, B, seed, level, ci_type, bollen_stine, n_jobs,
                backend, progress):
     """Step 4b: bootstrap draws -> (extra for FitResult, vcov of the free parameters)."""
-    from .estimation import resample
+    from .estimation.inference import bootstrap as resample
+    from .estimation.inference.jackknife import jackknife
     boot = resample.run_bootstrap(table, stats, state, B, seed=seed, n_jobs=n_jobs,
                                   backend=backend, progress=progress,
                                   ordinary=se == "bootstrap", bollen_stine=bollen_stine)
     vcov = None
     if se == "bootstrap":
-        jack = resample.jackknife(table, stats, state) if ci_type == "bca" else None
+        jack = jackknife(table, stats, state) if ci_type == "bca" else None
         boot = replace(boot, ci_type=ci_type, jackknife=jack)  # res.effects uses the same
         se_rows, lo, hi, vcov = resample.summarize(table, state, boot, level=level,
                                                    ci_type=ci_type, jack=jack)
@@ -290,11 +253,6 @@ def _theory_of(model, data) -> dict:
 _PLS_OPTIONS = ("scheme", "tol", "max_iter")
 _KNOWN_OPTIONS = tuple(p for p in inspect.signature(fit).parameters
                        if p not in ("model", "data", "options"))   # for "did you mean"
-
-
-@lru_cache(maxsize=64)
-def _parsed(text: str) -> tuple:
-    return tuple(parse_model(text))
 
 
 @lru_cache(maxsize=64)

@@ -16,11 +16,13 @@ negative ``cd`` gives no test (lavaan: "scaling factor is negative", NA).
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
-from scipy import stats as sst
 
 from ._errors import OptionError, TrustModelWarning
+from .estimation.fit_measures.difference import chisq_difference
 
 COLUMNS = ["model", "npar", "df", "chisq", "aic", "bic", "chisq_diff", "df_diff", "pvalue",
            "scaled"]
@@ -93,27 +95,17 @@ def compare(*results, names=None) -> pd.DataFrame:
 
 
 def _difference(free, restricted, name_free, name_restricted) -> dict:
-    import warnings
-    ddf = restricted["df"] - free["df"]
-    t1, t0 = float(free["chisq"]), float(restricted["chisq"])
-    if ddf <= 0:
+    d = chisq_difference(free, restricted)
+    problem = d.pop("problem")
+    if problem == "not nested":
         warnings.warn(f"Models {name_free!r} and {name_restricted!r} have the same degrees of "
                       "freedom: they are not nested; compare them by AIC/BIC only.",
                       TrustModelWarning, stacklevel=3)
-        return {"chisq_diff": t0 - t1, "df_diff": int(ddf), "pvalue": np.nan}
-    c0 = restricted.get("chisq_scaling_factor", np.nan)
-    c1 = free.get("chisq_scaling_factor", np.nan)
-    if free["df"] == 0 and np.isfinite(c0):  # lavaan: a saturated free model has c1 = 1
-        c1 = 1.0
-    if np.isfinite(c0) and np.isfinite(c1):
-        cd = (restricted["df"] * c0 - free["df"] * c1) / ddf
-        if cd <= 0:  # Satorra-Bentler 2001 can fail; lavaan then suggests the 2010 version
-            warnings.warn("The Satorra-Bentler (2001) scaling correction is negative; the scaled "
-                          "difference test is not available for these models.",
-                          TrustModelWarning, stacklevel=3)
-            return {"chisq_diff": np.nan, "df_diff": int(ddf), "pvalue": np.nan, "scaled": True}
-        stat = (t0 - t1) / cd
-        return {"chisq_diff": stat, "df_diff": int(ddf), "pvalue": float(sst.chi2.sf(stat, ddf)),
-                "scaled": True}
-    stat = max(t0 - t1, 0.0)
-    return {"chisq_diff": t0 - t1, "df_diff": int(ddf), "pvalue": float(sst.chi2.sf(stat, ddf))}
+        d.pop("scaled")
+    elif problem:  # Satorra-Bentler 2001 can fail; lavaan then suggests the 2010 version
+        warnings.warn("The Satorra-Bentler (2001) scaling correction is negative; the scaled "
+                      "difference test is not available for these models.",
+                      TrustModelWarning, stacklevel=3)
+    elif not d["scaled"]:
+        d.pop("scaled")
+    return d

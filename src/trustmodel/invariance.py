@@ -38,10 +38,10 @@ from html import escape
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sst
 
 from ._errors import OptionError
 from ._progress import progress_bar
+from .estimation.fit_measures.difference import chisq_difference
 from .api import fit
 
 LEVELS = {
@@ -233,20 +233,8 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
 
 def _difference_test(fm, pfm):
     """(delta chisq, delta df, p-value, scaled?) of a nested pair (restricted fm vs pfm)."""
-    ddf = int(fm["df"] - pfm["df"])
-    c1, c0 = fm.get("chisq_scaling_factor", np.nan), pfm.get("chisq_scaling_factor", np.nan)
-    if pfm["df"] == 0 and np.isfinite(c1):  # lavaan: a saturated free model has c = 1
-        c0 = 1.0
-    if np.isfinite(c1) and np.isfinite(c0) and ddf > 0:
-        # Satorra & Bentler (2001): cd = (d1 c1 - d0 c0) / (d1 - d0), T = (T1 - T0) / cd
-        cd = (fm["df"] * c1 - pfm["df"] * c0) / ddf
-        dchi = (fm["chisq"] - pfm["chisq"]) / cd if cd > 0 else np.nan
-        scaled = True
-    else:
-        dchi = fm["chisq"] - pfm["chisq"]
-        scaled = False
-    p = float(sst.chi2.sf(dchi, ddf)) if ddf > 0 and np.isfinite(dchi) else np.nan
-    return float(dchi), ddf, p, scaled
+    d = chisq_difference(pfm, fm)
+    return float(d["chisq_diff"]), d["df_diff"], d["pvalue"], d["scaled"]
 
 
 def latent_mean_differences(res) -> pd.DataFrame:

@@ -21,12 +21,12 @@ from scipy import stats as sstats
 from ._errors import OptionError
 from ._parallel import BACKENDS, effective_jobs, parallel_map, resolve_progress, spawn_seeds
 from ._validation import check_option, did_you_mean
-from .api import statements_of
+from .syntax.statements import statements_of
 from .data import GroupStats, SampleStats
-from .estimation.defined import Definitions
-from .estimation.fitting import build_problem
-from .estimation.numdiff import jacobian
-from .estimation.optimize import minimize
+from .estimation.core.fitting import build_problem
+from .estimation.core.numdiff import jacobian
+from .estimation.core.optimize import minimize
+from .estimation.inference.defined import Definitions
 from .simulate import (_check_likert, _check_n, _discretize, _draw, _parse_key, _thresholds,
                        population_model)
 from .syntax import ParameterTable, build_table
@@ -120,8 +120,6 @@ class _Study:
     effects: list
     likert: int | None
     cuts: np.ndarray | None
-    meanstructure: bool
-    alpha: float
 
     def __getstate__(self):
         state = dict(self.__dict__)
@@ -307,6 +305,37 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
     >>> res[["n", "effect", "power"]].round(2).values.tolist()
     [[100, 'y ~ f', 0.76], [300, 'y ~ f', 1.0]]
     """
+    ns, reps, estimator, likert = _check_options(n, reps, alpha, estimator, likert, backend)
+    t0 = time.perf_counter()
+    *per_n, extra = spawn_seeds(seed, len(ns) + 1)   # replicate r of the k-th N: per_n[k][r]
+
+    pop = population_model(model, population, standardized=standardized)
+    table = _analysis_table(model, analysis)
+    sigma, mu = _analysis_moments(table, pop)
+    effects = _resolve_effects(table, effect)
+    cuts = _thresholds(likert, "symmetric") if likert else None
+    study = _Study(table=table, estimator=estimator, sigma=sigma, mu=mu, x0=np.zeros(0),
+                   effects=effects, likert=likert, cuts=cuts)
+    study._setup()
+    if likert:   # the estimates target the moments of the discretized data
+        sigma, mu = _likert_moments(np.random.default_rng(extra), sigma, mu, cuts)
+    study.x0, truth = _population_solution(study, sigma, mu, max(ns))
+    tasks = [(nn, ss) for nn, child in zip(ns, per_n) for ss in spawn_seeds(child, reps)]
+    jobs = effective_jobs(n_jobs)
+    chunk = None
+    if jobs == 1:   # in-process: one chunk, or about 50 for a responsive progress bar
+        chunk = max(1, len(tasks) // 50) if resolve_progress(progress) else len(tasks)
+    parts = parallel_map(study.run, tasks, n_jobs=jobs, backend=backend, progress=progress,
+                         chunk_size=chunk, desc="replications")
+    result = PowerTable(_power_rows(parts, ns, reps, effects, truth, alpha))
+    result.attrs.update(reps=reps, alpha=alpha, estimator=estimator,
+                        seed=seed if isinstance(seed, (int, np.integer, type(None))) else "rng",
+                        likert=likert, n_jobs=n_jobs, seconds=time.perf_counter() - t0)
+    return result
+
+
+def _check_options(n, reps, alpha, estimator, likert, backend):
+    """Validated ``(sample sizes, reps, estimator, likert)`` of :func:`power`."""
     ns = [n] if isinstance(n, (int, np.integer)) else list(n)
     if not ns:
         raise OptionError("n= must name at least one sample size.")
@@ -320,58 +349,55 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
     if backend not in BACKENDS:
         raise OptionError(f"backend= must be one of {', '.join(map(repr, BACKENDS))}; "
                           f"got {backend!r}.")
-    t0 = time.perf_counter()
-    *per_n, extra = spawn_seeds(seed, len(ns) + 1)   # replicate r of the k-th N: per_n[k][r]
+    return ns, reps, estimator, likert
 
-    pop = population_model(model, population, standardized=standardized)
-    sigma, mu = pop._moments[0], pop._moments[1]
+
+def _analysis_table(model, analysis) -> ParameterTable:
+    """The model fitted to every sample: ``analysis``, the builder's syntax, or the population
+    syntax with its fixed values freed."""
     if analysis is None:
         builder = getattr(model, "population_values", None) is not None \
             and not isinstance(model, (str, ParameterTable))
         statements = statements_of(model) if builder else _free_statements(statements_of(model))
     else:
         statements = statements_of(analysis)
-    table = build_table(statements)
-    if table.ngroups != 1:
-        raise NotImplementedError("Multi-group power analysis is not supported yet.")
+    return build_table(statements)
+
+
+def _analysis_moments(table, pop):
+    """The population covariance and means of the analysis model's observed variables."""
     missing = [v for v in table.names.ov if v not in pop.observed]
     if missing:
         raise OptionError(f"The analysis model uses variable{'s' if len(missing) > 1 else ''} "
                           f"{', '.join(map(repr, missing))} that the population model does not "
                           "generate.")
     idx = [pop.observed.index(v) for v in table.names.ov]
-    sigma, mu = sigma[np.ix_(idx, idx)], mu[idx]
-    effects = _resolve_effects(table, effect)
-    cuts = _thresholds(likert, "symmetric") if likert else None
-    study = _Study(table=table, estimator=estimator, sigma=sigma, mu=mu, x0=np.zeros(0),
-                   effects=effects, likert=likert, cuts=cuts,
-                   meanstructure=table.meanstructure, alpha=alpha)
-    study._setup()
-    if likert:   # the estimates target the moments of the discretized data
-        sigma, mu = _likert_moments(np.random.default_rng(extra), sigma, mu, cuts)
-    stats = SampleStats(names=list(table.names.ov),
-                        groups=[GroupStats(label=None, nobs=max(ns), cov=sigma, mean=mu)])
-    problem, start = build_problem(table, stats, estimator)
+    sigma, mu = pop._moments[0], pop._moments[1]
+    return sigma[np.ix_(idx, idx)], mu[idx]
+
+
+def _population_solution(study, sigma, mu, nobs):
+    """The analysis model fitted to the population moments: its estimates (every replicate's
+    start) and the values the effects' estimates target."""
+    stats = SampleStats(names=list(study.table.names.ov),
+                        groups=[GroupStats(label=None, nobs=nobs, cov=sigma, mean=mu)])
+    problem, start = build_problem(study.table, stats, study.estimator)
     first = minimize(problem, start)
     if not first.converged:
         raise OptionError("The analysis model cannot be fitted to the population moments (the "
                           "fit did not converge); check that the analysis model is identified.")
-    study.x0 = first.x
-    truth = np.empty(len(effects))
+    truth = np.empty(len(study.effects))
     dvals = study._defs.evaluate(problem.values(first.x)) if len(study._defs) else None
-    for j, e in enumerate(effects):
+    for j, e in enumerate(study.effects):
         truth[j] = first.x[e.index] if e.kind == "free" else dvals[e.index]
-    tasks = [(nn, ss) for nn, child in zip(ns, per_n) for ss in spawn_seeds(child, reps)]
-    jobs = effective_jobs(n_jobs)
-    chunk = None
-    if jobs == 1:   # in-process: one chunk, or about 50 for a responsive progress bar
-        chunk = max(1, len(tasks) // 50) if resolve_progress(progress) else len(tasks)
-    parts = parallel_map(study.run, tasks, n_jobs=jobs, backend=backend, progress=progress,
-                         chunk_size=chunk, desc="replications")
+    return first.x, truth
+
+
+def _power_rows(parts, ns, reps, effects, truth, alpha) -> list:
+    """One row per N and effect from the replicates' (est, se, converged)."""
     est = np.array([p[0] for p in parts])
     se = np.array([p[1] for p in parts])
     ok = np.array([p[2] for p in parts], dtype=bool)
-
     zcrit = sstats.norm.ppf(1 - alpha / 2)
     out = []
     for i, nn in enumerate(ns):
@@ -383,17 +409,13 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
         k = sig.sum(axis=0).astype(float)
         lo, hi = _wilson(k, np.full_like(k, m)) if m else (np.full_like(k, np.nan),) * 2
         for j, eff in enumerate(effects):
-            out.append(dict(n=nn, effect=eff.name, power=k[j] / m if m else np.nan,
-                            mc_ci_lower=lo[j], mc_ci_upper=hi[j], n_converged=m, reps=reps,
-                            population=truth[j],
-                            mean_est=float(np.mean(e[:, j])) if m else np.nan,
-                            mean_se=float(np.mean(s[:, j])) if m else np.nan,
-                            sd_est=float(np.std(e[:, j], ddof=1)) if m > 1 else np.nan))
-    result = PowerTable(out)
-    result.attrs.update(reps=reps, alpha=alpha, estimator=estimator,
-                        seed=seed if isinstance(seed, (int, np.integer, type(None))) else "rng",
-                        likert=likert, n_jobs=n_jobs, seconds=time.perf_counter() - t0)
-    return result
+            out.append({"n": nn, "effect": eff.name, "power": k[j] / m if m else np.nan,
+                        "mc_ci_lower": lo[j], "mc_ci_upper": hi[j], "n_converged": m,
+                        "reps": reps, "population": truth[j],
+                        "mean_est": float(np.mean(e[:, j])) if m else np.nan,
+                        "mean_se": float(np.mean(s[:, j])) if m else np.nan,
+                        "sd_est": float(np.std(e[:, j], ddof=1)) if m > 1 else np.nan})
+    return out
 
 
 def _likert_moments(rng, sigma, mu, cuts, size: int = 200_000):

@@ -26,8 +26,9 @@ from scipy import stats as sstats
 
 from ._errors import OptionError, TrustModelWarning
 from ._validation import check_option, check_seed
-from .api import statements_of
-from .estimation.defined import Definitions
+from .syntax.statements import statements_of
+from .estimation.inference.defined import Definitions
+from .model.population import solve_unit_variances
 from .model.ram import RamModel
 from .syntax import ParameterTable, build_table
 
@@ -161,8 +162,6 @@ def _lookup(d: dict, lhs, op, rhs, label):
 
 
 def _literature(lhs, op, rhs):
-    if op != "~":
-        return None
     return LITERATURE_PATHS.get((lhs.upper(), op, rhs.upper()))
 
 
@@ -201,22 +200,19 @@ def population_model(model, population: dict | None = None, *,
     statements = statements_of(model)
     table = build_table(statements, std_lv=True, auto_fix_first=False, auto_fix_single=False,
                         fixed_x=False)
-    if table.ngroups != 1:
-        raise NotImplementedError("Multi-group population models are not supported yet.")
     _check_keys(given, table, "population=")
     rows = table.rows[table.rows["op"] != ":="]
     n = len(rows)
     values = np.zeros(n)
     specified = np.zeros(n, dtype=bool)
     unset_paths = []
-    lv = set(table.names.lv)
     for k, r in enumerate(rows.itertuples(index=False)):
         v = _lookup(given, r.lhs, r.op, r.rhs, r.label)
         if v is None and not np.isnan(r.ustart) and (r.user or not r.free):
             v = float(r.ustart)     # fixed in the syntax (or by the std_lv rule)
             if not r.user and r.op == "~~" and r.lhs == r.rhs and standardized:
                 v = None           # lv (residual) variance fixed at 1 by std_lv: solve instead
-                if r.lhs in lv and r.lhs in table.names.lv_x:
+                if r.lhs in table.names.lv_x:
                     v = 1.0
         if v is None and is_builder:
             v = _lookup(from_builder, r.lhs, r.op, r.rhs, r.label)
@@ -273,19 +269,9 @@ def _standardize(table, values, specified) -> np.ndarray:
         if r.op == "~~" and r.lhs == r.rhs and not specified[k]:
             target.append(k)
             index.append(pos[r.lhs])
-    values = values.copy()
     if not target:
-        return values
-    target, index = np.asarray(target), np.asarray(index)
-    eye = np.eye(model.n)
-    for _ in range(500):
-        A, S, _m = model.matrices(values, 0)
-        E = np.linalg.inv(eye - A)
-        total = np.einsum("ij,jk,ik->i", E[index], S, E[index])
-        step = (1.0 - total) / E[index, index] ** 2
-        values[target] += step
-        if np.max(np.abs(step)) < 1e-13:
-            break
+        return values.copy()
+    values = solve_unit_variances(model, values, target, index)
     bad = [(names[i], v) for i, v in zip(index, values[target]) if v < 0]
     if bad:
         name, v = bad[0]

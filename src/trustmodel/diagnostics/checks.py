@@ -10,6 +10,7 @@ parameters than moments.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,8 @@ import pandas as pd
 from .._errors import (DataError, HeywoodCaseWarning, IdentificationError, IdentificationWarning,
                        NonConvergenceWarning, NotPositiveDefiniteWarning, TrustModelWarning)
 from .._validation import did_you_mean
+from ..estimation.fit_measures.indices import ndat
+from ..model.standardized import standardize
 
 
 def check_variables(table, data, sample_cov) -> None:
@@ -46,7 +49,6 @@ def check_variables(table, data, sample_cov) -> None:
 
 def check_identification(table, stats) -> None:
     """t-rule and scaling of every latent (necessary conditions)."""
-    from ..estimation.fit_indices import ndat
     names = table.names
     nd = stats.ngroups * ndat(len(names.ov), table.meanstructure, len(names.ov_x),
                               bool(table.options.get("fixed_x", True)))
@@ -151,71 +153,102 @@ def check_collinearity(table, state, vcov) -> None:
     model = state.problem.model
     if not model.lv or vcov is None or not np.any(vcov):
         return
-    from ..results.standardized import standardize
-    values = state.values
-    p = model.p
-    c = table.cols
-    n = len(values)
-    op, lhs, rhs, group = c.op[:n], c.lhs[:n], c.rhs[:n], c.group[:n]
-    free = c.free[:n].astype(int)
-    se = np.zeros(n)
-    sd_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
-    se[free > 0] = sd_free[free[free > 0] - 1]
-    _, std_all = standardize(table, model, values)
-    std_all = std_all[:n]
-    lvset = set(model.lv)
+    rows = _RowFacts.of(table, state, vcov)
     blamed = set()
     for g in range(model.ngroups):
-        grp = f" in group {g + 1}" if model.ngroups > 1 else ""
-        cov, _ = model.lv_moments(values, g)
-        sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
-        corr = (cov / np.outer(sd, sd))[p:, p:]
-        gsel = group == g + 1
-        reg = [(lhs[k], rhs[k]) for k in np.flatnonzero(gsel & (op == "~"))]
-        predictors = {}
-        for y, x in reg:
-            if x in lvset:
-                predictors.setdefault(y, []).append(x)
-        lv = list(model.lv)
-        flagged = set()
-        co = {}
-        for y, xs in predictors.items():
-            for a in range(len(xs)):
-                for b in range(a + 1, len(xs)):
-                    i, j = lv.index(xs[a]), lv.index(xs[b])
-                    if abs(corr[i, j]) > LATENT_R_MAX:
-                        co.setdefault(tuple(sorted((i, j))), []).append(y)
-        for (i, j), ys in co.items():
-            flagged.add((i, j))
-            paths = []
-            for y in ys:
-                for x in (lv[i], lv[j]):
-                    k = np.flatnonzero(gsel & (op == "~") & (lhs == y) & (rhs == x))
-                    if len(k):
-                        k = k[0]
-                        paths.append(f"{y} ~ {x} = {values[k]:.3g} (SE {se[k]:.3g})")
-                        blamed.add(k)
-            warnings.warn(f"Latent variables {lv[i]!r} and {lv[j]!r}{grp} are nearly collinear "
-                          f"(latent correlation {corr[i, j]:.3f}) and both predict "
-                          f"{', '.join(map(repr, ys))}: their separate effects cannot be "
-                          f"estimated and the standard errors explode ({'; '.join(paths)}). "
-                          "Merge the two constructs, drop one as a predictor, or model a "
-                          "higher-order factor; check their discriminant validity (HTMT).",
-                          CollinearityWarning, stacklevel=5)
-        # a direct path between two latents (stability, dem60 -> dem65) may well carry r > .95
-        linked = {frozenset(pair) for pair in reg}
-        others = [(lv[i], lv[j], corr[i, j]) for i in range(len(lv)) for j in range(i + 1, len(lv))
-                  if abs(corr[i, j]) > LATENT_R_MAX and (i, j) not in flagged
-                  and frozenset((lv[i], lv[j])) not in linked]
-        if others:
-            listed = ", ".join(f"{a!r} and {b!r} ({r:.3f})" for a, b, r in others)
-            warnings.warn(f"Latent correlations above {LATENT_R_MAX}{grp}: {listed}. Such "
-                          "constructs are not empirically distinct (discriminant validity); "
-                          "expect unstable estimates and large standard errors.",
-                          CollinearityWarning, stacklevel=5)
-    # absurd standard errors on the standardized scale
+        blamed |= _collinear_latents(model, rows, g)
+    _absurd_standard_errors(rows, blamed)
+
+
+@dataclass(frozen=True)
+class _RowFacts:
+    """Per table row (defined rows excluded): operator, names, group, free index, estimate,
+    standard error and the completely standardized value."""
+
+    op: np.ndarray
+    lhs: np.ndarray
+    rhs: np.ndarray
+    group: np.ndarray
+    free: np.ndarray
+    values: np.ndarray
+    se: np.ndarray
+    std_all: np.ndarray
+
+    @classmethod
+    def of(cls, table, state, vcov) -> _RowFacts:
+        values = state.values
+        c = table.cols
+        n = len(values)
+        free = c.free[:n].astype(int)
+        se = np.zeros(n)
+        sd_free = np.sqrt(np.clip(np.diag(vcov), 0, None))
+        se[free > 0] = sd_free[free[free > 0] - 1]
+        _, std_all = standardize(table, state.problem.model, values)
+        return cls(c.op[:n], c.lhs[:n], c.rhs[:n], c.group[:n], free, values, se, std_all[:n])
+
+
+def _collinear_latents(model, rows, g) -> set:
+    """Warn about near-collinear latents of group ``g``; the rows of the paths blamed."""
+    op, lhs, rhs, values, se = rows.op, rows.lhs, rows.rhs, rows.values, rows.se
+    p = model.p
+    lvset = set(model.lv)
+    blamed = set()
+    grp = f" in group {g + 1}" if model.ngroups > 1 else ""
+    cov, _ = model.lv_moments(values, g)
+    sd = np.sqrt(np.clip(np.diag(cov), 1e-300, None))
+    corr = (cov / np.outer(sd, sd))[p:, p:]
+    gsel = rows.group == g + 1
+    reg = [(lhs[k], rhs[k]) for k in np.flatnonzero(gsel & (op == "~"))]
+    predictors = {}
+    for y, x in reg:
+        if x in lvset:
+            predictors.setdefault(y, []).append(x)
+    lv = list(model.lv)
+    flagged = set()
+    co = {}
+    for y, xs in predictors.items():
+        for a in range(len(xs)):
+            for b in range(a + 1, len(xs)):
+                i, j = lv.index(xs[a]), lv.index(xs[b])
+                if abs(corr[i, j]) > LATENT_R_MAX:
+                    co.setdefault(tuple(sorted((i, j))), []).append(y)
+    for (i, j), ys in co.items():
+        flagged.add((i, j))
+        paths = []
+        for y in ys:
+            for x in (lv[i], lv[j]):
+                k = np.flatnonzero(gsel & (op == "~") & (lhs == y) & (rhs == x))
+                if len(k):
+                    k = k[0]
+                    paths.append(f"{y} ~ {x} = {values[k]:.3g} (SE {se[k]:.3g})")
+                    blamed.add(k)
+        warnings.warn(f"Latent variables {lv[i]!r} and {lv[j]!r}{grp} are nearly collinear "
+                      f"(latent correlation {corr[i, j]:.3f}) and both predict "
+                      f"{', '.join(map(repr, ys))}: their separate effects cannot be "
+                      f"estimated and the standard errors explode ({'; '.join(paths)}). "
+                      "Merge the two constructs, drop one as a predictor, or model a "
+                      "higher-order factor; check their discriminant validity (HTMT).",
+                      CollinearityWarning, stacklevel=6)
+    # a direct path between two latents (stability, dem60 -> dem65) may well carry r > .95
+    linked = {frozenset(pair) for pair in reg}
+    others = [(lv[i], lv[j], corr[i, j]) for i in range(len(lv)) for j in range(i + 1, len(lv))
+              if abs(corr[i, j]) > LATENT_R_MAX and (i, j) not in flagged
+              and frozenset((lv[i], lv[j])) not in linked]
+    if others:
+        listed = ", ".join(f"{a!r} and {b!r} ({r:.3f})" for a, b, r in others)
+        warnings.warn(f"Latent correlations above {LATENT_R_MAX}{grp}: {listed}. Such "
+                      "constructs are not empirically distinct (discriminant validity); "
+                      "expect unstable estimates and large standard errors.",
+                      CollinearityWarning, stacklevel=6)
+    return blamed
+
+
+def _absurd_standard_errors(rows, blamed) -> None:
+    """Warn about standard errors absurd on the standardized scale (paths not yet blamed)."""
+    op, lhs, rhs, values, se, std_all = (rows.op, rows.lhs, rows.rhs, rows.values, rows.se,
+                                         rows.std_all)
     bad = []
-    candidates = (free > 0) & np.isin(op, ("=~", "~", "~~")) & ~((op == "~~") & (lhs == rhs))
+    candidates = (rows.free > 0) & np.isin(op, ("=~", "~", "~~")) & ~((op == "~~") & (lhs == rhs))
     for k in np.flatnonzero(candidates):
         est = values[k]
         if k in blamed or est == 0 or not np.isfinite(std_all[k]):
@@ -228,4 +261,4 @@ def check_collinearity(table, state, vcov) -> None:
                       f"{' ...' if len(bad) > 6 else ''}. The model is close to empirically "
                       "under-identified: look for near-collinear latents (latent correlations "
                       "near 1), Heywood cases or a factor with too few indicators.",
-                      StandardErrorWarning, stacklevel=5)
+                      StandardErrorWarning, stacklevel=6)

@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 
 from .._errors import OptionError
+from ..estimation.core.linalg import inv_or_pinv
+from ..estimation.fiml.patterns import missing_patterns, pattern_blocks
 
 METHODS = ("regression", "bartlett")
 
@@ -113,21 +115,6 @@ def factor_scores(res, method: str = "regression", index=None) -> pd.DataFrame:
     return frame
 
 
-def _pattern_blocks(Y: np.ndarray):
-    """Rows of ``Y`` grouped by missing-data pattern, the patterns by their number of observed
-    variables: yields ``(obs, pid, rows)`` with ``obs`` (K x po) the observed columns of each
-    pattern, ``rows`` the row positions of the block and ``pid`` each row's pattern (0..K-1)."""
-    mask = ~np.isnan(Y)
-    uniq, inv = np.unique(mask, axis=0, return_inverse=True)
-    inv = inv.ravel()
-    n_obs = uniq.sum(axis=1)
-    for po in np.unique(n_obs):
-        sel = np.flatnonzero(n_obs == po)
-        obs = np.nonzero(uniq[sel])[1].reshape(len(sel), po)
-        rows = np.flatnonzero(np.isin(inv, sel))
-        yield obs, np.searchsorted(sel, inv[rows]), rows
-
-
 def _scores_group(model, values, g, Y, sample_mean, method) -> np.ndarray:
     """Scores of one group's rows ``Y`` (NaN = missing), per missing-data pattern."""
     p = model.p
@@ -145,7 +132,7 @@ def _scores_group(model, values, g, Y, sample_mean, method) -> np.ndarray:
     has_ind = np.any(lam != 0, axis=0)                      # latents with indicators at all
     yc = Y - ey
     out = np.full((len(Y), model.n - p), np.nan)
-    for obs, pid, rows in _pattern_blocks(Y):
+    for _, obs, rows, pid in pattern_blocks(*missing_patterns(Y)):
         po = obs.shape[1]
         if po == 0:
             continue
@@ -160,11 +147,7 @@ def _scores_group(model, values, g, Y, sample_mean, method) -> np.ndarray:
             seen = np.any(l_o != 0, axis=1)                 # K x m: an indicator observed
             # unmeasured latents: a unit diagonal decouples them (their row of M is zero)
             M = M + np.einsum("kf,fg->kfg", (~seen).astype(float), np.eye(M.shape[1]))
-            try:
-                Minv = np.linalg.inv(M)
-            except np.linalg.LinAlgError:
-                Minv = np.linalg.pinv(M)
-            w = wl @ Minv                                   # K x po x m
+            w = wl @ inv_or_pinv(M)                                   # K x po x m
         yo = np.take_along_axis(yc[rows], obs[pid], axis=1)  # n_b x po
         sc = eeta + np.einsum("no,nof->nf", yo, w[pid])
         if method == "bartlett":  # lavaan: NA for a latent with no observed indicator

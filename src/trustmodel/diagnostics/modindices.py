@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats as sst
 
 from .._errors import OptionError
+from ..estimation.core.linalg import inv_or_pinv
 
 MI_COLUMNS = ["lhs", "op", "rhs", "group", "mi", "epc", "sepc_lv", "sepc_all", "sepc_nox"]
 OPS = ("=~", "~", "~~", "~1")
@@ -67,7 +68,7 @@ def _candidates(table) -> pd.DataFrame:
 
 def _extended(res, cand):
     """An extended RAM model: the model's rows plus the candidates as extra free parameters."""
-    from ..estimation.problem import Problem
+    from ..estimation.core.problem import Problem
     from ..model.ram import RamModel
     table = res.table
     rows = table.rows
@@ -134,10 +135,7 @@ def modification_indices(res, sort: bool = True, op=None, minimum=None) -> pd.Da
     q = table.npar
     i22 = info[:q, :q]
     i12 = info[q:, :q]
-    try:
-        i22_inv = np.linalg.inv(i22)
-    except np.linalg.LinAlgError:
-        i22_inv = np.linalg.pinv(i22)
+    i22_inv = inv_or_pinv(i22)
     v = np.diag(info[q:, q:]) - np.einsum("ij,jk,ik->i", i12, i22_inv, i12)
     v = np.where(v < np.finfo(float).eps ** (1 / 3), np.nan, v)
     g = grad[q:]
@@ -162,7 +160,7 @@ def modification_indices(res, sort: bool = True, op=None, minimum=None) -> pd.Da
 
 def _standardize_epc(res, cand, epc):
     """sepc.lv / sepc.all / sepc.nox with the fitted model's implied SDs (lav_standardize_*)."""
-    from ..results.standardized import standardize
+    from ..model.standardized import standardize
     table = res.table
     rows = table.rows
     par = rows[rows["op"] != ":="][["lhs", "op", "rhs", "group"]]
@@ -211,7 +209,7 @@ def score_test_equality(res) -> pd.DataFrame:
     >>> len(st)
     6
     """
-    from ..estimation.problem import Problem
+    from ..estimation.core.problem import Problem
     table = res.table
     rows = table.rows
     par = rows[rows["op"] != ":="].reset_index(drop=True)

@@ -33,6 +33,9 @@ import numpy as np
 import pandas as pd
 
 from .._errors import DataError
+from ..results.result import FitResult
+from ..syntax import build_table
+from ..syntax.statements import statements_of
 
 HTMT_STRICT, HTMT_LIBERAL = 0.85, 0.90
 
@@ -355,7 +358,6 @@ def htmt(model, data=None, *, group: str | None = None, absolute: bool = True,
     >>> round(float(h.loc["visual", "textual"]), 4)
     0.3841
     """
-    from ..results.result import FitResult
     if isinstance(model, FitResult):
         table = model.table
         if data is None:
@@ -367,8 +369,6 @@ def htmt(model, data=None, *, group: str | None = None, absolute: bool = True,
             return pd.concat([_with_group(m, gs.label)
                               for m, gs in zip(mats, model.stats.groups)])
     else:
-        from ..api import statements_of
-        from ..syntax import build_table
         table = build_table(statements_of(model))
     if not isinstance(data, pd.DataFrame):
         raise DataError("htmt() needs data= as a pandas DataFrame (or a FitResult as model=).")

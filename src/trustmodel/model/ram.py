@@ -56,7 +56,7 @@ class RamModel:
         return len(self.ov) + len(self.lv)
 
     @classmethod
-    def from_table(cls, table) -> "RamModel":
+    def from_table(cls, table) -> RamModel:
         ov, lv = list(table.names.ov), list(table.names.lv)
         pos = {v: k for k, v in enumerate(ov + lv)}
         rows = table.rows
@@ -185,6 +185,16 @@ class Implied:
     S: np.ndarray | None = None
     Em: np.ndarray | None = None
     recipe: tuple | None = None
+
+    def per_parameter(self, e: np.ndarray) -> np.ndarray:
+        """Sum a vector over RAM entries into the free parameters (the entry map ``K``)."""
+        return e[self.order] if self.order is not None else self.K @ e
+
+    def per_parameter_pair(self, e: np.ndarray) -> np.ndarray:
+        """The same on both axes of an (entries x entries) matrix: ``K e K'``."""
+        if self.order is not None:
+            return e[np.ix_(self.order, self.order)]
+        return self.K @ e @ self.K.T
 
     def _combine(self, entries: np.ndarray) -> np.ndarray:
         if self.order is not None:

@@ -89,7 +89,8 @@ def fit_pls(model, data: pd.DataFrame, *, estimator: Literal["PLS", "PLSc"] = "P
     >>> float(round(res.path_coefficients.loc["Image", "Satisfaction"], 4))
     0.5841
     """
-    from ..api import recorded_warnings, statements_of
+    from .._warnings import recorded_warnings
+    from ..syntax.statements import statements_of
     estimator = check_option("estimator", estimator, ("PLS", "PLSc"), caller="fit_pls")
     scheme = check_option("scheme", scheme, alg.SCHEMES, caller="fit_pls")
     se = check_option("se", se, ("standard", "bootstrap", "none"), caller="fit_pls")

@@ -307,7 +307,7 @@ class PLSResult:
             return [{k: (None if isinstance(v, float) and not np.isfinite(v) else v)
                      for k, v in r.items()} for r in df.to_dict(orient="records")]
         import numpy as _np
-        import trustmodel as _tm
+        from .._version import __version__
         return {"estimator": self.estimator, "scheme": self.scheme, "nobs": int(self.nobs),
                 "converged": bool(self.converged), "n_iter": int(self.n_iter),
                 "params": recs(self.params), "effects": recs(self.effects),
@@ -318,7 +318,7 @@ class PLSResult:
                 "options": {k: v for k, v in self.options.items()
                             if isinstance(v, (str, int, float, bool, type(None)))},
                 "seed": self.seed if isinstance(self.seed, (int, type(None))) else str(self.seed),
-                "versions": {"trustmodel": _tm.__version__, "numpy": _np.__version__}}
+                "versions": {"trustmodel": __version__, "numpy": _np.__version__}}
 
 
 class PLSSummary:

@@ -130,7 +130,7 @@ def _intervals(res, level: float):
     p = res.params
     boot = res.bootstrap
     if res.se_kind == "bootstrap" and boot is not None:
-        from ..estimation import resample
+        from ..estimation.inference import bootstrap as resample
         _, lo, hi, _ = resample.summarize(res.table, res.state, boot, level=level,
                                           ci_type=getattr(boot, "ci_type", "perc") or "perc",
                                           jack=getattr(boot, "jackknife", None))

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sst
 
-from ..estimation.numdiff import jacobian
+from ..estimation.core.numdiff import jacobian
 
 COLUMNS = ["name", "kind", "from", "to", "via", "est", "se", "z", "pvalue", "ci_lower",
            "ci_upper", "named"]
@@ -224,13 +224,13 @@ def _bootstrap_columns(boot, evaluate, est, level):
     """(se, ci_lower, ci_upper) of every effect from the bootstrap draws.
 
     Each effect is evaluated on every successful replicate's free parameters, exactly as
-    :func:`trustmodel.estimation.resample.summarize` treats a ``:=`` row (lavaan's
+    :func:`trustmodel.estimation.inference.bootstrap.summarize` treats a ``:=`` row (lavaan's
     ``lav_model_vcov_se`` with ``BOOT``, ``R/lav_model_vcov.R``, and ``parameterEstimates``'
     bootstrap intervals, ``R/lav_object_methods.R``): SE = SD of the draws with divisor B, the
     interval of ``boot.ci_type`` (percentile by default; BCa from the jackknife values of
     the effect, when the fit kept them) at ``level``.
     """
-    from ..estimation.boot_intervals import interval
+    from ..estimation.inference.intervals import interval
     X = boot.draws[boot.ok]
     T = np.array([evaluate(xb) for xb in X]) if len(X) else np.zeros((0, len(est)))
     ci_type = getattr(boot, "ci_type", "perc") or "perc"

@@ -8,9 +8,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sst
 
-from ..estimation.defined import Definitions
-from ..estimation import fit_indices as fm
-from .standardized import standardize
+from ..data import SampleStats
+from ..estimation.core.fitting import FitState
+from ..estimation.fit_measures.assemble import fit_measures as assemble_fit_measures
+from ..estimation.fit_measures.statistics import FitStatistics, fit_statistics, model_df
+from ..estimation.inference.defined import Definitions
+from ..syntax import ParameterTable
+from ..model.standardized import standardize
 
 PARAM_COLUMNS = ["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci_lower",
                  "ci_upper", "std_lv", "std_all"]
@@ -26,22 +30,25 @@ class FitResult:
         One row per parameter in lavaan's order (defined parameters included): ``lhs op rhs
         group label est se z pvalue ci_lower ci_upper std_lv std_all``.
     fit_measures : pandas.Series
-        lavaan's ``fitMeasures`` names with "." -> "_".
+        lavaan's ``fitMeasures`` names with "." -> "_", a pure function of ``statistics``.
+    statistics : FitStatistics
+        The test statistics (standard, scaled, FIML-corrected) and the baseline model, computed
+        once on first use (``estimation/fit_measures/statistics.py``).
     converged : bool
     n_iter : int
-    warnings : tuple of warnings.WarningMessage-like records (category, message)
+    warnings : tuple of RecordedWarning (category, message)
     options : dict
     seed : int or None
     table : ParameterTable
     """
 
-    table: object
-    stats: object
-    state: object
+    table: ParameterTable
+    stats: SampleStats
+    state: FitState
     vcov_free: np.ndarray
     warnings: tuple = ()
     options: dict = field(default_factory=dict)
-    seed: object = None
+    seed: int | np.random.SeedSequence | np.random.Generator | None = None
     se_kind: str = "standard"
     extra: dict = field(default_factory=dict)
 
@@ -64,7 +71,7 @@ class FitResult:
 
     @property
     def bootstrap(self):
-        """The bootstrap draws (:class:`~trustmodel.estimation.resample.BootstrapResult`):
+        """The bootstrap draws (:class:`~trustmodel.estimation.inference.bootstrap.BootstrapResult`):
         ``draws``, ``defined``, ``failed``, ``chisq`` (Bollen-Stine); None without a bootstrap."""
         return self.extra.get("bootstrap")
 
@@ -117,6 +124,7 @@ class FitResult:
                                       self._definitions)
         groups = rows["group"].to_numpy()
         glabels = [g.label for g in self.stats.groups]
+        group_col: list | np.ndarray
         if self.table.ngroups > 1:
             group_col = [glabels[g - 1] if g > 0 else "" for g in groups]
         else:
@@ -150,99 +158,17 @@ class FitResult:
         """
         return self._effects.copy()
 
-    # ----- fit measures ----------------------------------------------------------------------
+    # ----- test statistics and fit measures (estimation/fit_measures/) -----------------------
+    @cached_property
+    def statistics(self) -> FitStatistics:
+        """The test-statistic and baseline step, computed once on first use; ``fit_measures``
+        reads it. See :class:`~trustmodel.estimation.fit_measures.statistics.FitStatistics`."""
+        return fit_statistics(self.table, self.stats, self.state, self.estimator,
+                              self.extra.get("fit_measures", {}))
+
     @cached_property
     def _fit_measures(self) -> pd.Series:
-        problem = self.state.problem
-        stats = self.stats
-        N = stats.ntotal
-        fmin = self.state.fmin
-        chisq = 2 * N * fmin
-        ms = problem.model.meanstructure
-        names = self.table.names
-        nx = len(names.ov_x)
-        fixed_x = bool(self.table.options.get("fixed_x", True))
-        p = len(names.ov)
-        nd = stats.ngroups * fm.ndat(p, ms, nx, fixed_x)
-        npar = problem.npar
-        df = nd - npar
-        imps = problem.implied(self.state.x)
-        logl = sum(fm.loglik(g.cov, g.mean, i.sigma, i.mu, g.nobs, ms)
-                   for g, i in zip(stats.groups, imps))
-        logl_h1 = sum(fm.loglik_h1(g.cov, g.nobs) for g in stats.groups)
-        bchisq, bdf = self._baseline(nx, fixed_x, nd)
-        if hasattr(problem, "fit_inputs"):  # FIML: casewise likelihoods (estimation/fiml.py)
-            logl, logl_h1, bchisq = problem.fit_inputs(self.state.x)
-        covs = problem.covs  # what the estimator fitted (unbiased for GLS/ULS, as lavaan)
-        srmr = [fm.srmr_parts(S, g.mean, i.sigma, i.mu, ms)
-                for S, g, i in zip(covs, stats.groups, imps)]
-        x_idx = [list(names.ov).index(v) for v in names.ov_x] if fixed_x else []
-        if hasattr(problem, "gfi_parts"):  # FIML: pattern-weighted h1 information (fiml.py)
-            gfi = problem.gfi_parts(self.state.x, x_idx)
-        else:
-            gfi = [fm.gfi_parts(S, g.mean, i.sigma, i.mu, ms, problem.estimator, x_idx)
-                   for S, g, i in zip(covs, stats.groups, imps)]
-        # lavaan: ML uses N in RMSEA, ECVI, MFI, CN; the least-squares estimators N - G
-        n_fit = N if problem.estimator == "ML" else N - stats.ngroups
-        out = fm.compute(chisq=chisq, df=df, npar=npar, ntotal=n_fit, ngroups=stats.ngroups,
-                         baseline_chisq=bchisq, baseline_df=bdf, logl=logl,
-                         unrestricted_logl=logl_h1, fmin=fmin, srmr_by_group=srmr,
-                         gfi_by_group=gfi, nobs=[g.nobs for g in stats.groups], p=p,
-                         meanstructure=ms, nx=nx, fixed_x=fixed_x)
-        if problem.estimator != "ML":
-            for k in ("logl", "unrestricted_logl", "aic", "bic", "bic2"):
-                out[k] = np.nan
-        if problem.estimator == "ULS":  # lavaan: refdistr "unknown", p-values NA (lav_test.R)
-            out["pvalue"] = out["baseline_pvalue"] = np.nan
-        out["ntotal"] = N
-        if problem.estimator != "ML":  # information criteria keep the real N
-            out["bic"] = out["bic2"] = np.nan
-        if hasattr(problem, "robust_fit_measures"):  # FIML-corrected RMSEA/CFI (fiml.py)
-            for k, v in problem.robust_fit_measures(self.state.x, df, bdf, N,
-                                                    stats.ngroups).items():
-                out[k] = v
-        for k, v in self.extra.get("fit_measures", {}).items():
-            out[k] = v
-        return out
-
-    def _baseline(self, nx, fixed_x, nd):
-        """Independence model: variances (and means) free, fixed-x block kept."""
-        names = self.table.names
-        ox = set(names.ov_x) if fixed_x else set()
-        ms = self.state.problem.model.meanstructure
-        nfree = 0
-        for v in names.ov:
-            if v not in ox:
-                nfree += 1 + (1 if ms else 0)
-        bdf = nd - self.stats.ngroups * nfree
-        if self.state.problem.estimator == "ML":
-            chisq = 0.0
-            for g in self.stats.groups:
-                S = g.cov
-                yi = [k for k, v in enumerate(names.ov) if v not in ox]
-                xi = [k for k, v in enumerate(names.ov) if v in ox]
-                F = np.sum(np.log(np.diag(S)[yi])) - np.linalg.slogdet(S)[1]
-                if xi:
-                    F += np.linalg.slogdet(S[np.ix_(xi, xi)])[1]
-                chisq += g.nobs * F
-            return float(chisq), int(bdf)
-        return self._baseline_fit(ox, ms), int(bdf)
-
-    def _baseline_fit(self, ox, ms):
-        from ..estimation.fitting import estimate
-        from ..syntax import build_table
-        names = self.table.names
-        xs = [v for v in names.ov if v in ox]  # fixed-x block: saturated
-        lines = []
-        for v in names.ov:
-            lines += [f"{v} ~~ {w}" for w in (xs[xs.index(v):] if v in ox else [v])]
-        if ms:
-            lines += [f"{v} ~ 1" for v in names.ov]
-        table = build_table("\n".join(lines), ngroups=self.table.ngroups, meanstructure=ms)
-        if list(table.names.ov) != list(names.ov):
-            return np.nan
-        st = estimate(table, self.stats, self.state.problem.estimator)
-        return float(2 * self.stats.ntotal * st.fmin)
+        return assemble_fit_measures(self.statistics)
 
     @property
     def fit_measures(self) -> pd.Series:
@@ -377,6 +303,9 @@ class FitResult:
 
     def __repr__(self) -> str:
         status = "converged" if self.converged else "NOT converged"
-        fmx = self._fit_measures
+        # constant time: the statistic is 2 N fmin for every estimator (FIML included), so the
+        # test-statistic step (baselines, scaled tests) is not run for a repr
+        chisq = 2 * self.nobs * self.state.fmin
+        df = model_df(self.table, self.stats, self.state.problem.npar)
         return (f"<FitResult {self.estimator}, N={self.nobs}, {status} after {self.n_iter} "
-                f"iterations, chisq={fmx['chisq']:.3f}, df={int(fmx['df'])}>")
+                f"iterations, chisq={chisq:.3f}, df={df}>")

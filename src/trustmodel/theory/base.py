@@ -16,6 +16,8 @@ import numpy as np
 
 from .._errors import IdentificationError, ModelSyntaxError, OptionError
 from .._validation import did_you_mean
+from ..model.population import solve_unit_variances
+from ..model.ram import RamModel
 from ..syntax import build_table
 
 _IDENT_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
@@ -390,7 +392,6 @@ def population_covariance(builder, *, values: dict | None = None):
     Residual variances of every endogenous variable (items and latents) are set so that each
     variable has unit variance; exogenous latents have variance 1. Returns ``(names, Sigma)``.
     """
-    from ..model.ram import RamModel
     table = builder.table
     vals = builder.population_values() if values is None else values
     rows = table.rows
@@ -412,12 +413,7 @@ def population_covariance(builder, *, values: dict | None = None):
                 and (r.lhs, "~~", r.rhs) not in vals]
     pos = {name: k for k, name in enumerate(model.ov + model.lv)}
     idx = [pos[par.iloc[k]["lhs"]] for k in var_rows]
-    for _ in range(500):
-        full, _m = model.lv_moments(v, 0)
-        gap = 1.0 - np.diag(full)[idx]
-        v[var_rows] += gap
-        if np.max(np.abs(gap)) < 1e-12:
-            break
+    v = solve_unit_variances(model, v, var_rows, idx)
     full, _m = model.lv_moments(v, 0)
     p = model.p
     return list(model.ov), full[:p, :p], v

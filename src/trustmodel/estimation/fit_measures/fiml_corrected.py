@@ -15,23 +15,12 @@ version V6 for the unscaled test (``lav_fit_fiml_corrected`` in ``R/lav_fit_util
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import block_diag
 
-from . import discrepancy as disc
-from .robust import _delta_in_pi, expected_information, saturated_derivatives
-
-
-def _h1_observed(pats, S, m, dsat):
-    """Observed information of the saturated incomplete-data likelihood, (vech, mu) order."""
-    p = pats.p
-    _, _, Hss, R, Wsum = pats.hessian_parts(S, m)
-    ns = int(np.sum(np.any(dsat.reshape(len(dsat), -1) != 0, axis=1)))
-    D = dsat[:ns].reshape(ns, p * p)
-    out = np.zeros((ns + p, ns + p))
-    out[:ns, :ns] = D @ Hss @ D.T
-    out[:ns, ns:] = D @ R
-    out[ns:, :ns] = out[:ns, ns:].T
-    out[ns:, ns:] = Wsum
-    return 0.5 * (out + out.T) / pats.nobs
+from ..core import discrepancy as disc
+from ..core.saturated import delta_in_pi, expected_information, saturated_derivatives
+from ..fiml.robust import h1_observed, h1_scores, yb_trace
+from .scaled import robust_measures, scaled_measures
 
 
 def fiml_corrected(problem, x, version: str = "V6"):
@@ -49,10 +38,10 @@ def fiml_corrected(problem, x, version: str = "V6"):
     parts = []
     for g, pats in enumerate(problem.patterns):
         S, m = problem.covs[g], problem.means[g]
-        Wm = _h1_observed(pats, S, m, dsat)
+        Wm = h1_observed(pats, S, m, dsat)
         Wc = expected_information(S, dsat, dmsat, True)
         imp = problem.model.implied(v, g, derivatives=True)
-        Delta = _delta_in_pi(imp.dsigma, imp.dmu, dsat, dmsat, True)
+        Delta = delta_in_pi(imp.dsigma, imp.dmu, dsat, dmsat, True)
         # independence model: variances (the diagonal vech elements) and means
         diag = [k for k in range(ns) if np.count_nonzero(dsat[k]) == 1]
         DB = np.zeros((2 * p, ns + p))
@@ -80,9 +69,6 @@ def fiml_corrected(problem, x, version: str = "V6"):
 
 
 def _v3_traces(problem, parts, dsat, dmsat, Ei, EBi):
-    from scipy.linalg import block_diag
-
-    from .fiml_mlr import h1_scores
     Wm_all, Wmi_all, Wc_all, Gam_all, Ds, DBs = [], [], [], [], [], []
     for (f, S, m, Wm, Wc, D, DB, _), pats in zip(parts, problem.patterns):
         Wmi = np.linalg.inv(Wm)
@@ -101,22 +87,20 @@ def _v3_traces(problem, parts, dsat, dmsat, Ei, EBi):
     return out
 
 
-def robust_measures(XX3, df, c, XX3b, bdf, cb, N, G=1, level=0.90) -> dict:
-    """cfi/tli/nnfi/rni and rmsea (CI, p-values) ``_robust`` from the corrected ingredients."""
-    from . import fit_indices as fm
-    from .fit_indices import cfi as _cfi, rni as _rni, tli as _tli
-    from scipy import stats as sst
-    out = {"cfi_robust": _cfi(XX3, df, XX3b, bdf, c, cb),
-           "tli_robust": _tli(XX3, df, XX3b, bdf, c, cb),
-           "rni_robust": _rni(XX3, df, XX3b, bdf, c, cb)}
-    out["nnfi_robust"] = out["tli_robust"]
-    X2s = XX3 / c
-    out["rmsea_robust"] = (float(np.sqrt(max(XX3 / N / df - c / N, 0.0)) * np.sqrt(G))
-                           if df > 0 else 0.0)
-    lo, hi = fm.rmsea_ci(X2s, df, N, G, level)
-    out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo * np.sqrt(c), hi * np.sqrt(c)
-    out["rmsea_pvalue_robust"] = (float(sst.ncx2.sf(X2s, df, N * df * 0.05 ** 2 / c / G))
-                                  if df > 0 else np.nan)
-    out["rmsea_notclose_pvalue_robust"] = (
-        float(sst.ncx2.cdf(X2s, df, N * df * 0.08 ** 2 / c / G)) if df > 0 else np.nan)
-    return {k: float(v) for k, v in out.items()}
+def scaled_fiml_measures(problem, x, baseline, df, bdf, N, G) -> dict:
+    """``*_scaled`` (Yuan-Bentler Mplus) and FIML-corrected V3 ``*_robust`` measures; ``baseline``
+    is the FIML fit (``FitState``) of the independence model."""
+    chisq = 2.0 * (sum(problem.logl_h1) - problem.loglik(x))
+    bchisq = 2.0 * (sum(problem.logl_h1) - problem.baseline_logl)
+    tr, h1, h0 = yb_trace(problem, x)
+    bst = baseline
+    btr = yb_trace(bst.problem, bst.x)[0]
+    p = problem.model.p
+    ndat = len(problem.patterns) * (p * (p + 1) // 2 + p)
+    out = scaled_measures(chisq=chisq, df=df, c=tr / df, bchisq=bchisq, bdf=bdf, cb=btr / bdf,
+                          N=N, G=G, h1_traces=h1, h1_ndat=ndat, h0_traces=h0,
+                          npar=problem.npar)
+    if all(len(v) for v in problem.baseline_moments):
+        XX3, k, XX3b, kb = fiml_corrected(problem, x, version="V3")
+        out.update(robust_measures(XX3, df, k / df, XX3b, bdf, kb / bdf, N, G))
+    return out

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..model.ram import RamModel
+from ...model.ram import RamModel
+from .linalg import inv_or_pinv
 from .optimize import OptimResult, minimize
 from .problem import Problem
 from .start import start_values
@@ -30,7 +31,7 @@ class FitState:
         return bool(self.optim.converged)
 
 
-_MODELS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def ram_model(table) -> RamModel:
@@ -85,11 +86,12 @@ def expected_vcov(state: FitState) -> np.ndarray:
     info = state.optim.info
     if info is None:
         _, _, info = problem.evaluate(state.x)
-    return _inverse(info) / problem.ntotal
+    return inv_or_pinv(info) / problem.ntotal
 
 
-def _inverse(M: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.inv(M)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(M)
+def x_indices(table) -> list:
+    """Positions of the fixed-x covariates among the observed variables (lavaan's x.idx)."""
+    if not table.options.get("fixed_x", True):
+        return []
+    ov = list(table.names.ov)
+    return [ov.index(v) for v in table.names.ov_x]

@@ -1,4 +1,4 @@
-"""Refit many ML problems at once: one model, K sets of moments (bootstrap, simulation).
+"""BFGS for many ML problems at once: one model, K sets of moments (bootstrap, jackknife).
 
 Every replicate starts at the full-sample estimate ``x0`` and takes BFGS steps whose inverse
 Hessian starts at the full-sample one (a replicate's differs by O(N^-1/2)), each replicate with
@@ -107,17 +107,27 @@ class BatchedML:
 
 
 def bfgs_refit(problem, covs, means, x0, h_inv, bases=None, *, max_iter: int = 60,
-               tol: float = 1e-9):
-    """Batched BFGS for K replicates, each from ``x0`` with inverse Hessian ``h_inv``.
+               tol: float = 1e-9, gtol: float = np.inf):
+    """Batched BFGS for K ML replicates (moments ``covs``, ``means``) of one problem.
 
-    Every replicate takes quasi-Newton steps with its own BFGS inverse-Hessian update and its
-    own Armijo backtracking; replicates that converged are frozen. The full-sample inverse
-    Hessian is an excellent start (a replicate's differs by O(N^-1/2)), so the updates make
-    convergence superlinear within a few gradients.
-
-    Returns ``(X, fmin, converged, gradient_evaluations)`` (the last per replicate).
+    The full-sample inverse Hessian ``h_inv`` is an excellent start (a replicate's differs by
+    O(N^-1/2)), so the updates make convergence superlinear within a few gradients. See
+    :func:`bfgs`.
     """
-    batch = BatchedML(problem, covs, means, bases)
+    return bfgs(BatchedML(problem, covs, means, bases), x0, h_inv, max_iter=max_iter, tol=tol,
+                gtol=gtol)
+
+
+def bfgs(batch, x0, h_inv, *, max_iter: int = 60, tol: float = 1e-9, gtol: float = np.inf):
+    """BFGS for the K problems of ``batch``, each from ``x0`` with inverse Hessian ``h_inv``.
+
+    Every problem takes quasi-Newton steps with its own BFGS inverse-Hessian update and its
+    own Armijo backtracking; problems that converged (largest relative step below ``tol`` and
+    largest gradient element below ``gtol``) are frozen. ``batch`` has ``K`` and ``evaluate(X, idx) -> (fmin (k,), gradient (k, q))``
+    (:class:`BatchedML`).
+
+    Returns ``(X, fmin, converged, gradient_evaluations)`` (the last per problem).
+    """
     K = batch.K
     X = np.tile(np.asarray(x0, dtype=float), (K, 1))
     f, g = batch.evaluate(X)
@@ -156,7 +166,7 @@ def bfgs_refit(problem, covs, means, x0, h_inv, bases=None, *, max_iter: int = 6
         y = gn - g[idx]
         X[idx], f[idx], g[idx] = Xn, fn, gn
         rel = np.max(np.abs(s_) / np.maximum(1.0, np.abs(Xn)), axis=1)
-        done = rel < tol
+        done = (rel < tol) & (np.max(np.abs(gn), axis=1) < gtol)
         converged[idx[done]] = True
         active[idx[done]] = False
         sy = np.einsum("ki,ki->k", s_, y)

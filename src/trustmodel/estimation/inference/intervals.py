@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats as sst
 
-from .._errors import OptionError
+from ..._errors import OptionError
 
 CI_TYPES = ("perc", "bca", "bca_simple", "norm")
 

@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .discrepancy import _combine_mat
-
 
 def ml_hessian(imp, omega, M, d=None) -> np.ndarray:
     """Hessian of one group's ML fmin w.r.t. the free parameters.
@@ -81,4 +79,4 @@ def ml_hessian(imp, omega, M, d=None) -> np.ndarray:
                 t5 = zg[ia] * E[ja, i[mm][None, :]]
                 Hs[np.ix_(a, mm)] -= t5
                 Hs[np.ix_(mm, a)] -= t5.T
-    return _combine_mat(imp, 0.5 * (Hs + Hs.T))
+    return imp.per_parameter_pair(0.5 * (Hs + Hs.T))

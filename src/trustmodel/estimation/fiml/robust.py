@@ -1,4 +1,6 @@
-"""MLR with incomplete data (``estimator="MLR", missing="fiml"``), as lavaan 0.6.14.
+"""Robust pieces of FIML: casewise scores, the MLR sandwich, Yuan-Bentler traces.
+
+MLR with incomplete data (``estimator="MLR", missing="fiml"``), as lavaan 0.6.14.
 
 lavaan's MLR with ``missing = "ml"``: ``se = "robust.huber.white"`` with observed information
 (the Hessian) and the Yuan-Bentler Mplus test (``R/lav_test_yuan_bentler.R``) where, for
@@ -14,7 +16,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .robust import _inv, saturated_derivatives
+from ..core.linalg import inv_or_pinv
+from ..core.saturated import saturated_derivatives
+from .problem import observed_information_fiml
 
 
 def casewise_pieces(pats, sigma, mu):
@@ -47,59 +51,51 @@ def structured_scores(problem, x):
     return out
 
 
+def h1_observed(pats, S, m, dsat):
+    """Observed information of the saturated incomplete-data likelihood, (vech, mu) order."""
+    p = pats.p
+    _, _, Hss, R, Wsum = pats.hessian_parts(S, m)
+    ns = int(np.sum(np.any(dsat.reshape(len(dsat), -1) != 0, axis=1)))
+    D = dsat[:ns].reshape(ns, p * p)
+    out = np.zeros((ns + p, ns + p))
+    out[:ns, :ns] = D @ Hss @ D.T
+    out[:ns, ns:] = D @ R
+    out[ns:, :ns] = out[:ns, ns:].T
+    out[ns:, ns:] = Wsum
+    return 0.5 * (out + out.T) / pats.nobs
+
+
 def h1_scores(pats, S, m, dsat, dmsat):
+    """Casewise scores of the saturated (h1) model at (S, m) on the (vech, mu) basis."""
     dS, dm = casewise_pieces(pats, S, m)
     return dS @ dsat.reshape(len(dsat), -1).T + dm @ dmsat.T
 
 
 def mlr_vcov(problem, x, A=None):
     """Huber-White sandwich A^-1 B0 A^-1 / N with the observed information A."""
-    from .fiml import observed_information_fiml
     A = observed_information_fiml(problem, x) if A is None else A
     scores = structured_scores(problem, x)
     N = float(sum(len(s) for s in scores))
     B = sum(s.T @ s for s in scores) / N
-    Ai = _inv(A)
+    Ai = inv_or_pinv(A)
     V = Ai @ B @ Ai / N
     return 0.5 * (V + V.T)
 
 
 def yb_trace(problem, x, A=None):
     """tr(U Gamma) of the Yuan-Bentler Mplus variant for a FIML fit, with h1 and h0 parts."""
-    from .fiml import observed_information_fiml
-    from .fiml_robust import _h1_observed
     A = observed_information_fiml(problem, x) if A is None else A
-    Ai = _inv(A)
+    Ai = inv_or_pinv(A)
     p = problem.model.p
     dsat, dmsat = saturated_derivatives(p, True)
     N = float(sum(problem.nobs))
     h1, h0 = [], []
     for g, (pats, sc) in enumerate(zip(problem.patterns, structured_scores(problem, x))):
         S, m = problem.covs[g], problem.means[g]
-        A1 = _h1_observed(pats, S, m, dsat)
+        A1 = h1_observed(pats, S, m, dsat)
         s1 = h1_scores(pats, S, m, dsat, dmsat)
         B1 = s1.T @ s1 / len(s1)
         h1.append(float(np.sum(B1 * np.linalg.inv(A1).T)))
         B0 = sc.T @ sc / len(sc)
         h0.append(len(sc) / N * float(np.sum(B0 * Ai.T)))
     return sum(h1) - sum(h0), h1, h0
-
-
-def scaled_fiml_measures(problem, x, df, bdf, N, G) -> dict:
-    """``*_scaled`` (Yuan-Bentler Mplus) and FIML-corrected V3 ``*_robust`` measures."""
-    from .fiml_robust import fiml_corrected, robust_measures
-    from .robust_fit import scaled_measures
-    chisq = 2.0 * (sum(problem.logl_h1) - problem.loglik(x))
-    bchisq = 2.0 * (sum(problem.logl_h1) - problem.baseline_logl)
-    tr, h1, h0 = yb_trace(problem, x)
-    bst = problem.baseline
-    btr = yb_trace(bst.problem, bst.x)[0]
-    p = problem.model.p
-    ndat = len(problem.patterns) * (p * (p + 1) // 2 + p)
-    out = scaled_measures(chisq=chisq, df=df, c=tr / df, bchisq=bchisq, bdf=bdf, cb=btr / bdf,
-                          N=N, G=G, h1_traces=h1, h1_ndat=ndat, h0_traces=h0,
-                          npar=problem.npar)
-    if all(len(v) for v in problem.baseline_moments):
-        XX3, k, XX3b, kb = fiml_corrected(problem, x, version="V3")
-        out.update(robust_measures(XX3, df, k / df, XX3b, bdf, kb / bdf, N, G))
-    return out

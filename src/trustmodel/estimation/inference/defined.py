@@ -12,8 +12,8 @@ import math
 
 import numpy as np
 
-from .._errors import ModelSyntaxError
-from .numdiff import jacobian
+from ..._errors import ModelSyntaxError
+from ..core.numdiff import jacobian
 
 _FUNCS = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin,
           "cos": np.cos, "tan": np.tan, "pi": math.pi}
@@ -63,7 +63,7 @@ class Definitions:
         out = []
         with np.errstate(all="ignore"):
             for name, code in zip(self.names, self.codes):
-                val = float(eval(code, {"__builtins__": {}}, env))  # noqa: S307 (checked AST)
+                val = float(eval(code, {"__builtins__": {}}, env))
                 env[name] = val
                 out.append(val)
         return np.asarray(out)

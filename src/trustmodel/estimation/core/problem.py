@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..model.ram import RamModel
+from ...model.ram import RamModel
 from . import discrepancy as disc
 
 ESTIMATORS = ("ML", "GLS", "ULS")
@@ -50,7 +50,7 @@ class Problem:
         v[self.free_pos] = x[self.free_of]
         return v
 
-    def with_moments(self, covs, means, nobs=None) -> "Problem":
+    def with_moments(self, covs, means, nobs=None) -> Problem:
         """The same model on other moments (bootstrap resamples, baseline fits)."""
         return Problem(self.model, covs, means, nobs or self.nobs, self.estimator, self.base,
                        self.free_pos, self.free_of)

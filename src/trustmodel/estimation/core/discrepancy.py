@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .hessian import ml_hessian
+
 
 def ml_value(S, mean, sigma, mu, logdet_s, meanstructure) -> float:
     try:
@@ -24,16 +26,6 @@ def ml_value(S, mean, sigma, mu, logdet_s, meanstructure) -> float:
     inv = np.linalg.inv(sigma)
     W = S if not meanstructure else S + np.outer(mean - mu, mean - mu)
     return 0.5 * (logdet + np.sum(W * inv) - logdet_s - S.shape[0])
-
-
-def _combine_vec(imp, e):
-    return e[imp.order] if imp.order is not None else imp.K @ e
-
-
-def _combine_mat(imp, e):
-    if imp.order is not None:
-        return e[np.ix_(imp.order, imp.order)]
-    return imp.K @ e @ imp.K.T
 
 
 def _weighted_parts(imp, omega, M, d, meanstructure, info):
@@ -47,7 +39,7 @@ def _weighted_parts(imp, omega, M, d, meanstructure, info):
     g = np.einsum("ie,ie->e", U, M @ V)
     if meanstructure:
         g = g - W.T @ (omega @ d)
-    grad = _combine_vec(imp, g)
+    grad = imp.per_parameter(g)
     if not info:
         return grad, None
     OU, OV = omega @ U, omega @ V
@@ -55,7 +47,7 @@ def _weighted_parts(imp, omega, M, d, meanstructure, info):
     I = P * Q + R * R.T
     if meanstructure:
         I = I + W.T @ omega @ W
-    return grad, _combine_mat(imp, I)
+    return grad, imp.per_parameter_pair(I)
 
 
 def ml_parts(S, mean, imp, logdet_s, meanstructure, info=True, hessian=False):
@@ -73,7 +65,6 @@ def ml_parts(S, mean, imp, logdet_s, meanstructure, info=True, hessian=False):
     M = inv @ (sigma - W) @ inv
     grad, I = _weighted_parts(imp, inv, M, d, meanstructure, info and not hessian)
     if hessian:
-        from .hessian import ml_hessian
         I = ml_hessian(imp, inv, M, d if meanstructure else None)
     return f, grad, I
 
