@@ -77,7 +77,7 @@ def test_index_extremes_through_fit(mobi):
     df[ITEMS["satisfaction"]] = 10.0
     df.loc[0, ITEMS["satisfaction"]] = [9.0, 8.0, 9.0]
     r = tm.fit(tm.ECSI(**ITEMS), df, estimator="PLS")
-    idx = r.index()
+    idx = r.index(lower=1, upper=10)
     w = r.outer_weights.loc[ITEMS["satisfaction"], "Satisfaction"].to_numpy()
     sd = df[ITEMS["satisfaction"]].std().to_numpy()
     u = w / sd / (w / sd).sum()
@@ -87,16 +87,16 @@ def test_index_extremes_through_fit(mobi):
 
 
 def test_index_formula_and_range(res, mobi):
-    idx = res.index()
+    idx = res.index(lower=1, upper=10)
     items = ITEMS["satisfaction"]
     w = res.outer_weights.loc[items, "Satisfaction"].to_numpy()
     sd = mobi[items].std().to_numpy()
     u = (w / sd) / (w / sd).sum()
     assert_allclose(idx["Satisfaction"], 100 * (u * (mobi[items].mean() - 1) / 9).sum())
-    assert_allclose(tm.acsi_index(res), idx)
+    assert_allclose(tm.acsi_index(res, lower=1, upper=10), idx)
     assert ((idx > 0) & (idx < 100)).all()
     assert_allclose(idx["Complaints"], 100 * (mobi["CUSCO"].mean() - 1) / 9)
-    uw = res.unstandardized_weights()
+    uw = res.unstandardized_weights(lower=1, upper=10)
     assert_allclose(uw.groupby("construct")["weight"].sum(), 1.0)
 
 
@@ -108,16 +108,16 @@ def test_index_invariant_to_units(res, mobi):
         df[col] = a * df[col] + b
         lower[col], upper[col] = a * 1 + b, a * 10 + b
     r2 = tm.fit(tm.ECSI(**ITEMS), df, estimator="PLS")
-    assert_allclose(r2.index(lower=lower, upper=upper), res.index(), atol=1e-10)
-    assert_allclose(r2.ipma(lower=lower, upper=upper), res.ipma(), atol=1e-10)
+    assert_allclose(r2.index(lower=lower, upper=upper), res.index(lower=1, upper=10), atol=1e-10)
+    assert_allclose(r2.ipma(lower=lower, upper=upper), res.ipma(lower=1, upper=10), atol=1e-10)
 
 
 def test_ipma_importance_is_unstandardized_effect(res, mobi):
-    ip = res.ipma(target="Satisfaction")
+    ip = res.ipma(target="Satisfaction", lower=1, upper=10)
     assert list(ip.index) == ["Image", "Expectation", "Quality", "Value"]
-    assert_allclose(ip["performance"], res.index()[ip.index])
+    assert_allclose(ip["performance"], res.index(lower=1, upper=10)[ip.index])
     # independent: rescaled 0-100 construct scores, then OLS of Satisfaction on its predictors
-    uw = res.unstandardized_weights()
+    uw = res.unstandardized_weights(lower=1, upper=10)
     R = {}
     for c, g in uw.groupby("construct"):
         R[c] = (100 * (mobi[g.indicator] - 1) / 9).to_numpy() @ g.weight.to_numpy()
@@ -128,7 +128,7 @@ def test_ipma_importance_is_unstandardized_effect(res, mobi):
     assert_allclose(ip.loc["Value", "importance"], beta[3], rtol=1e-8)
     assert_allclose(ip["total_effect"], res.total_effects.loc[preds, "Satisfaction"])
     with pytest.raises(tm.OptionError, match="target"):
-        res.ipma(target="Satisfation")
+        res.ipma(target="Satisfation", lower=1, upper=10)
 
 
 def test_index_bad_bounds(res):
@@ -136,3 +136,18 @@ def test_index_bad_bounds(res):
         res.index(lower=10, upper=1)
     with pytest.raises(tm.OptionError, match="lacks"):
         res.index(lower={"CUSA1": 1}, upper=10)
+
+
+def test_index_bounds_from_data_warn_and_follow_the_scale(mobi):
+    # the same answers on a 1-7 scale: with bounds from the data the index is unchanged,
+    # where assuming 1-10 would understate it
+    seven = mobi.copy()
+    for c in seven.columns:
+        seven[c] = 1 + (mobi[c] - 1) * 6 / 9
+    r10 = tm.fit(tm.ECSI(**ITEMS), mobi, estimator="PLS")
+    r7 = tm.fit(tm.ECSI(**ITEMS), seven, estimator="PLS")
+    with pytest.warns(tm.DataWarning, match="taken from the data: lower=1, upper=7"):
+        idx7 = r7.index()
+    assert_allclose(idx7, r10.index(lower=1, upper=10), atol=1e-10)
+    assert_allclose(r7.index(lower=1, upper=7), idx7)
+    assert (r7.index(lower=1, upper=10) < idx7 - 10).all()

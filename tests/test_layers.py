@@ -17,17 +17,19 @@ LAYERS = [
     {"_errors", "_version"},
     {"_validation", "_progress", "_warnings"},
     {"_parallel"},
-    {"syntax", "datasets"},
+    {"syntax", "datasets", "moments"},
     {"model", "data"},
-    {"estimation"},
+    {"estimation", "distributed"},
+    {"interaction"},                       # product indicators, probing (issue 15)
     {"results"},
     {"diagnostics"},
     {"theory"},
     {"report", "plotting"},
     {"pls"},
     {"api"},
-    {"invariance", "compare", "simulate", "rsa"},                   # leaves on top of api
+    {"invariance", "compare", "simulate", "rsa", "power_ordinal"},  # leaves on top of api
     {"power", "practice"},                                          # leaves on those leaves
+    {"studies"},                                                    # grids of power runs
     {"__init__"},
     {"cli"},                                                        # the CLI uses the package
     {"__main__"},
@@ -35,7 +37,7 @@ LAYERS = [
 RANK = {name: k for k, layer in enumerate(LAYERS) for name in layer}
 
 #: rooms of estimation/, lowest first (see estimation/__init__.py)
-ESTIMATION_ROOMS = [{"core"}, {"fiml", "categorical", "lms"}, {"inference"}, {"fit_measures"}]
+ESTIMATION_ROOMS = [{"core"}, {"fiml", "categorical"}, {"inference"}, {"fit_measures", "lms"}]
 ROOM_RANK = {name: k for k, layer in enumerate(ESTIMATION_ROOMS) for name in layer}
 
 #: (importing module, imported module) pairs allowed to point up: convenience methods on

@@ -10,7 +10,7 @@ from numpy.testing import assert_allclose
 
 import trustmodel as tm
 from trustmodel.pls import algorithm as alg
-from trustmodel.pls.spec import spec_from_statements
+from trustmodel.pls.model import spec_from_statements
 
 ECSI_SYNTAX = """
 Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
@@ -152,8 +152,16 @@ def test_f2_vif(res):
         return 1 - ((y - f) ** 2).sum() / (y ** 2).sum()
     full = r2(["Image", "Expectation", "Quality", "Value"])
     excl = r2(["Image", "Expectation", "Value"])
-    f2 = res.f2.set_index(["lhs", "rhs"])["f2"]
-    assert_allclose(f2["Satisfaction", "Quality"], (full - excl) / (1 - full), atol=1e-10)
+    f2 = res.f2.set_index(["lhs", "rhs"])
+    assert_allclose(f2.loc[("Satisfaction", "Quality"), "f2_same_scores"],
+                    (full - excl) / (1 - full), atol=1e-10)
+    # seminr's fSquared re-estimates the model without the path
+    reduced = tm.fit(ECSI_SYNTAX.replace("Satisfaction ~ Image + Expectation + Quality + Value",
+                                         "Satisfaction ~ Image + Expectation + Value"),
+                     tm.datasets.load("mobi"), estimator="PLS")
+    r2x = reduced.r2.loc["Satisfaction", "r2"]
+    assert_allclose(f2.loc[("Satisfaction", "Quality"), "f2"], (full - r2x) / (1 - full),
+                    atol=1e-10)
     vif = res.vif_inner.set_index(["lhs", "rhs"])["vif"]
     assert_allclose(vif["Satisfaction", "Quality"], 1 / (1 - r2_of(sc, "Quality", ["Image", "Expectation", "Value"])), atol=1e-8)
     vo = res.vif_outer.set_index("indicator")["vif"]
@@ -358,7 +366,13 @@ def test_summary_and_dict(res):
     assert "<table" in res._repr_html_()
     d = res.to_dict()
     json.dumps(d)
-    assert d["estimator"] == "PLS" and len(d["params"]) == 60
+    assert d["estimator"] == "PLS" and len(d["params"]) == 36 and len(d["weights"]) == 24
+    import jsonschema
+    from trustmodel.report.serialize import fit_schema
+    jsonschema.validate(json.loads(res.to_json()), fit_schema())
+    md = res.summary().to_markdown()
+    assert "| Satisfaction | ~ | Quality |" in md and "**HTMT**" in md
+    assert r"\begin{tabular}" in res.summary().to_latex()
 
 
 @pytest.mark.parametrize("syntax, err, match", [

@@ -44,6 +44,11 @@ class ConvergenceError(TrustModelError, RuntimeError):
     """The optimizer could not produce any usable estimate."""
 
 
+class UnsupportedFeatureError(TrustModelError, NotImplementedError):
+    """A feature lavaan has but trustmodel does not implement (yet) for this kind of model;
+    the message names it and what to do instead."""
+
+
 class TrustModelWarning(UserWarning):
     """Base class of warnings about statistical trouble that still yields numbers."""
 
@@ -77,7 +82,7 @@ class DataWarning(TrustModelWarning):
 
 
 __all__ = [
-    "TrustModelError", "ModelSyntaxError", "DataError", "OptionError", "IdentificationError",
+    "TrustModelError", "UnsupportedFeatureError", "ModelSyntaxError", "DataError", "OptionError", "IdentificationError",
     "ConvergenceError", "TrustModelWarning", "NonConvergenceWarning", "HeywoodCaseWarning",
     "NotPositiveDefiniteWarning", "IdentificationWarning", "SmallSampleWarning",
     "BootstrapFailureWarning", "DataWarning",

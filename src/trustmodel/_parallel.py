@@ -8,8 +8,12 @@ The contract every resampling routine of trustmodel follows:
    on ``n_jobs`` or on the backend.
 2. Replicates are cut into contiguous chunks (a few per worker), each chunk is one task, and
    results come back in replicate order.
-3. Backends: ``"loky"`` (processes, joblib's default), ``"threading"``, ``"sequential"`` and
-   ``"dask"`` (joblib's dask backend on the active ``dask.distributed`` client).
+3. Backends: ``"threads"`` (the default: a thread pool in this process; the replicates'
+   work is numpy kernels that release the GIL, and no worker process has to start and import
+   the library, which costs seconds on the first call of a session), ``"loky"`` (processes,
+   for work that holds the GIL), ``"threading"`` (joblib's name for threads),
+   ``"sequential"`` and ``"dask"`` (joblib's dask backend on the active
+   ``dask.distributed`` client, for replications spread over a cluster).
 4. ``progress`` shows a tqdm bar over replicates (:mod:`trustmodel._progress`); ``None``
    means "on in interactive runs" (a terminal or a notebook).
 
@@ -26,14 +30,15 @@ True
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from ._errors import OptionError
 from ._progress import interactive, progress_bar
 
-BACKENDS = ("loky", "threading", "sequential", "dask")
+BACKENDS = ("threads", "loky", "threading", "sequential", "dask")
+_JOBLIB = {"threads": "threading"}
 
 
 def spawn_seeds(seed, n: int) -> list:
@@ -76,7 +81,7 @@ def effective_jobs(n_jobs: int | None) -> int:
 
 
 def parallel_map(func: Callable[[Sequence], list], seeds: Sequence, *, n_jobs: int | None = 1,
-                 backend: str = "loky", progress=None, chunk_size: int | None = None,
+                 backend: str = "threads", progress=None, chunk_size: int | None = None,
                  desc: str = "replicates") -> list:
     """Apply ``func`` to chunks of ``seeds`` and concatenate the per-replicate results in order.
 
@@ -89,8 +94,9 @@ def parallel_map(func: Callable[[Sequence], list], seeds: Sequence, *, n_jobs: i
         Per-replicate seeds, e.g. from :func:`spawn_seeds`.
     n_jobs : int, optional
         Workers (joblib's convention: -1 all cores). 1 runs in-process with no joblib overhead.
-    backend : {"loky", "threading", "sequential", "dask"}
-        ``"dask"`` needs an active ``dask.distributed.Client`` (e.g. on a ``LocalCluster``).
+    backend : {"threads", "loky", "threading", "sequential", "dask"}
+        ``"threads"`` (default) runs in this process with no start-up cost; ``"loky"`` starts
+        worker processes (use it when ``func`` holds the GIL); ``"dask"`` needs an active ``dask.distributed.Client`` (e.g. on a ``LocalCluster``).
     progress : bool or None
         tqdm progress bar over replicates (None: only when interactive).
     chunk_size : int, optional
@@ -121,7 +127,7 @@ def parallel_map(func: Callable[[Sequence], list], seeds: Sequence, *, n_jobs: i
             return out
         import joblib
         tasks = (joblib.delayed(func)(seeds[sl]) for sl in parts)
-        with joblib.parallel_config(backend=backend, n_jobs=jobs):
+        with joblib.parallel_config(backend=_JOBLIB.get(backend, backend), n_jobs=jobs):
             runner = joblib.Parallel(return_as="generator")
             for res in runner(tasks):
                 out.extend(res)

@@ -17,20 +17,27 @@ from ._errors import DataError, OptionError
 from ._validation import check_option, check_seed, did_you_mean
 from ._warnings import RecordedWarning, recorded_warnings  # noqa: F401 (re-exported)
 from .data import SampleStats
+from .distributed import check_dask_options, is_dask_frame, sample_stats_from_dask
+from .moments import one_blas_thread
 from .diagnostics import checks
 from .estimation.core.fitting import estimate, expected_vcov
 from .estimation.fiml.driver import fiml_fit
 from .estimation.inference.robust import robust_vcov
+from .interaction.products import expand_interactions, product_terms
 from .results.result import FitResult
 from .syntax import ParameterTable, build_table
 from .syntax.statements import statements_of
 
 if TYPE_CHECKING:
+    from .estimation.lms.result import LMSResult
     from .pls.result import PLSResult
 
 ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
+ORDINAL_ESTIMATORS = ("WLSMV", "DWLS", "WLS", "ULSMV", "ULS", "WLSM")
 MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
+INTERACTIONS = ("dblcent", "mean", "residual", "lms", "qml")
+_CENTERING = {"dblcent": "double", "mean": "mean", "residual": "residual"}
 
 
 @overload
@@ -39,20 +46,32 @@ def fit(model: Any, data: pd.DataFrame | None = ..., *, estimator: Literal["PLS"
 @overload
 def fit(model: Any, data: pd.DataFrame | None = ..., *,
         estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS"] = ...,
+        interaction: Literal["lms", "qml"], **options: Any) -> LMSResult: ...
+@overload
+def fit(model: Any, data: pd.DataFrame | None = ..., *,
+        estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS"] = ...,
         **options: Any) -> FitResult: ...
 
 
+@one_blas_thread
 def fit(model, data: pd.DataFrame | None = None, *,
-        estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"] = "ML",
-        missing: Literal["listwise", "fiml", "ml"] = "listwise",
+        estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc", "WLSMV", "DWLS",
+                           "WLS", "ULSMV", "WLSM"] | None = None,
+        missing: Literal["listwise", "fiml", "ml", "mean", "pairwise"] = "listwise",
         group: str | None = None, group_equal=(), group_partial=(),
         std_lv: bool = False, meanstructure: bool | None = None, fixed_x: bool = True,
         se: Literal["standard", "robust", "bootstrap", "none"] = "standard",
         bootstrap: int = 1000, seed=None, level: float = 0.95,
         boot_ci_type: Literal["perc", "bca", "bca_simple", "norm"] = "perc",
-        bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "loky",
+        bollen_stine: bool = False, n_jobs: int | None = 1, backend: str = "threads",
         progress: bool | None = None,
-        sample_cov=None, nobs=None, sample_mean=None, **options) -> FitResult | PLSResult:
+        sample_cov=None, nobs=None, sample_mean=None, ordered=None,
+        parameterization: Literal["delta", "theta"] = "delta",
+        interaction: Literal["dblcent", "mean", "residual", "lms", "qml", "product_indicator",
+                             "orthogonal", "two_stage"] | None = None,
+        interaction_pairs: Literal["matched", "all"] = "matched",
+        ci: Literal["standard", "montecarlo"] = "standard", draws: int = 20000,
+        **options) -> FitResult | PLSResult | LMSResult:
     """Fit a structural equation model.
 
     Parameters
@@ -62,8 +81,10 @@ def fit(model, data: pd.DataFrame | None = None, *,
         :class:`trustmodel.ExpectationDisconfirmation`.
     data : pandas.DataFrame, optional
         Raw data (never modified). Alternatively ``sample_cov`` and ``nobs``.
-    estimator : {"ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc"}
-        Discrepancy function. "ML" is maximum likelihood with expected-information SEs;
+    estimator : {"ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc", "WLSMV", "DWLS", "WLS", \
+"ULSMV", "WLSM"}, optional
+        Discrepancy function; default "ML", or "WLSMV" with ordinal indicators (as lavaan).
+        "ML" is maximum likelihood with expected-information SEs;
         "MLR" robust ML as lavaan (Huber-White SEs with observed information, Yuan-Bentler
         Mplus scaled test, ``*_scaled``/``*_robust`` fit measures); "MLM" Satorra-Bentler
         (robust.sem SEs, expected information). See :mod:`trustmodel.estimation.inference.robust`.
@@ -71,7 +92,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
         Missing-data policy ("ml" is an alias of "fiml"). "fiml" is casewise ML grouped by
         missing-data pattern, with the mean structure switched on, observed-information SEs
         and the h1 model for chisq (lavaan's ``missing = "ml"``); with ``fixed_x`` rows missing
-        an exogenous covariate are dropped. See :mod:`trustmodel.estimation.fiml`.
+        an exogenous covariate are dropped. See :mod:`trustmodel.estimation.fiml`. With
+        ``estimator="PLS"``: "listwise" or "mean" (seminr's mean replacement).
     group : str, optional
         Column defining groups for a multi-group model.
     group_equal : sequence of str
@@ -102,8 +124,9 @@ def fit(model, data: pd.DataFrame | None = None, *,
         ``fit_measures``.
     n_jobs : int, optional
         Workers for the bootstrap (joblib's convention, -1 all cores). Same numbers for any value.
-    backend : {"loky", "threading", "sequential", "dask"}
-        joblib backend of the bootstrap; "dask" runs on the active ``dask.distributed`` client.
+    backend : {"threads", "loky", "threading", "sequential", "dask"}
+        Backend of the bootstrap: "threads" (default; no worker start-up, numpy releases the
+        GIL), "loky" processes, or "dask" on the active ``dask.distributed`` client.
     progress : bool, optional
         tqdm progress bar for the bootstrap (default: only when interactive).
     sample_cov : pandas.DataFrame, optional
@@ -111,12 +134,41 @@ def fit(model, data: pd.DataFrame | None = None, *,
     nobs : int, optional
         Sample size belonging to ``sample_cov``.
     sample_mean : pandas.Series, optional
+    interaction : {"dblcent", "mean", "residual", "lms", "qml"}, optional
+        How product terms ``y ~ X + Z + X:Z`` between latent variables are estimated
+        (default "dblcent"): product indicators with double-mean centring, mean centring or
+        residual centring (:func:`trustmodel.product_indicators`), or latent moderated
+        structural equations (:mod:`trustmodel.estimation.lms`; "qml" is refused). A product of
+        two observed variables is their raw product column, as in lavaan. With
+        ``estimator="PLS"``: "product_indicator", "orthogonal" or "two_stage" (seminr's
+        ``interaction_term``; see :mod:`trustmodel.pls`).
+    interaction_pairs : {"matched", "all"}
+        Product indicators from matched pairs when both constructs have equally many
+        indicators (semTools' default), else from all pairs; "all" always uses all pairs.
+    ci : {"standard", "montecarlo"}
+        "montecarlo" replaces the Wald intervals of the ``:=`` parameters by Monte Carlo
+        percentile intervals (``draws`` draws from the estimates' asymptotic normal
+        distribution, ``seed``; Preacher & Selig 2012; :func:`trustmodel.montecarlo_ci`).
+    draws : int
+        Monte Carlo draws for ``ci="montecarlo"``.
+    ordered : list of str or True, optional
+        Ordinal indicators (``True``: every observed variable), as lavaan's ``ordered=``;
+        ordered pandas Categorical columns and variables with ``|`` thresholds in the syntax
+        are ordinal anyway. The model is then fitted in lavaan's three stages (thresholds,
+        polychoric correlations and their NACOV, then "WLSMV", "DWLS", "WLS", "ULSMV", "ULS"
+        or "WLSM"); ``missing`` may be "listwise" or "pairwise". See
+        :mod:`trustmodel.estimation.categorical`.
+    parameterization : {"delta", "theta"}
+        Scaling of the latent responses of ordinal indicators (lavaan's default "delta").
 
     Returns
     -------
-    FitResult or PLSResult
+    FitResult, PLSResult or LMSResult
         :class:`FitResult` for the covariance-based estimators, ``PLSResult`` for "PLS" and
-        "PLSc" (the overloads of ``fit`` tell a type checker which).
+        "PLSc", :class:`~trustmodel.estimation.lms.LMSResult` with ``interaction="lms"``
+        (``params``, ``fit_measures`` with the log-likelihood and the test against the model
+        without the interaction, ``vcov``, ``summary()``); the overloads of ``fit`` tell a
+        type checker which.
 
     Raises
     ------
@@ -135,8 +187,26 @@ def fit(model, data: pd.DataFrame | None = None, *,
     >>> round(res.fit_measures["chisq"], 3)
     85.306
     """
-    estimator = check_option("estimator", estimator, ESTIMATORS)
-    missing = check_option("missing", missing, MISSING)
+    if _is_ordinal(model, data, ordered, estimator):
+        if interaction is not None or ci != "standard":
+            from ._errors import UnsupportedFeatureError
+            raise UnsupportedFeatureError("interaction= and ci='montecarlo' are not available "
+                                          "with ordinal indicators (ordered=) yet.")
+        return _fit_ordinal(model, data, ordered=ordered, estimator=estimator, missing=missing,
+                            group=group, group_equal=group_equal, group_partial=group_partial,
+                            std_lv=std_lv, se=se, level=level, seed=seed,
+                            parameterization=parameterization, sample_cov=sample_cov,
+                            bollen_stine=bollen_stine, options=options, bootstrap=bootstrap,
+                            boot_ci_type=boot_ci_type)
+    estimator = check_option("estimator", "ML" if estimator is None else estimator, ESTIMATORS)
+    if parameterization != "delta":
+        raise OptionError("parameterization= applies to ordinal indicators (ordered=).")
+    pls = estimator in ("PLS", "PLSc")
+    if missing == "mean" and not pls:
+        raise OptionError("missing='mean' (mean replacement) is for estimator='PLS'/'PLSc'; "
+                          "CB-SEM offers 'listwise' or 'fiml'.")
+    missing = missing if pls and missing == "mean" else check_option("missing", missing,
+                                                                     MISSING)
     se = check_option("se", se, SE)
     pls_opts = {k: options.pop(k) for k in _PLS_OPTIONS if k in options} \
         if estimator in ("PLS", "PLSc") else {}
@@ -146,13 +216,20 @@ def fit(model, data: pd.DataFrame | None = None, *,
                           f"{', '.join(map(repr, unknown))} of fit()."
                           + did_you_mean(unknown, _KNOWN_OPTIONS))
     if estimator in ("PLS", "PLSc"):
+        if interaction is not None:
+            pls_opts["interaction"] = interaction
         from .pls import fit_pls  # leaf module, imported only when asked
+        if missing not in ("listwise", "mean"):
+            raise OptionError(f"missing={missing!r} is not available for estimator={estimator!r};"
+                              " use 'mean' (seminr's mean replacement) or 'listwise'.")
         # fit_pls checks data= and se= itself (PLS has no se="robust")
         return fit_pls(model, cast(pd.DataFrame, data), estimator=estimator,
                        se=cast(Literal["standard", "bootstrap", "none"], se),
                        bootstrap=bootstrap, seed=seed, level=level,
-                       n_jobs=1 if n_jobs is None else n_jobs, backend=backend,
-                       progress=progress, **pls_opts)
+                       n_jobs=1 if n_jobs is None else n_jobs,
+                       backend="threading" if backend == "threads" else backend,
+                       progress=progress, missing=missing, group=group,
+                       boot_ci_type=boot_ci_type, **pls_opts)
     robust = estimator in ("MLR", "MLM") or se == "robust"
     if se == "robust" and estimator not in ("ML", "MLR", "MLM"):
         raise OptionError(f"se='robust' needs estimator 'ML', 'MLR' or 'MLM'; got {estimator!r}.")
@@ -168,9 +245,36 @@ def fit(model, data: pd.DataFrame | None = None, *,
         raise OptionError(f"level= must lie strictly between 0 and 1; got {level!r}.")
     rng_seed = seed
     check_seed(seed)
+    if is_dask_frame(data):
+        check_dask_options(missing=missing, group=group, se=se, bollen_stine=bollen_stine)
+    if is_dask_frame(data) and product_terms(statements_of(model)):
+        raise OptionError("Product terms (X:Z) need an in-memory pandas DataFrame; compute the "
+                          "dask DataFrame first (ddf.compute()).")
+    interaction, interaction_pairs = _check_interaction(model, interaction, interaction_pairs)
+    ci = check_option("ci", ci, ("standard", "montecarlo"))
+    if ci == "montecarlo" and (se in ("bootstrap", "none") or interaction in ("lms", "qml")):
+        raise OptionError(f"ci='montecarlo' draws from the asymptotic distribution of a "
+                          f"se='standard' or 'robust' fit; got se={se!r}"
+                          + (f", interaction={interaction!r} (use tm.montecarlo_ci(res))"
+                             if interaction in ("lms", "qml") else "") + ".")
+    if interaction in ("lms", "qml"):
+        unused = [k for k, v in (("group_equal", tuple(group_equal)),
+                                 ("group_partial", tuple(group_partial)),
+                                 ("bollen_stine", bollen_stine), ("fixed_x", not fixed_x),
+                                 ("meanstructure", meanstructure is False),
+                                 ("sample_mean", sample_mean is not None)) if v]
+        if unused:
+            raise OptionError(f"interaction={interaction!r} does not use "
+                              f"{', '.join(map(repr, unused))}; drop the option(s).")
+        from .estimation.lms import fit_lms_model
+        return fit_lms_model(model, data, statements_of(model), method=interaction,
+                             estimator=estimator, missing=missing, group=group, se=se,
+                             level=level, sample_cov=sample_cov, std_lv=std_lv)
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)                                    # 1 syntax / theory
-        statements = tuple(statements_of(model))
+        statements, data = expand_interactions(statements_of(model), data,
+                                               centering=_CENTERING[interaction or "dblcent"],
+                                               pairs=interaction_pairs)
         ngroups = _ngroups(data, group, sample_cov)
         ms = bool(meanstructure) or ngroups > 1 or sample_mean is not None or fiml
         table = _table(statements, ngroups, ms, bool(std_lv), bool(fixed_x),
@@ -197,9 +301,87 @@ def fit(model, data: pd.DataFrame | None = None, *,
     opts = dict(estimator=estimator, missing=missing, group=group,
                 group_equal=tuple(group_equal), group_partial=tuple(group_partial),
                 std_lv=std_lv, meanstructure=ms, fixed_x=fixed_x, se=se, level=level)
-    return FitResult(table=table, stats=stats, state=state, vcov_free=vcov,     # 6
-                     warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se,
-                     extra={**_merge_extra(extra, boot_extra), **theory})
+    if interaction is not None:
+        opts.update(interaction=interaction, interaction_pairs=interaction_pairs)
+    res = FitResult(table=table, stats=stats, state=state, vcov_free=vcov,      # 6
+                    warnings=tuple(caught), options=opts, seed=rng_seed, se_kind=se,
+                    extra={**_merge_extra(extra, boot_extra), **theory})
+    return res if ci == "standard" else _with_montecarlo(res, draws, seed, level)
+
+
+def _with_montecarlo(res: FitResult, draws, seed, level) -> FitResult:
+    """The fit with Monte Carlo intervals for its ``:=`` rows (Wald for the others)."""
+    from .interaction.conditional import montecarlo_ci
+    mc = montecarlo_ci(res, draws=draws, seed=seed, level=level)
+    p = res.params
+    lo, hi = p["ci_lower"].to_numpy().copy(), p["ci_upper"].to_numpy().copy()
+    rows = np.flatnonzero((p["op"] == ":=").to_numpy())
+    lo[rows], hi[rows] = mc["ci_lower"].to_numpy(), mc["ci_upper"].to_numpy()
+    opts = {**res.options, "ci": "montecarlo", "draws": int(draws)}
+    return replace(res, options=opts, extra={**res.extra, "ci": (lo, hi)})
+
+
+def _check_interaction(model, interaction, pairs):
+    """Validate interaction= / interaction_pairs= (an option without product terms is an error)."""
+    pairs = check_option("interaction_pairs", pairs, ("matched", "all"))
+    terms = product_terms(statements_of(model))
+    if interaction is None:
+        return ("dblcent" if terms else None), pairs
+    interaction = check_option("interaction", interaction, INTERACTIONS)
+    if not terms:
+        raise OptionError(f"interaction={interaction!r} needs a product term in the model, "
+                          "such as 'LOY ~ SAT + SWC + SAT:SWC'; the model has none.")
+    return interaction, pairs
+
+
+def _is_ordinal(model, data, ordered, estimator) -> bool:
+    """Ordinal pipeline: ordered= given, ``|`` in the syntax, an ordinal estimator, or an
+    ordered Categorical column the model uses."""
+    if ordered not in (None, False, (), []) or estimator in ("WLSMV", "DWLS", "WLS", "ULSMV",
+                                                              "WLSM"):
+        return True
+    try:
+        statements = statements_of(model)
+    except Exception:  # noqa: BLE001 - the regular path reports bad models
+        return False
+    if any(s.op in ("|", "~*~") for s in statements):
+        return True
+    if isinstance(data, pd.DataFrame):
+        used = {s.lhs for s in statements} | {s.rhs for s in statements}
+        return any(isinstance(data[c].dtype, pd.CategoricalDtype) and data[c].cat.ordered
+                   for c in data.columns if c in used)
+    return False
+
+
+def _fit_ordinal(model, data, *, ordered, estimator, missing, se, sample_cov, bollen_stine,
+                 options, bootstrap, boot_ci_type, **kw) -> FitResult:
+    """Step list of the categorical pipeline (thresholds, polychorics, WLS fit)."""
+    from .results.ordinal import fit_ordinal
+    estimator = check_option("estimator", "WLSMV" if estimator is None else estimator,
+                             ORDINAL_ESTIMATORS)
+    missing = check_option("missing", missing, ("listwise", "pairwise"))
+    if options:
+        raise OptionError(f"Unknown option(s) {', '.join(map(repr, sorted(options)))} of fit().")
+    if sample_cov is not None or data is None:
+        raise DataError("Ordinal indicators need the raw data (data=), not sample_cov=.")
+    if bollen_stine:
+        from ._errors import UnsupportedFeatureError
+        raise UnsupportedFeatureError("The Bollen-Stine bootstrap is not implemented for "
+                                      "ordinal indicators; use the scaled test statistics.")
+    se = None if se == "standard" else se   # "standard" = the estimator's lavaan default
+    with recorded_warnings() as caught:
+        theory = _theory_of(model, data)
+        statements = tuple(statements_of(model))
+        res = fit_ordinal(statements, data, ordered=ordered, estimator=estimator,
+                          missing=missing, se=se, bootstrap=bootstrap, boot_ci_type=boot_ci_type,
+                          options={"missing": missing, "group": kw["group"],
+                                   "group_equal": tuple(kw["group_equal"]),
+                                   "group_partial": tuple(kw["group_partial"]),
+                                   "std_lv": kw["std_lv"], "meanstructure": True},
+                          extra=theory,
+                          **{k: (tuple(v) if k.startswith("group_") else v)
+                             for k, v in kw.items()})
+    return replace(res, warnings=tuple(caught))
 
 
 def _merge_extra(*parts) -> dict:
@@ -250,7 +432,7 @@ def _theory_of(model, data) -> dict:
     return {"theory": model}
 
 
-_PLS_OPTIONS = ("scheme", "tol", "max_iter")
+_PLS_OPTIONS = ("scheme", "tol", "max_iter", "interaction", "hoc", "missing_value")
 _KNOWN_OPTIONS = tuple(p for p in inspect.signature(fit).parameters
                        if p not in ("model", "data", "options"))   # for "did you mean"
 
@@ -290,6 +472,8 @@ def _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean) ->
         if nobs is None:
             raise DataError("sample_cov= needs nobs= (the sample size).")
         return SampleStats.from_moments(sample_cov, nobs, names, sample_mean=sample_mean)
+    if is_dask_frame(data):
+        return sample_stats_from_dask(data, names, min_rows=len(names) + 1)
     return SampleStats.from_frame(data, names, missing=missing, group=group,
                                   min_rows=len(names) + 1 if missing == "listwise" else 2)
 

@@ -44,7 +44,9 @@ def compare(*results, names=None) -> pd.DataFrame:
         One row per model, ordered by ``df`` (the least restricted first), with ``npar df
         chisq aic bic`` and, from the second row on, ``chisq_diff df_diff pvalue`` of the test
         against the row above; ``scaled`` says whether the Satorra-Bentler (2001) scaled
-        difference was used.
+        difference was used (for WLSMV / ULSMV fits: the scaled-shifted Satorra 2000 test,
+        lavaan's ``lavTestLRT`` default; see
+        :func:`trustmodel.estimation.categorical.statistics.difference_test`).
 
     Raises
     ------
@@ -89,9 +91,18 @@ def compare(*results, names=None) -> pd.DataFrame:
                "pvalue": np.nan, "scaled": False}
         if k:
             j = order[k - 1]
-            row.update(_difference(fms[j], f, names[j], names[i]))
+            if _ordinal(results[j]) and _ordinal(results[i]):   # WLSMV family: lavTestLRT
+                from .estimation.categorical.statistics import difference_test
+                row.update(difference_test(results[j].state.fit, results[i].state.fit))
+            else:
+                row.update(_difference(fms[j], f, names[j], names[i]))
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _ordinal(res) -> bool:
+    """A fit of the ordinal (WLSMV-family) pipeline."""
+    return hasattr(getattr(res, "state", None), "fit")
 
 
 def _difference(free, restricted, name_free, name_restricted) -> dict:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ._errors import DataError, DataWarning
 from ._validation import did_you_mean
+from .moments import complete_moments, float_matrix
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class GroupStats:
     mean: np.ndarray
     data: np.ndarray | None = None   # raw rows (may hold NaN under FIML); None for moments input
     rows: np.ndarray | None = None   # index positions of these rows in the caller's frame
+    source: object = None            # rows not in memory (a dask DataFrame's row source)
 
 
 @dataclass(frozen=True)
@@ -67,15 +69,16 @@ class SampleStats:
                             + did_you_mean(absent, cols))
         if group is not None and group not in cols:
             raise DataError(f"group={group!r} is not a column of data." + did_you_mean([group], cols))
-        columns = []
         for name in names:
-            col = data[name]
-            if not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)):
-                raise DataError(f"Column {name!r} is not numeric (dtype {col.dtype}); recode it "
+            dtype = data[name].dtype
+            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+                raise DataError(f"Column {name!r} is not numeric (dtype {dtype}); recode it "
                                 "as numbers or drop it from the model.")
-            columns.append(col.to_numpy(dtype=float, na_value=np.nan))
-        values = np.column_stack(columns) if columns else np.zeros((len(data), 0))
-        all_nan = [n for j, n in enumerate(names) if np.isnan(values[:, j]).all()]
+        values = float_matrix(data, names) if names else np.zeros((len(data), 0))
+        values.flags.writeable = False   # may share memory with the caller's frame
+        scan = complete_moments(values) if names else None     # one blocked pass
+        all_nan = [] if scan is None or scan.complete is None else \
+            [n for j, n in enumerate(names) if np.isnan(values[:, j]).all()]
         if all_nan:
             raise DataError(f"Column{'s' if len(all_nan) > 1 else ''} "
                             f"{', '.join(map(repr, all_nan))} hold{'' if len(all_nan) > 1 else 's'} "
@@ -91,9 +94,14 @@ class SampleStats:
             labels, gidx = [None], [np.arange(len(values))]
         groups, dropped, notes = [], 0, []
         for lab, idx in zip(labels, gidx):
-            x = values[idx]
-            row_ok = ~np.isnan(x).any(axis=1)
-            if missing == "listwise":
+            whole = group is None and scan is not None
+            x = values if whole else values[idx]
+            mom = scan if whole else complete_moments(x) if len(names) else None
+            row_ok = np.ones(len(x), bool) if mom is None or mom.complete is None \
+                else mom.complete
+            if missing == "listwise" and mom is not None and mom.complete is None:
+                keep = idx                                      # no copy: every row complete
+            elif missing == "listwise":
                 keep = idx[row_ok]
                 dropped += int((~row_ok).sum())
                 x = x[row_ok]
@@ -110,7 +118,9 @@ class SampleStats:
                                 f"required for {len(names)} observed variables"
                                 + (" (rows with missing values were dropped listwise; try "
                                    "missing='fiml')." if dropped else "."))
-            if missing == "listwise":
+            if missing == "listwise" and mom is not None:
+                mean, cov = mom.mean, mom.cov
+            elif missing == "listwise":
                 mean = x.mean(axis=0)
                 xc = x - mean
                 cov = xc.T @ xc / n

@@ -51,6 +51,14 @@ LEVELS = {
     "strict": ("loadings", "intercepts", "residuals"),
     "means": ("loadings", "intercepts", "residuals", "means"),
 }
+#: the ladder of ordinal indicators (``ordered=``): thresholds first, as Wu & Estabrook (2016);
+#: lavaan frees the scale factors (delta) or residual variances (theta) and latent means of
+#: groups 2..G once thresholds are equal
+LEVELS_ORDINAL = {
+    "configural": (),
+    "thresholds": ("thresholds",),
+    "metric": ("thresholds", "loadings"),
+}
 RULES = ("chen2007", "chisq")
 CFI_CUT, RMSEA_CUT = -0.010, 0.015
 
@@ -166,14 +174,26 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
     >>> inv.highest
     'metric'
     """
+    ordinal = fit_options.get("ordered") not in (None, False, (), [])
+    ladder = LEVELS_ORDINAL if ordinal else LEVELS
+    if ordinal and estimator == "ML":
+        estimator = None                        # fit()'s default for ordinal data: WLSMV
+    if ordinal and tuple(levels) == ("configural", "metric", "scalar", "strict"):
+        levels = tuple(LEVELS_ORDINAL)          # the default ladder of ordinal indicators
     levels = list(levels)
-    unknown = [lv for lv in levels if lv not in LEVELS]
+    if ordinal and set(levels) - set(LEVELS_ORDINAL):
+        from ._errors import UnsupportedFeatureError
+        raise UnsupportedFeatureError(
+            "With ordered= the invariance ladder has the levels 'configural', 'thresholds' and "
+            "'metric' (thresholds + loadings); intercept and residual levels for ordinal "
+            "indicators are not implemented yet.")
+    unknown = [lv for lv in levels if lv not in ladder]
     if unknown:
         raise OptionError(f"levels= of invariance() must come from {', '.join(map(repr, LEVELS))}"
                           f"; got {unknown!r}.")
     if not levels:
         raise OptionError("levels= of invariance() needs at least one level.")
-    order = list(LEVELS)
+    order = list(ladder)
     if [order.index(lv) for lv in levels] != sorted(order.index(lv) for lv in levels) \
             or len(set(levels)) != len(levels):
         raise OptionError(f"levels= must be in increasing order of constraint ({order}); "
@@ -190,7 +210,7 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
     with progress_bar(total=len(levels), desc="invariance", progress=progress) as bar:
         for lv in levels:
             fits[lv] = fit(model, data, group=group, estimator=estimator,
-                           group_equal=LEVELS[lv], group_partial=tuple(group_partial),
+                           group_equal=ladder[lv], group_partial=tuple(group_partial),
                            **fit_options)
             bar.update(1)
     rows, held, highest, notes = [], True, None, []
@@ -203,7 +223,12 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
         ok = bool(fits[lv].converged)
         if prev is not None:
             pfm = fits[prev].fit_measures
-            dchi, ddf, p, scaled = _difference_test(fm, pfm)
+            if ordinal:   # lavTestLRT's default for WLSMV: Satorra (2000)
+                from .estimation.categorical.statistics import difference_test
+                t = difference_test(fits[prev].state.fit, fits[lv].state.fit)
+                dchi, ddf, p, scaled = t["chisq_diff"], t["df_diff"], t["pvalue"], False
+            else:
+                dchi, ddf, p, scaled = _difference_test(fm, pfm)
             if scaled:
                 note = "Chi-square differences are Satorra-Bentler (2001) scaled (MLR)."
                 if note not in notes:
@@ -224,7 +249,12 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
     scaled = [fits[lv].fit_measures.get("chisq_scaled", np.nan) for lv in levels]
     if np.all(np.isfinite(scaled)):  # MLR/MLM: the scaled statistic next to the ML one
         table.insert(2, "chisq_scaled", scaled)
+    if ordinal:
+        notes.append("Ordinal indicators: chi-square differences are lavTestLRT's scaled "
+                     "tests (Satorra 2000 for WLSMV / ULSMV).")
     latent = None
+    if ordinal and "metric" in fits and highest == "metric":
+        latent = latent_mean_differences(fits["metric"])
     if "scalar" in fits and highest is not None and order.index(highest) >= order.index("scalar"):
         latent = latent_mean_differences(fits["scalar"])
     return InvarianceResult(table=table, fits=fits, latent_means=latent, highest=highest,

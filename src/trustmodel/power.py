@@ -11,27 +11,41 @@ from __future__ import annotations
 import ast
 import time
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Iterable, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy import stats as sstats
 
 from ._errors import OptionError
-from ._parallel import BACKENDS, effective_jobs, parallel_map, resolve_progress, spawn_seeds
+from ._parallel import (
+    BACKENDS,
+    effective_jobs,
+    parallel_map,
+    resolve_progress,
+    spawn_seeds,
+)
 from ._validation import check_option, did_you_mean
-from .syntax.statements import statements_of
 from .data import GroupStats, SampleStats
 from .estimation.core.fitting import build_problem
 from .estimation.core.numdiff import jacobian
 from .estimation.core.optimize import minimize
 from .estimation.inference.defined import Definitions
-from .simulate import (_check_likert, _check_n, _discretize, _draw, _parse_key, _thresholds,
-                       population_model)
+from .simulate import (
+    _check_likert,
+    _check_n,
+    _discretize,
+    _draw,
+    _parse_key,
+    _thresholds,
+    population_model,
+)
 from .syntax import ParameterTable, build_table
+from .syntax.statements import statements_of
 
-__all__ = ["power", "PowerTable"]
+__all__ = ["PowerTable", "power"]
 
 
 def _free_statements(statements):
@@ -241,7 +255,7 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
           alpha: float = 0.05, seed=None, n_jobs: int = 1, progress: bool | None = None,
           estimator: Literal["ML", "GLS", "ULS"] = "ML", *, population: dict | None = None,
           analysis=None, likert: int | None = None, standardized: bool | None = None,
-          backend: str = "loky") -> PowerTable:
+          backend: str = "threads") -> PowerTable:
     """Monte Carlo power analysis: how often is each effect significant at each sample size?
 
     For every N, ``reps`` samples are drawn from the population model, the analysis model is
@@ -272,7 +286,10 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
         Worker processes (joblib; -1 all cores).
     progress : bool, optional
         Show a tqdm progress bar (default: when stderr is a terminal).
-    estimator : {"ML", "GLS", "ULS"}
+    estimator : {"ML", "GLS", "ULS", "WLSMV", "DWLS", "WLS", "ULSMV", "WLSM"}
+        An ordinal estimator (with ``likert=``) analyses each replicate's Likert items as
+        ordinal, in lavaan's three stages (one raw-data fit per replicate: slower);
+        ``analysis="WLSMV"`` says the same. See :mod:`trustmodel.power_ordinal`.
     population : dict, optional
         Population values overriding the model's (see :func:`simulate`).
     analysis : str, ParameterTable or builder, optional
@@ -282,8 +299,9 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
         Cut the data into ``1..likert`` categories (raw rows are drawn; slower).
     standardized : bool, optional
         As in :func:`simulate`.
-    backend : {"loky", "threading", "sequential", "dask"}
-        joblib backend for ``n_jobs != 1`` ("dask" runs on the active dask client).
+    backend : {"threads", "loky", "threading", "sequential", "dask"}
+        Backend for ``n_jobs != 1``: "threads" (default, no process start-up), "loky"
+        processes, or "dask" (replications as tasks on the active dask client).
 
     Returns
     -------
@@ -305,7 +323,15 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
     >>> res[["n", "effect", "power"]].round(2).values.tolist()
     [[100, 'y ~ f', 0.76], [300, 'y ~ f', 1.0]]
     """
-    ns, reps, estimator, likert = _check_options(n, reps, alpha, estimator, likert, backend)
+    if isinstance(analysis, str) and analysis in _ORDINAL:   # analysis="WLSMV" etc.
+        estimator, analysis = analysis, None
+    ordinal = estimator in _ORDINAL
+    ns, reps, checked, likert = _check_options(n, reps, alpha, "ML" if ordinal else estimator,
+                                               likert, backend)
+    if ordinal and not likert:
+        raise OptionError(f"estimator={estimator!r} analyses ordinal data; give likert= (the "
+                          "number of categories to cut the simulated data into).")
+    estimator = estimator if ordinal else checked
     t0 = time.perf_counter()
     *per_n, extra = spawn_seeds(seed, len(ns) + 1)   # replicate r of the k-th N: per_n[k][r]
 
@@ -314,6 +340,11 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
     sigma, mu = _analysis_moments(table, pop)
     effects = _resolve_effects(table, effect)
     cuts = _thresholds(likert, "symmetric") if likert else None
+    if ordinal:   # Likert samples analysed by WLSMV & co. (power_ordinal.py)
+        parts, effects, truth = _ordinal_parts(table, sigma, mu, cuts, ns, reps, per_n, extra,
+                                               effect, estimator, likert)
+        return _power_table(parts, ns, reps, effects, truth, alpha, seed, estimator, likert,
+                            n_jobs, t0)
     study = _Study(table=table, estimator=estimator, sigma=sigma, mu=mu, x0=np.zeros(0),
                    effects=effects, likert=likert, cuts=cuts)
     study._setup()
@@ -327,11 +358,35 @@ def power(model, n: int | Iterable[int] = (100, 200, 300, 500), effect=None, rep
         chunk = max(1, len(tasks) // 50) if resolve_progress(progress) else len(tasks)
     parts = parallel_map(study.run, tasks, n_jobs=jobs, backend=backend, progress=progress,
                          chunk_size=chunk, desc="replications")
+    return _power_table(parts, ns, reps, effects, truth, alpha, seed, estimator, likert, n_jobs,
+                        t0)
+
+
+def _power_table(parts, ns, reps, effects, truth, alpha, seed, estimator, likert, n_jobs,
+                 t0) -> PowerTable:
     result = PowerTable(_power_rows(parts, ns, reps, effects, truth, alpha))
     result.attrs.update(reps=reps, alpha=alpha, estimator=estimator,
                         seed=seed if isinstance(seed, (int, np.integer, type(None))) else "rng",
                         likert=likert, n_jobs=n_jobs, seconds=time.perf_counter() - t0)
     return result
+
+
+_ORDINAL = ("WLSMV", "DWLS", "WLS", "ULSMV", "WLSM")   # "ULS" stays the continuous one
+
+
+def _ordinal_parts(table, sigma, mu, cuts, ns, reps, per_n, extra, effect, estimator, likert):
+    """Replicates of the ordinal analysis: ((est, se, converged) per replicate, effects,
+    population values)."""
+    from .estimation.categorical.model import ordinal_table
+    from .power_ordinal import ordinal_replicates
+    from .simulate import _discretize, _draw
+    otable = ordinal_table(table.statements, {v: likert - 1 for v in table.names.ov})
+    effects = _resolve_effects(otable, effect)
+    tasks = [(nn, ss) for nn, child in zip(ns, per_n) for ss in spawn_seeds(child, reps)]
+    truth, est, se, ok = ordinal_replicates(tuple(table.statements), list(table.names.ov),
+                                            sigma, mu, cuts, tasks, effects, estimator, _draw,
+                                            _discretize, seed_pop=extra)
+    return list(zip(est, se, ok)), effects, truth
 
 
 def _check_options(n, reps, alpha, estimator, likert, backend):

@@ -33,7 +33,7 @@ def initial_weights(spec: PLSSpec, S: np.ndarray) -> np.ndarray:
 
 
 def _normalize(W: np.ndarray, S: np.ndarray) -> np.ndarray:
-    var = np.einsum("bpj,bpq,bqj->bj", W, S, W)
+    var = (W * (S @ W)).sum(axis=1)
     return W / np.sqrt(var)[:, None, :]
 
 
@@ -52,9 +52,10 @@ def inner_weights(C: np.ndarray, spec: PLSSpec, scheme: str) -> np.ndarray:
 
 
 def _outer_update(S, W, spec, scheme, mode_b):
-    C = np.einsum("bpj,bpq,bqk->bjk", W, S, W)
+    SW = S @ W
+    C = np.swapaxes(W, 1, 2) @ SW
     E = inner_weights(C, spec, scheme)
-    G = S @ (W @ E)                          # cov(x, inner proxy), up to a positive scale
+    G = SW @ E                               # cov(x, inner proxy), up to a positive scale
     Wn = G * spec.mask
     for j, idx in mode_b:
         Wn[:, idx, j] = np.linalg.solve(S[:, idx][:, :, idx], G[:, idx, j][..., None])[..., 0]
@@ -92,11 +93,14 @@ def estimate_weights(S: np.ndarray, spec: PLSSpec, *, scheme: str = "path", tol:
     n_iter = np.zeros(B, dtype=int)
     converged = np.zeros(B, dtype=bool)
     active = np.arange(B)
+    # seminr's first change is measured against the raw unit weights (not yet scaled to
+    # unit-variance scores): it matters with a loose stopCriterion
+    prev = np.broadcast_to(spec.mask, W.shape) if W0 is None else W
     for it in range(1, max_iter + 1):
         Sa = S[active]
         Wa = W[active]
         Wn = _outer_update(Sa, Wa, spec, scheme, mode_b)
-        diff = np.abs(Wn - Wa).sum(axis=(1, 2))
+        diff = np.abs(Wn - (prev[active] if it == 1 else Wa)).sum(axis=(1, 2))
         W[active] = Wn
         n_iter[active] = it
         done = diff < tol
@@ -148,8 +152,12 @@ def total_effects(Bm: np.ndarray) -> np.ndarray:
 
 
 def estimate(S: np.ndarray, spec: PLSSpec, *, consistent: bool = False, scheme: str = "path",
-             tol: float = 1e-7, max_iter: int = 300, W0=None) -> dict:
+             tol: float = 1e-7, max_iter: int = 300, W0=None, composites=()) -> dict:
     """Run PLS (or PLSc) on a stack of correlation matrices and return every batched quantity.
+
+    Under PLSc the constructs in ``composites`` (indices; interaction terms) are taken as
+    fully reliable (rho_A = 1) and keep their PLS loadings, as seminr's
+    ``plsc_disattenuation``.
 
     Keys: ``W`` (weights), ``L`` (loadings, indicator x construct on the block mask),
     ``C`` (construct correlations; disattenuated for PLSc), ``rho`` (rho_A), ``B`` (paths),
@@ -157,8 +165,10 @@ def estimate(S: np.ndarray, spec: PLSSpec, *, consistent: bool = False, scheme: 
     """
     W, n_iter, converged = estimate_weights(S, spec, scheme=scheme, tol=tol, max_iter=max_iter,
                                             W0=W0)
-    C = np.einsum("bpj,bpq,bqk->bjk", W, S, W)
+    C = np.swapaxes(W, 1, 2) @ (S @ W)
     rho = rho_a(W, spec)
+    if len(composites):
+        rho[:, list(composites)] = 1.0
     mask = spec.mask
     L = (S @ W) * mask
     if consistent:
@@ -167,7 +177,7 @@ def estimate(S: np.ndarray, spec: PLSSpec, *, consistent: bool = False, scheme: 
             C = C / (sq[:, :, None] * sq[:, None, :])
         idx = np.arange(spec.n_constructs)
         C[:, idx, idx] = 1.0
-        refl = np.array([m == "A" for m in spec.modes])
+        refl = np.array([m == "A" and j not in composites for j, m in enumerate(spec.modes)])
         ww = (W ** 2).sum(axis=1)
         Lc = W * (sq / ww)[:, None, :]
         L = np.where(refl[None, None, :], Lc, L) * mask

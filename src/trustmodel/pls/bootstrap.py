@@ -1,10 +1,13 @@
-"""Nonparametric bootstrap of a PLS / PLSc fit.
+"""Resampling a PLS model: nonparametric bootstrap (and the row-index engine that the
+permutation tests and cross-validation share).
 
 Replicate ``b`` draws its rows with ``np.random.default_rng(children[b])``, ``children =
-np.random.SeedSequence(seed).spawn(B)`` (``trustmodel._parallel.spawn_seeds``), and replicates
-are processed in fixed chunks of :data:`CHUNK` whatever ``n_jobs`` is, so the results are
-identical for ``n_jobs=1`` and ``n_jobs=2``. Each chunk resamples the standardized data, forms the stack of correlation
-matrices and runs the batched algorithm warm-started at the full-sample weights.
+np.random.SeedSequence(seed).spawn(B)`` (:func:`trustmodel._parallel.spawn_seeds`), and
+replicates are processed in fixed chunks of :data:`CHUNK` whatever ``n_jobs`` is, so results
+are identical for any ``n_jobs``. A chunk stacks the resampled raw items and runs the whole
+pipeline (:func:`trustmodel.pls.pipeline.estimate_batch`: HOC stages, interaction items,
+PLS, interaction adjustment) on the stack, warm-started at the full-sample weights, as
+seminr's ``bootstrap_model`` re-runs ``estimate_pls`` on each resample.
 """
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from functools import partial
 import numpy as np
 
 from .._errors import BootstrapFailureWarning, OptionError
-from . import algorithm as alg
+from .._parallel import parallel_map, spawn_seeds
+from .pipeline import estimate_batch
 
 CHUNK = 50
 
@@ -23,49 +27,41 @@ def _indices(children, n: int) -> np.ndarray:
     return np.stack([np.random.default_rng(c).integers(0, n, n) for c in children])
 
 
-def _chunk_rows(children, Z, spec, kw, W0, extract):
+def stack_columns(X: np.ndarray, names, idx: np.ndarray) -> dict:
+    """Raw item columns of the row subsets ``idx`` (shape (B, m)): name -> (B, m) array."""
+    return {nm: X[idx, k] for k, nm in enumerate(names)}
+
+
+def _chunk_rows(children, X, names, plan, kw, W0, extract):
     """Statistics of one chunk of replicates: a list of (row, converged) pairs."""
-    idx = _indices(children, Z.shape[0])
-    S = alg.correlation(Z[idx])
-    out = alg.estimate(S, spec, W0=W0, **kw)
-    rows = extract(out)
+    idx = _indices(children, X.shape[0])
+    with np.errstate(all="ignore"):
+        out = estimate_batch(stack_columns(X, names, idx), plan, kw, W0=W0)
+        rows = extract(out)
     return list(zip(rows, out["converged"]))
 
 
-try:  # the CB-SEM bootstrap's helper (same seed/chunk conventions)
-    from .._parallel import parallel_map, spawn_seeds
-except ImportError:  # pragma: no cover - standalone fallback with the same contract
-    def spawn_seeds(seed, n: int) -> list:
-        if isinstance(seed, (np.random.Generator, np.random.SeedSequence)):
-            return list(seed.spawn(n))
-        if seed is None or isinstance(seed, (int, np.integer)):
-            return list(np.random.SeedSequence(None if seed is None else int(seed)).spawn(n))
-        raise OptionError("seed= must be None, an int or a numpy.random.Generator; "
-                          f"got {seed!r}.")
-
-    def parallel_map(func, seeds, *, n_jobs=1, backend="loky", progress=None,
-                     chunk_size=None, desc="replicates"):
-        seeds = list(seeds)
-        parts = [seeds[a:a + chunk_size] for a in range(0, len(seeds), chunk_size)]
-        if n_jobs in (None, 1) or backend == "sequential":
-            return [r for p in parts for r in func(p)]
-        import joblib
-        with joblib.parallel_config(backend=backend, n_jobs=n_jobs):
-            res = joblib.Parallel()(joblib.delayed(func)(p) for p in parts)
-        return [r for chunk in res for r in chunk]
-
-
-def run_bootstrap(Z, spec, kw, W0, extract, *, B: int, seed, n_jobs: int = 1,
+def run_bootstrap(X, names, plan, kw, W0, extract, *, B: int, seed, n_jobs: int = 1,
                   backend: str | None = None, progress=None):
     """Bootstrap statistics ``extract(out)`` (shape (b, k)) over ``B`` replicates.
 
-    Returns the (B, k) array with failed (non-converged or inadmissible) replicates as NaN
-    rows, and the number of failures (a :class:`BootstrapFailureWarning` is issued if any).
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        Raw item data (after the missing-value treatment), columns ``names``.
+
+    Returns
+    -------
+    stats : ndarray, shape (B, k)
+        Failed (non-converged or inadmissible) replicates are NaN rows.
+    failed : int
+        Their number (a :class:`BootstrapFailureWarning` is issued if any).
     """
     if not isinstance(B, (int, np.integer)) or B < 2:
         raise OptionError(f"bootstrap= must be an integer of at least 2; got {B!r}.")
     children = spawn_seeds(seed, int(B))
-    func = partial(_chunk_rows, Z=Z, spec=spec, kw=kw, W0=W0, extract=extract)
+    func = partial(_chunk_rows, X=X, names=tuple(names), plan=plan, kw=kw, W0=W0,
+                   extract=extract)
     rows = parallel_map(func, children, n_jobs=n_jobs, backend=backend or "loky",
                         progress=progress, chunk_size=CHUNK, desc="PLS bootstrap")
     stats = np.array([r for r, _ in rows], dtype=float)
@@ -74,6 +70,7 @@ def run_bootstrap(Z, spec, kw, W0, extract, *, B: int, seed, n_jobs: int = 1,
     failed = int((~ok).sum())
     if failed:
         warnings.warn(f"{failed} of {B} bootstrap resamples failed (no convergence or an "
-                      "inadmissible PLSc correction) and were left out of the standard errors "
-                      "and intervals.", BootstrapFailureWarning, stacklevel=4)
+                      "inadmissible PLSc correction); they are counted in n_boot_failed and "
+                      "left out of the standard errors and intervals.",
+                      BootstrapFailureWarning, stacklevel=4)
     return stats, failed

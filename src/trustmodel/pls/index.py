@@ -32,8 +32,30 @@ def _bounds(value, names, what):
     raise OptionError(f"{what}= must be a number or a mapping item -> number; got {value!r}.")
 
 
+def scale_bounds(res, lower, upper):
+    """``(lower, upper)``: the caller's, or the smallest and largest item value observed in
+    the data (one scale for all items, as a questionnaire has) with a DataWarning."""
+    if lower is not None and upper is not None:
+        return lower, upper
+    import warnings
+    X = res._raw
+    lo = float(np.min(X)) if lower is None else lower
+    hi = float(np.max(X)) if upper is None else upper
+    warnings.warn(f"Scale bounds for the 0-100 index taken from the data: lower={lo:g}, "
+                  f"upper={hi:g}; pass lower= and upper= (e.g. 1 and 10 for the ACSI/ECSI "
+                  "questionnaires) to state the questionnaire's scale.", DataWarning,
+                  stacklevel=4)
+    return lo, hi
+
+
 def _parts(res, lower, upper):
     spec = res.spec
+    plan = getattr(res, "plan", None)
+    if plan is not None and (plan.interactions or plan.hocs):
+        raise OptionError("The 0-100 index is defined for first-order models of observed "
+                          "items; fit the model without interaction terms and higher-order "
+                          "constructs for it.")
+    lower, upper = scale_bounds(res, lower, upper)
     lo = _bounds(lower, spec.indicators, "lower")
     hi = _bounds(upper, spec.indicators, "upper")
     if np.any(hi <= lo):
@@ -72,22 +94,24 @@ def block_index(weights, sds, means, lower, upper) -> float:
     return float(100 * np.sum(u / u.sum() * (m - lo) / rng))
 
 
-def unstandardized_weights(res, lower=1, upper=10) -> pd.DataFrame:
+def unstandardized_weights(res, lower=None, upper=None) -> pd.DataFrame:
     wt, _, _ = _parts(res, lower, upper)
     spec = res.spec
     return pd.DataFrame({"construct": [spec.constructs[b] for b in spec.block],
                          "indicator": list(spec.indicators), "weight": wt})
 
 
-def acsi_index(res, lower=1, upper=10) -> pd.Series:
+def acsi_index(res, lower=None, upper=None) -> pd.Series:
     """The 0-100 index of every construct of a PLS result (ACSI / ECSI scores).
 
     Parameters
     ----------
     res : PLSResult
         A fit of ``tm.fit(..., estimator="PLS")``.
-    lower, upper : float or mapping item -> float
+    lower, upper : float or mapping item -> float, optional
         Scale minimum and maximum of the items (1 and 10 for the ACSI/ECSI questionnaires).
+        When omitted, the smallest and largest value observed over the model's items, with a
+        :class:`~trustmodel.DataWarning`.
 
     Returns
     -------
@@ -112,7 +136,7 @@ def acsi_index(res, lower=1, upper=10) -> pd.Series:
     return pd.Series(perf, index=list(res.spec.constructs), name="index")
 
 
-def ipma(res, target: str = "Satisfaction", lower=1, upper=10) -> pd.DataFrame:
+def ipma(res, target: str = "Satisfaction", lower=None, upper=None) -> pd.DataFrame:
     """Importance-performance map data for ``target``.
 
     Importance is the unstandardized total effect on ``target`` (0-100 rescaled scores),

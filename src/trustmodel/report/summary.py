@@ -19,8 +19,8 @@ from . import apa, text
 from .apa import fmt
 
 # sections in lavaan's order
-SECTIONS = ("Latent Variables", "Regressions", "Covariances", "Intercepts", "Variances",
-            "Constraints")
+SECTIONS = ("Latent Variables", "Regressions", "Covariances", "Intercepts", "Thresholds",
+            "Variances", "Scales y*", "Constraints")
 DEFINED = "Defined Parameters"
 NUM_COLS = ("est", "se", "z", "pvalue", "std_lv", "std_all")
 TEXT_HEAD = ("Estimate", "Std.Err", "z-value", "P(>|z|)", "Std.lv", "Std.all")
@@ -55,6 +55,10 @@ def _section(op: str, lhs: str, rhs: str) -> str | None:
         return "Intercepts"
     if op == ":=":
         return DEFINED
+    if op == "|":
+        return "Thresholds"
+    if op == "~*~":
+        return "Scales y*"
     if op in ("==", "<", ">"):
         return "Constraints"
     return None
@@ -264,6 +268,8 @@ class Summary:
                         rows.append(Row(name=r.lhs, dot=r.lhs in endo, **kw))
                     elif title == "Constraints":
                         rows.append(Row(name=f"{r.lhs} {r.op} {r.rhs}", **kw))
+                    elif title == "Thresholds":
+                        rows.append(Row(name=f"{r.lhs}|{r.rhs}", **kw))
                     else:
                         rows.append(Row(name=r.lhs, **kw))
                 if rows:

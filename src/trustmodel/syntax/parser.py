@@ -1,9 +1,11 @@
 """Parse lavaan model syntax into statements.
 
 Follows lavaan's model syntax (Rosseel 2012, doi:10.18637/jss.v048.i02; ``R/lav_syntax_parser.R``):
-operators ``=~ <~ ~ ~~ ~1 := == < >``, comments (``#`` and ``!``), statements separated by new
+operators ``=~ <~ ~ ~~ ~1 := == < >``, thresholds ``y | t1 + t2`` and scale factors ``y ~*~ y``, comments (``#`` and ``!``), statements separated by new
 lines or ``;``, formulas continued over several lines, and modifiers ``a*x`` (label), ``1*x``
-(fixed value), ``NA*x`` (free), ``start(.5)*x``, ``label("a")*x``, ``c(a1, a2)*x`` (one per group).
+(fixed value), ``NA*x`` (free), ``start(.5)*x``, ``label("a")*x``, ``c(a1, a2)*x`` (one per group),
+and product terms ``y ~ x + z + x:z`` (modsem's and lavaan's form; a product latent may also be
+measured and covary: ``x:z =~ x1.z1 + x2.z2``, ``x:z ~~ x``).
 Errors point at the line and column, as lavaan's ``lav_parse_txtloc`` does.
 """
 from __future__ import annotations
@@ -13,10 +15,11 @@ from dataclasses import dataclass, field
 
 from .._errors import ModelSyntaxError
 
-OPERATORS = (":=", "=~", "<~", "~~", "==", "~", "<", ">")
+OPERATORS = ("~*~", ":=", "=~", "<~", "~~", "==", "~", "<", ">", "|")
 _OPS_HINT = "lavaan syntax uses the operators =~ <~ ~ ~~ ~1 := == < >."
 _NAME = r"[A-Za-z_.][A-Za-z0-9_.]*"
 _NAME_RE = re.compile(rf"^{_NAME}$")
+_PRODUCT_RE = re.compile(rf"^{_NAME}(:{_NAME})+$")   # x:z, a product term (modsem, lavaan)
 _NUMBER_RE = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
@@ -164,8 +167,14 @@ class _Parser:
         if not op:
             first = len(text) - len(text.lstrip())
             raise self.error("No operator found", first, _OPS_HINT)
-        if op == "|" or "|" in text:
-            raise NotImplementedError("Thresholds ('|') for ordered variables are not supported yet.")
+        if op in ("|", "~*~") and not _NAME_RE.match(text[:pos].strip()):
+            raise self.error(f"{op!r} needs one observed variable on its left-hand side", 0)
+        if op == "|":
+            for term, off in _split_top(text[pos + 1:], "+"):
+                name = term.split("*")[-1].strip()
+                if not re.fullmatch(r"t\d+", name):
+                    raise self.error(f"Thresholds are written t1, t2, ...; got {name!r}",
+                                     pos + 1 + off + len(term) - len(term.lstrip()))
         lhs_text, rhs_text = text[:pos], text[pos + len(op):]
         rhs_off = pos + len(op)
         if op in (":=", "==", "<", ">"):
@@ -174,7 +183,7 @@ class _Parser:
         for name, off in lhs_names:
             if not name:
                 raise self.error(f"Missing left-hand side of {op!r}", pos)
-            if not _NAME_RE.match(name):
+            if not (_NAME_RE.match(name) or (op in ("=~", "~~") and _PRODUCT_RE.match(name))):
                 raise self.error(f"Invalid variable name {name!r} on the left-hand side", off)
         if op == "~" and rhs_text.strip().startswith("~"):
             raise self.error("Unknown operator '~~~'", pos)
@@ -186,6 +195,9 @@ class _Parser:
             if not tstrip:
                 raise self.error(f"Empty term on the right-hand side of {op!r}", min(toff, len(text) - 1))
             rhs, mod = self._term(tstrip, toff)
+            if ":" in rhs and op not in ("~", "~~"):
+                raise self.error(f"A product term ({rhs!r}) may only be a predictor on the "
+                                 "right-hand side of '~'", toff)
             rop = op
             if op == "~" and rhs == "1":
                 rop, rhs = "~1", ""
@@ -214,7 +226,7 @@ class _Parser:
         var, voff = parts[-1][0].strip(), parts[-1][1]
         if not var:
             raise self.error("Missing variable after '*'", off + voff)
-        if not (_NAME_RE.match(var) or var == "1"):
+        if not (_NAME_RE.match(var) or _PRODUCT_RE.match(var) or var == "1"):
             raise self.error(f"Invalid variable name {var!r}", off + voff)
         fixed: tuple = ()
         label: tuple = ()

@@ -10,6 +10,7 @@ Builders never fit anything themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Iterable
 
 import numpy as np
@@ -46,6 +47,25 @@ class NamedEffect:
     target: str
     via: tuple = ()
     label: str = ""
+
+
+@dataclass(frozen=True)
+class Moderation:
+    """What ``moderator=`` added: ``target ~ focal + moderator + focal:moderator``.
+
+    ``label`` is the interaction's coefficient, ``variance`` the moderator's variance label,
+    ``defined`` the ``:=`` names: simple slopes ``ss_*_lo/_hi`` at -1/+1 SD, conditional
+    indirect effects ``<chain>_lo/_hi`` and indices of moderated mediation ``imm_<chain>``.
+    Probe further with :func:`trustmodel.simple_slopes` and
+    :func:`trustmodel.conditional_indirect`.
+    """
+
+    focal: str
+    moderator: str
+    target: str
+    label: str
+    variance: str
+    defined: tuple
 
 
 @dataclass(frozen=True)
@@ -256,6 +276,53 @@ class TheoryModel:
         self._definitions.append((label, expr))
         self._named.append(NamedEffect(f"{source}->{target}", "total", source, target, (), label))
         return True
+
+    # ----- moderation (issue 15) -----------------------------------------------------------
+    def _add_moderation(self, moderator, focal: str, target: str) -> None:
+        """``target ~ focal + W + focal:W`` for ``moderator={"W": [items]}``, with the
+        moderator's variance labelled ``v_w`` and, as ``:=`` parameters, the simple slopes of
+        ``focal`` at -1 SD / +1 SD of W and, for each named indirect effect through
+        ``focal -> target``, its conditional values at -1 SD / +1 SD and the index of moderated
+        mediation (Hayes 2015). Fit with ``interaction="dblcent"`` (default) or ``"lms"``."""
+        self.moderation = None
+        if moderator is None:
+            return
+        if not isinstance(moderator, dict) or len(moderator) != 1:
+            raise OptionError(f"moderator= of {self._owner}() must be a dict with one construct, "
+                              f"such as {{'SWC': ['swc1', 'swc2', 'swc3']}}; got {moderator!r}.")
+        (W, items), = moderator.items()
+        if not isinstance(W, str) or not W or not set(W) <= _IDENT_OK or W[0].isdigit():
+            raise OptionError(f"moderator= name {W!r} must be a valid identifier.")
+        if W in self._constructs or W in self._higher:
+            raise OptionError(f"moderator= name {W!r} is already a construct of the model.")
+        self._add_construct(W, items, f"moderator[{W!r}]")
+        self._check_shared_items()
+        main = self._edges().get((focal, target))
+        if main is None or main.fixed is not None:
+            raise OptionError(f"moderator= moderates the path {focal} -> {target}, which the "
+                              "model does not estimate; add it with paths=.")
+        self._add_path(W, target)
+        lab, var = f"b_{target}_{focal}x{W}".lower(), f"v_{W}".lower()
+        self._extra += [f"{target} ~ {lab}*{focal}:{W}", f"{W} ~~ {var}*{W}"]
+        self._named.append(NamedEffect(f"{focal}:{W}->{target}", "direct", f"{focal}:{W}",
+                                       target, (), lab))
+        sd = f"sqrt({var})"
+        base = f"ss_{focal}_{target}".lower()
+        defs = [(f"{base}_lo", f"{main.factor} - {lab}*{sd}"),
+                (f"{base}_hi", f"{main.factor} + {lab}*{sd}")]
+        for e in [e for e in self._named if e.kind == "indirect"]:
+            nodes = [e.source, *e.via, e.target]
+            links = list(pairwise(nodes))
+            if (focal, target) not in links:
+                continue
+            others = [p.factor for p in self._chain(nodes) if (p.source, p.target) != (focal,
+                                                                                   target)]
+            rest = "*".join(others)
+            defs += [(f"{e.label}_lo", f"{rest}*({main.factor} - {lab}*{sd})"),
+                     (f"{e.label}_hi", f"{rest}*({main.factor} + {lab}*{sd})"),
+                     (f"imm_{e.label}", f"{rest}*{lab}")]
+        self._definitions += defs
+        self.moderation = Moderation(focal, W, target, lab, var, tuple(n for n, _ in defs))
 
     # ----- output ------------------------------------------------------------------------
     def _lines(self) -> list[str]:

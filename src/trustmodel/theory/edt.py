@@ -10,6 +10,11 @@ ROLES = {"expectation": "EXP", "performance": "PERF", "disconfirmation": "DISC",
          "satisfaction": "SAT", "loyalty": "LOY", "complaints": "COMP"}
 
 
+def _role(abbrev: str) -> str:
+    """The role of a default abbreviation ("DISC" -> "disconfirmation"), else the name."""
+    return {v: k for k, v in ROLES.items()}.get(abbrev, abbrev)
+
+
 class ExpectationDisconfirmation(TheoryModel):
     """The expectation-disconfirmation model of satisfaction as a structural equation model.
 
@@ -40,6 +45,15 @@ class ExpectationDisconfirmation(TheoryModel):
     reliability : dict, optional
         Fixed reliability of a single-item construct, e.g. ``{"LOY": 0.8}``: its item's residual
         variance is fixed at (1 - reliability) * var(item) (variance from the fitted data).
+    moderator : dict, optional
+        A construct moderating one structural path, e.g. involvement ``{"INV": ["inv1",
+        "inv2", "inv3"]}``: adds ``SAT ~ INV + DISC:INV`` (for the default ``moderated=``), the
+        simple slopes at -1/+1 SD of the moderator and the conditional indirect effects
+        (EXP->DISC->SAT, PERF->DISC->SAT at -1/+1 SD) with the index of moderated mediation as
+        ``:=`` parameters (conditional process analysis, Hayes 2018; see ``self.moderation``).
+    moderated : str
+        The moderated path, ``"FROM->TO"`` in the model's construct names (default
+        ``"DISC->SAT"``, the second stage of the disconfirmation chains).
 
     Attributes
     ----------
@@ -78,7 +92,8 @@ class ExpectationDisconfirmation(TheoryModel):
                             "complaints": (0.8, 0.75, 0.7)}
 
     def __init__(self, expectation, performance, disconfirmation, satisfaction, loyalty=None,
-                 complaints=None, paths=None, names=None, reliability=None):
+                 complaints=None, paths=None, names=None, reliability=None, moderator=None,
+                 moderated: str = "DISC->SAT"):
         super().__init__()
         n = self._names = self._resolve_names(ROLES, names)
         self._reliability = check_reliability(self._owner, reliability, n)
@@ -104,6 +119,10 @@ class ExpectationDisconfirmation(TheoryModel):
             self._add_construct(n["complaints"], complaints, "complaints")
         self._check_shared_items()
         self._build(paths)
+        focal, _, target = str(moderated).partition("->")
+        focal, target = (self._names.get(_role(focal.strip()), focal.strip()),
+                         self._names.get(_role(target.strip()), target.strip()))
+        self._add_moderation(moderator, focal, target)
 
     def _build(self, paths) -> None:
         n = self._names

@@ -37,6 +37,12 @@ class SatisfactionLoyalty(TheoryModel):
     reliability : dict, optional
         Fixed reliability of a single-item construct, e.g. ``{"LOY": 0.8}`` for a single
         repurchase-intention item.
+    moderator : dict, optional
+        A construct moderating SAT -> LOY, e.g. switching costs ``{"SWC": ["swc1", "swc2",
+        "swc3"]}``: adds ``LOY ~ SWC + SAT:SWC`` (a latent interaction; fit with
+        ``interaction="dblcent"``, the default, or ``"lms"``), the simple slopes of SAT at
+        -1/+1 SD of the moderator and, for each antecedent, the conditional indirect effects
+        and the index of moderated mediation as ``:=`` parameters (see ``self.moderation``).
 
     Raises
     ------
@@ -58,7 +64,7 @@ class SatisfactionLoyalty(TheoryModel):
     _population_loadings = {"satisfaction": (0.85, 0.8, 0.8), "loyalty": (0.8, 0.75, 0.7)}
 
     def __init__(self, satisfaction, loyalty, reciprocal: bool = False, instruments=None,
-                 antecedents=None, names=None, reliability=None):
+                 antecedents=None, names=None, reliability=None, moderator=None):
         super().__init__()
         if not isinstance(reciprocal, bool):
             raise OptionError(f"reciprocal= of SatisfactionLoyalty() must be True or False; got "
@@ -108,6 +114,11 @@ class SatisfactionLoyalty(TheoryModel):
             self._name_direct(S, L)
             for a in eqs[S]:
                 self._name_indirect([a, S, L], f"{a}_{S}_{L}".lower())
+        if moderator is not None and reciprocal:
+            raise OptionError("moderator= with reciprocal=True is not supported: a latent "
+                              "interaction inside a feedback loop is not identified by these "
+                              "methods.")
+        self._add_moderation(moderator, S, L)
         self._population_paths = {("loyalty", "satisfaction"): 0.4 if reciprocal else 0.6,
                                   ("satisfaction", "loyalty"): 0.2}
 

@@ -23,14 +23,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...moments import pattern_codes, pattern_moments
+
 LOG2PI = np.log(2 * np.pi)
 
 
 def missing_patterns(Y: np.ndarray):
     """The distinct observed/missing masks of the rows of ``Y`` (NaN = missing) and each row's
     pattern: ``(uniq, inv)`` with ``uniq`` (K x p, True = observed) and ``inv`` (n,)."""
-    uniq, inv = np.unique(~np.isnan(Y), axis=0, return_inverse=True)
-    return uniq, inv.ravel()
+    return pattern_codes(~np.isnan(Y))   # integer codes: one 1-d sort, not a row sort
 
 
 def pattern_blocks(uniq, inv):
@@ -73,15 +74,8 @@ class Patterns:
     @classmethod
     def from_data(cls, Y: np.ndarray) -> Patterns:
         n, p = Y.shape
-        uniq, inv = missing_patterns(Y)
-        order = np.argsort(inv, kind="stable")
-        counts = np.bincount(inv, minlength=len(uniq))
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-        Z = np.where(np.isnan(Y), 0.0, Y)[order]
-        sums = np.add.reduceat(Z, starts, axis=0)
-        outer = np.add.reduceat(np.einsum("ni,nj->nij", Z, Z), starts, axis=0)
-        means = sums / counts[:, None]
-        covs = outer / counts[:, None, None] - np.einsum("ki,kj->kij", means, means)
+        pm = pattern_moments(Y)    # one sort of integer pattern codes, K x p x p memory
+        uniq, inv, counts, means, covs = pm.uniq, pm.inv, pm.counts, pm.means, pm.covs
         blocks = []
         for sel, obs, in_block, pid in pattern_blocks(uniq, inv):
             K, po = obs.shape

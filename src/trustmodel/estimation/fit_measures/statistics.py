@@ -19,8 +19,8 @@ from ..core.fitting import x_indices
 from ..core.saturated import saturated_derivatives
 from ..fiml.driver import estimate_fiml
 from ..fiml.problem import FimlProblem
-from ..inference.robust import raw_data, robust_parts
-from ..inference.scaling import satorra_bentler_trace, yb_mplus_trace
+from ..inference.casewise import robust_parts, satorra_bentler_trace, yb_mplus_trace
+from ..inference.robust import raw_data
 from . import baseline as bl
 from . import indices as fm
 from .fiml_corrected import fiml_corrected, scaled_fiml_measures
@@ -150,7 +150,7 @@ def fit_statistics(table, stats, state, estimator: str = "ML", extra=None) -> Fi
 
 def _scaled_test(table, stats, state, test, df, bdf) -> dict:
     """Satorra-Bentler (MLM) or Yuan-Bentler Mplus (MLR) scaled measures, complete data."""
-    datas = raw_data(stats, f"the {test} test")
+    datas = raw_data(stats, f"the {test} test")   # rows visited block by block (casewise)
     problem, x = state.problem, state.x
     xi = x_indices(table)
     ms = problem.model.meanstructure
@@ -159,16 +159,16 @@ def _scaled_test(table, stats, state, test, df, bdf) -> dict:
     bchisq = 2 * N * bstate.fmin
     extra = {}
     if test == "yuan.bentler.mplus":
-        parts = robust_parts(problem, x, datas, "observed")
-        tr, h1, h0 = yb_mplus_trace(parts, datas, ms, xi)
-        bparts = robust_parts(bstate.problem, bstate.x, datas, "observed")
-        btr = yb_mplus_trace(bparts, datas, ms, xi)[0]
+        parts = robust_parts(problem, x, stats, "observed")
+        tr, h1, h0 = yb_mplus_trace(parts, stats, ms, xi)
+        bparts = robust_parts(bstate.problem, bstate.x, stats, "observed")
+        btr = yb_mplus_trace(bparts, stats, ms, xi)[0]
         ndat_h1 = sum(saturated_derivatives(len(table.names.ov), ms, xi)[0].shape[0]
                       for _ in datas)
         extra = {"h1_traces": h1, "h1_ndat": ndat_h1, "h0_traces": h0, "npar": problem.npar}
     else:
-        tr = satorra_bentler_trace(problem, x, datas, xi)
-        btr = satorra_bentler_trace(bstate.problem, bstate.x, datas, xi)
+        tr = satorra_bentler_trace(problem, x, stats, xi)
+        btr = satorra_bentler_trace(bstate.problem, bstate.x, stats, xi)
     c = tr / df if df > 0 else np.nan
     cb = btr / bdf
     return scaled_measures(chisq=2 * N * state.fmin, df=df, c=c, bchisq=bchisq, bdf=bdf,

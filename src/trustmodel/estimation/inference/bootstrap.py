@@ -133,7 +133,7 @@ class BootstrapResult:
 
 
 def run_bootstrap(table, stats, state, B: int = 1000, *, seed=None, n_jobs=1,
-                  backend: str = "loky", progress=None, ordinary: bool = True,
+                  backend: str = "threads", progress=None, ordinary: bool = True,
                   bollen_stine: bool = False) -> BootstrapResult:
     """Resample, refit, and return the draws (see the module docstring).
 

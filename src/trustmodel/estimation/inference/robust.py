@@ -15,14 +15,11 @@ vectorised over rows.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..._errors import DataError
 from ..core.fitting import x_indices
 from ..core.linalg import inv_or_pinv
-from ..core.numdiff import gradient_hessian
 from ..core.saturated import (
     casewise_scores,
     delta_in_pi,
@@ -30,15 +27,14 @@ from ..core.saturated import (
     gamma,
     saturated_derivatives,
 )
-
-
-@dataclass(frozen=True)
-class RobustParts:
-    """Per-group first-order information, unit information of the model, and N_g / N."""
-
-    B0: list            # per group: mean outer product of the scores (q x q)
-    A: np.ndarray       # unit information sum_g f_g A_g (observed or expected)
-    weights: list       # N_g / N
+from .casewise import (  # noqa: F401 (the shared pieces live there; re-exported)
+    RobustParts,
+    observed_information,
+    sandwich_vcov,
+    unit_information,
+)
+from .casewise import robust_parts as _blocked_parts
+from .casewise import robust_sem_vcov as _blocked_sem_vcov
 
 
 def group_scores(problem, x, datas) -> list:
@@ -49,35 +45,12 @@ def group_scores(problem, x, datas) -> list:
             for Y, imp in zip(datas, imps)]
 
 
-def observed_information(problem, x) -> np.ndarray:
-    """Hessian of ``fmin``: exact where the problem has one (complete-data ML,
-    :mod:`.hessian`), else by differences of the analytic gradient (lavaan's
-    ``observed.information = "hessian"``, ``R/lav_model_hessian.R``)."""
-    if getattr(problem, "has_hessian", False):
-        return problem.hessian(x)
-    return gradient_hessian(problem, x)
-
-
-def unit_information(problem, x, kind: str) -> np.ndarray:
-    if kind == "observed":
-        return observed_information(problem, x)
-    return problem.evaluate(x)[2]
-
-
 def robust_parts(problem, x, datas, information: str = "observed") -> RobustParts:
     scores = group_scores(problem, x, datas)
     total = float(sum(len(Y) for Y in datas))
     B0 = [s.T @ s / len(s) for s in scores]
     return RobustParts(B0=B0, A=unit_information(problem, x, information),
                        weights=[len(Y) / total for Y in datas])
-
-
-def sandwich_vcov(parts: RobustParts, ntotal: int) -> np.ndarray:
-    """Huber-White: A^-1 B0 A^-1 / N (``lav_model_vcov``, ``se = "robust.huber.white"``)."""
-    Ainv = inv_or_pinv(parts.A)
-    B = sum(w * b for w, b in zip(parts.weights, parts.B0))
-    V = Ainv @ B @ Ainv / ntotal
-    return 0.5 * (V + V.T)
 
 
 def robust_sem_vcov(problem, x, datas, x_idx=()) -> np.ndarray:
@@ -101,7 +74,7 @@ def robust_sem_vcov(problem, x, datas, x_idx=()) -> np.ndarray:
 
 def raw_data(stats, what: str) -> list:
     """Each group's rows; a specific error when the fit was given moments only."""
-    datas = [g.data for g in stats.groups]
+    datas = [g.data if g.data is not None else g.source for g in stats.groups]
     if any(Y is None for Y in datas):
         raise DataError(f"{what} needs the raw data (data=), not sample_cov=: the casewise "
                         "scores come from the rows.")
@@ -115,10 +88,10 @@ def robust_vcov(table, stats, state, *, estimator: str, se: str):
     ``se="robust"``: robust.sem (lavaan maps ``se = "robust"`` to "robust.sem" for complete
     data).
     """
-    datas = raw_data(stats, f"estimator={estimator!r} / se='robust'")
+    raw_data(stats, f"estimator={estimator!r} / se='robust'")
     if se == "none":
         return None
     problem, x = state.problem, state.x
     if estimator == "MLR":
-        return sandwich_vcov(robust_parts(problem, x, datas, "observed"), stats.ntotal)
-    return robust_sem_vcov(problem, x, datas, x_indices(table))
+        return sandwich_vcov(_blocked_parts(problem, x, stats, "observed"), stats.ntotal)
+    return _blocked_sem_vcov(problem, x, stats, x_indices(table))

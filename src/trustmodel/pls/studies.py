@@ -1,0 +1,193 @@
+"""Entry points that fit a PLS model and then study it: MICOM across groups
+(Henseler, Ringle & Sarstedt 2016) and PLSpredict cross-validation (Shmueli et al. 2019);
+the analysis pieces live in ``groups`` and ``predict``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .._errors import OptionError
+from .._parallel import spawn_seeds
+from .bootstrap import stack_columns
+from .fit import fit_pls
+from .groups import MICOMResult
+from .pipeline import estimate_batch, interaction_columns
+from .predict import (_check_technique, check_predictable, item_positions, predict_batch,
+                      r_cut_folds)
+
+
+def micom(model, data, group: str, *, B: int = 1000, seed=None, groups=None, n_jobs: int = 1,
+          **options) -> MICOMResult:
+    """MICOM for a PLS model and a group column: ``tm.micom(model, data, group="segment")``.
+
+    Examples
+    --------
+    >>> import numpy as np, trustmodel as tm
+    >>> mobi = tm.datasets.load("mobi").assign(g=np.arange(250) % 2)
+    >>> m = tm.micom("A =~ IMAG1 + IMAG2\\nS =~ CUSA1 + CUSA2\\nS ~ A", mobi, group="g",
+    ...              B=100, seed=1)
+    >>> m.level in ("full", "partial", "none")
+    True
+    """
+    res = fit_pls(model, data, estimator=options.pop("estimator", "PLS"), group=group, seed=seed,
+              **options)
+    return res.micom(B=B, seed=seed, groups=groups, n_jobs=n_jobs)
+
+
+@dataclass(frozen=True)
+class PLSPredictResult:
+    """PLSpredict output: ``items`` (per endogenous item: PLS and LM out-of-sample RMSE and
+    MAE, Q2_predict, and the in-sample ``*_in`` metrics of the predictions averaged over the
+    folds each row trained in, as seminr's ``PLS_in_sample``) and the averaged out-of-sample
+    predictions."""
+
+    items: pd.DataFrame
+    pls_predictions: pd.DataFrame
+    lm_predictions: pd.DataFrame
+    actuals: pd.DataFrame
+    folds: int
+    repeats: int
+    technique: str
+    naive_predictions: pd.DataFrame | None = None
+    item_construct: dict | None = None     # endogenous item -> its construct
+
+    def __str__(self) -> str:
+        return (f"PLSpredict ({self.technique}, {self.folds} folds x {self.repeats} repeats)\n"
+                + self.items.to_string(float_format=lambda v: f"{v:.4f}"))
+
+
+def _lm_benchmark(X, names, spec, plan, train, test, technique):
+    """OLS predictions of every endogenous item from its antecedents' items: (test, train)
+    predictions, item -> (B, m) arrays."""
+    preds, fitted = {}, {}
+    exo = [j for j in range(spec.n_constructs) if j not in spec.endogenous]
+    col = {nm: k for k, nm in enumerate(names)}
+    for j in spec.endogenous:
+        if spec.constructs[j] in plan.interactions:
+            continue
+        src = spec.predecessors(j) if technique == "DA" else exo
+        xi = [col[spec.indicators[p]] for p in range(len(spec.indicators)) if spec.block[p] in src]
+        yi = [col[spec.indicators[p]] for p in spec.block_of(j)]
+        A = np.concatenate([np.ones(train.shape + (1,)), X[train][..., xi]], axis=-1)
+        At = np.concatenate([np.ones(test.shape + (1,)), X[test][..., xi]], axis=-1)
+        Y = X[train][..., yi]
+        beta = np.linalg.solve(np.swapaxes(A, 1, 2) @ A, np.swapaxes(A, 1, 2) @ Y)
+        for q, k in enumerate(yi):
+            preds[names[k]] = (At @ beta)[..., q]
+            fitted[names[k]] = (A @ beta)[..., q]
+    return preds, fitted
+
+
+def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10, seed=None,
+               technique: str = "DA", **fit_options) -> PLSPredictResult:
+    """PLSpredict (Shmueli et al. 2016, 2019) with seminr's ``predict_pls`` conventions.
+
+    Parameters
+    ----------
+    model : str or theory builder
+    data : pandas.DataFrame
+    folds : int or None
+        Number of folds; None is leave-one-out (seminr's ``noFolds = NULL``).
+    repeats : int or None
+        Shuffles whose predictions are averaged (None: one).
+    seed : int or Generator, optional
+        Shuffle ``r`` uses ``SeedSequence(seed).spawn(repeats)[r]``.
+    technique : {"DA", "EA"}
+        Direct or earliest antecedents (seminr's ``predict_DA`` / ``predict_EA``).
+    **fit_options
+        Passed to :func:`trustmodel.fit` (``scheme=``, ``missing=``, ``interaction=``).
+
+    Returns
+    -------
+    PLSPredictResult
+
+    Examples
+    --------
+    >>> import trustmodel as tm
+    >>> mobi = tm.datasets.load("mobi")
+    >>> syntax = '''Image =~ IMAG1 + IMAG2 + IMAG3
+    ... Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+    ... Satisfaction ~ Image'''
+    >>> pp = tm.plspredict(syntax, mobi, folds=10, repeats=2, seed=1)
+    >>> list(pp.items.index)
+    ['CUSA1', 'CUSA2', 'CUSA3']
+    """
+    technique = _check_technique(technique)
+    res = fit_pls(model, data, estimator=fit_options.pop("estimator", "PLS"), **fit_options)
+    check_predictable(res.plan, res.estimator)
+    X, plan, spec = res._raw, res.plan, res.spec
+    names = plan.raw_items
+    n = X.shape[0]
+    k = n if folds is None else int(folds)
+    if not 2 <= k <= n:
+        raise OptionError(f"folds= must lie between 2 and the number of rows ({n}); got {folds!r}.")
+    reps = 1 if repeats is None else int(repeats)
+    if reps < 1:
+        raise OptionError(f"repeats= must be a positive integer; got {repeats!r}.")
+    kw = dict(consistent=False, scheme=res.scheme, tol=res.options["tol"],
+              max_iter=res.options["max_iter"])
+    endo_pos = item_positions(spec, plan, [j for j in spec.endogenous])
+    endo_items = [spec.indicators[p] for p in endo_pos]
+    pls = np.zeros((reps, n, len(endo_pos)))
+    lm = np.zeros((reps, n, len(endo_pos)))
+    naive = np.zeros((reps, n, len(endo_pos)))
+    ins = np.zeros((2, reps, n, len(endo_pos)))          # in-sample sums: PLS, LM
+    cnt = np.zeros((reps, n, 1))
+    pos_fold = r_cut_folds(n, k)
+    col = [names.index(x) for x in endo_items]
+    # the LM benchmark regresses on the antecedents' items, interaction items included, taken
+    # from the full-sample model as seminr's predict_pls takes them from model$data
+    full = interaction_columns({nm: X[None, :, q] for q, nm in enumerate(names)}, plan,
+                               res._est["_batch"])
+    extra = [x for x in spec.indicators if x not in names]
+    X_lm = np.column_stack([X] + [full[x][0] for x in extra]) if extra else X
+    names_lm = tuple(names) + tuple(extra)
+    for r, s in enumerate(spawn_seeds(seed, reps)):
+        order = np.arange(n) if folds is None else np.random.default_rng(s).permutation(n)
+        fold = np.empty(n, dtype=int)
+        fold[order] = pos_fold
+        for size in sorted({int((fold != f).sum()) for f in range(k)}):
+            fs = [f for f in range(k) if int((fold != f).sum()) == size]
+            train = np.stack([np.flatnonzero(fold != f) for f in fs])
+            tests = [np.flatnonzero(fold == f) for f in fs]
+            for t_size in sorted({len(t) for t in tests}):
+                sel = [q for q, t in enumerate(tests) if len(t) == t_size]
+                tr = train[sel]
+                te = np.stack([tests[q] for q in sel])
+                with np.errstate(all="ignore"):
+                    out = estimate_batch(stack_columns(X, names, tr), plan, kw)
+                    Xhat, _ = predict_batch(out, plan, stack_columns(X, names, te), technique)
+                    Xfit, _ = predict_batch(out, plan, stack_columns(X, names, tr), technique)
+                    lmp, lmf = _lm_benchmark(X_lm, names_lm, spec, plan, tr, te, technique)
+                for b, rows in enumerate(te):
+                    pls[r, rows] = Xhat[b][:, endo_pos]
+                    lm[r, rows] = np.column_stack([lmp[x][b] for x in endo_items])
+                    naive[r, rows] = X[tr[b]][:, col].mean(axis=0)
+                    ins[0, r, tr[b]] += Xfit[b][:, endo_pos]
+                    ins[1, r, tr[b]] += np.column_stack([lmf[x][b] for x in endo_items])
+                    cnt[r, tr[b]] += 1
+    P, Lm, N = pls.mean(axis=0), lm.mean(axis=0), naive.mean(axis=0)
+    P_in, L_in = (ins / cnt[None]).mean(axis=1)
+    Y = X[:, col]
+    e_p, e_l = Y - P, Y - Lm
+    table = pd.DataFrame({"PLS_RMSE": np.sqrt((e_p ** 2).mean(axis=0)),
+                          "PLS_MAE": np.abs(e_p).mean(axis=0),
+                          "LM_RMSE": np.sqrt((e_l ** 2).mean(axis=0)),
+                          "LM_MAE": np.abs(e_l).mean(axis=0),
+                          "Q2_predict": 1 - (e_p ** 2).sum(axis=0) / ((Y - N) ** 2).sum(axis=0),
+                          "PLS_RMSE_in": np.sqrt(((Y - P_in) ** 2).mean(axis=0)),
+                          "PLS_MAE_in": np.abs(Y - P_in).mean(axis=0),
+                          "LM_RMSE_in": np.sqrt(((Y - L_in) ** 2).mean(axis=0)),
+                          "LM_MAE_in": np.abs(Y - L_in).mean(axis=0)},
+                         index=pd.Index(endo_items, name="item"))
+    idx = res._rows
+    return PLSPredictResult(items=table, pls_predictions=pd.DataFrame(P, index=idx,
+                                                                      columns=endo_items),
+                            lm_predictions=pd.DataFrame(Lm, index=idx, columns=endo_items),
+                            actuals=pd.DataFrame(Y, index=idx, columns=endo_items),
+                            folds=k, repeats=reps, technique=technique,
+                            naive_predictions=pd.DataFrame(N, index=idx, columns=endo_items),
+                            item_construct={spec.indicators[p]: spec.constructs[spec.block[p]]
+                                            for p in endo_pos})
