@@ -272,7 +272,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
                              level=level, sample_cov=sample_cov, std_lv=std_lv)
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)                                    # 1 syntax / theory
-        statements, data = expand_interactions(statements_of(model), data,
+        # data may be None (sample_cov=): no product terms then, returned as given
+        statements, data = expand_interactions(statements_of(model), cast(pd.DataFrame, data),
                                                centering=_CENTERING[interaction or "dblcent"],
                                                pairs=interaction_pairs)
         ngroups = _ngroups(data, group, sample_cov)
