@@ -43,7 +43,8 @@ html_title = f"trustmodel {release}"
 suppress_warnings = ["mystnb.unknown_mime_type"]
 
 # ---- notebooks: copied from ../notebooks (Sphinx reads sources under docs/ only) ----------
-NOTEBOOKS = ["quickstart", "edt", "cdv", "trust", "replication", "ecsi_mobi", "power"]
+NOTEBOOKS = ["quickstart", "edt", "cdv", "trust", "replication", "ecsi_mobi", "power",
+             "08_survey_to_action"]
 (HERE / "notebooks").mkdir(exist_ok=True)
 for name in NOTEBOOKS:
     src = ROOT / "notebooks" / f"{name}.ipynb"

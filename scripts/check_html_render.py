@@ -113,6 +113,9 @@ def main(argv=None) -> int:
     if args.docs.exists():
         problems += check(chromium, args.docs, ["trustmodel", "Getting started",
                                                 "Coming from lavaan"], out, "docs")
+        quick = args.docs.parent / "notebooks" / "quickstart.html"
+        if quick.exists():  # a notebook page: its figures are images in the page
+            problems += check(chromium, quick, ["<img", "path diagram"], out, "quickstart")
     else:
         print(f"docs: {args.docs} not built; skipped (bash docs/build.sh builds it)")
     for p in problems:

@@ -48,8 +48,12 @@ def test_columns_and_named_first(edt_res):
 def test_total_is_direct_plus_indirect(fixture, request):
     res = request.getfixturevalue(fixture)
     eff = res.effects
-    n = len(res.extra["theory"].named_effects)
-    gen = eff.iloc[n:]  # the generic rows: a complete decomposition
+    # leave out specific chains beside a (total) indirect row of the same pair
+    pair_ind = eff[(eff.kind == "indirect") & ~eff.named].set_index(["from", "to"]).index
+    chain = eff.named & (eff.kind == "indirect") & eff.set_index(["from", "to"]).index.isin(
+        pair_ind)
+    gen = eff[~chain]
+    assert not gen.duplicated(["from", "to", "kind"]).any()
     wide = gen.pivot_table(index=["from", "to"], columns="kind", values="est", aggfunc="first")
     wide = wide.fillna(0.0)
     assert_allclose(wide["total"], wide["direct"] + wide["indirect"], atol=1e-12)
@@ -149,3 +153,18 @@ def test_second_order_loadings_are_effects():
     assert ind.loc["indirect", "via"] == "SV"
     p = res.params.set_index(["lhs", "op", "rhs"])["est"]
     assert_allclose(ind.loc["total", "est"], p[("TCV", "=~", "SV")] * p[("VAL", "~", "SV")])
+
+
+@pytest.mark.parametrize("fixture", ["edt_res", "trust_res"])
+def test_one_row_per_effect(fixture, request):
+    res = request.getfixturevalue(fixture)
+    eff = res.effects
+    assert not eff.duplicated(["name", "kind"]).any()
+    named = [e.name for e in res.extra["theory"].named_effects]
+    assert list(eff.loc[eff.named, "name"]) == named and eff.named[:len(named)].all()
+    # SAT->LOY direct is named once and not repeated by the decomposition
+    assert len(eff.query("kind == 'direct' and `from` == 'SAT' and to == 'LOY'")) <= 1
+    # a named chain that is the only indirect path stands for the indirect effect
+    edt = request.getfixturevalue("edt_res").effects
+    perf_sat = edt.query("kind == 'indirect' and `from` == 'PERF' and to == 'SAT'")
+    assert list(perf_sat["name"]) == ["PERF->DISC->SAT"]

@@ -146,3 +146,74 @@ def test_ipma():
     assert ax.get_xlabel().startswith("Importance")
     with pytest.raises(tm.OptionError, match="importance"):
         plot_ipma(pd.DataFrame({"a": [1]}))
+
+
+def _overlaps(a, b) -> bool:
+    return (min(a.x1, b.x1) - max(a.x0, b.x0) > 0.5) and (min(a.y1, b.y1) - max(a.y0, b.y0) > 0.5)
+
+
+@pytest.mark.parametrize("model, data", [
+    ("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+     "x1 ~~ x4\nx7 ~~ x8", "holzinger_swineford"),
+    ("political_democracy", "political_democracy"), ("edt", "edt")])
+def test_path_labels_keep_off_each_other_and_the_nodes(model, data):
+    res = tm.fit(tm.datasets.model(model) if "=~" not in model else model,
+                 tm.datasets.load(data))
+    fig = res.plot()
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    labels = [t.get_window_extent(r) for t in ax.texts if t.get_gid() == "estimate"]
+    nodes = [p.get_window_extent(r) for p in ax.patches
+             if str(p.get_gid()).split(":")[0] in ("latent", "indicator", "observed")]
+    assert len(labels) >= 9
+    for i, a in enumerate(labels):
+        assert not any(_overlaps(a, b) for b in labels[i + 1:]), "labels overlap"
+        assert not any(_overlaps(a, n) for n in nodes), "a label covers a node or arrowhead"
+
+
+def test_path_residual_covariances_and_unstandardized_labels():
+    res = tm.fit("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nx1 ~~ x4\nx2 ~~ x3",
+                 tm.datasets.load("holzinger_swineford"))
+    ax = res.plot(what="unstandardized").axes[0]
+    gids = {a.get_gid() for a in _kinds(ax)[2]}
+    assert {"edge:x1~~x4", "edge:x2~~x3", "edge:visual~~textual"} <= gids
+    texts = [t.get_text() for t in ax.texts]
+    r = res.params.query("lhs == 'x1' and op == '~~' and rhs == 'x4'").iloc[0]
+    assert f"{r.est:.2f}" + tm.plotting.path.stars(r.pvalue) in texts
+    assert "unstandardized" in ax.get_title()
+    # residual covariances bulge outwards: left of the indicator column (factors are right)
+    from trustmodel.plotting.path import bezier
+    nodes = tm.plotting.layout.layout(res.params)["nodes"]
+    arrow = next(a for a in _kinds(ax)[2] if a.get_gid() == "edge:x1~~x4")
+    rad = float(arrow.get_connectionstyle().rad)
+    apex = bezier(nodes["x1"][:2], nodes["x4"][:2], rad, 0.5)
+    assert apex[0] < nodes["x1"][0] - 0.45
+    no_res = res.plot(residual_covariances=False).axes[0]
+    assert "edge:x1~~x4" not in {a.get_gid() for a in _kinds(no_res)[2]}
+
+
+def test_missing_matplotlib_says_how_to_install():
+    import subprocess
+    code = ("import sys; sys.modules['matplotlib'] = None; sys.modules['matplotlib.pyplot'] = None\n"
+            "import trustmodel as tm\n"
+            "res = tm.fit('f =~ x1 + x2 + x3', tm.datasets.load('holzinger_swineford'))\n"
+            "try:\n    res.plot()\nexcept ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert "pip install 'trustmodel[plot]'" in out.stdout
+
+
+def test_response_surface_plot_method():
+    rng = np.random.default_rng(1)
+    d = pd.DataFrame({"perf": rng.normal(4, 1, 300), "exp": rng.normal(4, 1, 300)})
+    d["sat"] = 3 + 0.4 * d.perf - 0.5 * (d.perf - d.exp) ** 2 + rng.normal(0, 0.5, 300)
+    rsa = tm.response_surface(d, performance="perf", expectation="exp", outcome="sat")
+    ax = rsa.plot(kind="contour").axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("perf", "exp")
+    loc, loic = ax.lines[0].get_xydata(), ax.lines[1].get_xydata()
+    assert np.allclose(loc[:, 0], loc[:, 1])                       # P = E
+    c = rsa.center                                                 # (P - c) = -(E - c)
+    assert np.allclose(loic[:, 0] - c, -(loic[:, 1] - c))
+    ax3 = rsa.plot().axes[0]
+    assert ax3.name == "3d" and len(ax3.lines) >= 2

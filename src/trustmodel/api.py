@@ -9,7 +9,7 @@ import inspect
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 
 import numpy as np
 import pandas as pd
@@ -43,12 +43,29 @@ from .results.result import FitResult
 from .syntax import ParameterTable, build_table
 from .syntax.statements import statements_of
 
+if TYPE_CHECKING:
+    from .estimation.lms.result import LMSResult
+    from .pls.result import PLSResult
+
 ESTIMATORS = ("ML", "MLR", "MLM", "GLS", "ULS", "PLS", "PLSc")
 ORDINAL_ESTIMATORS = ("WLSMV", "DWLS", "WLS", "ULSMV", "ULS", "WLSM")
 MISSING = ("listwise", "fiml", "ml")
 SE = ("standard", "robust", "bootstrap", "none")
 INTERACTIONS = ("dblcent", "mean", "residual", "lms", "qml")
 _CENTERING = {"dblcent": "double", "mean": "mean", "residual": "residual"}
+
+
+@overload
+def fit(model: Any, data: pd.DataFrame | None = ..., *, estimator: Literal["PLS", "PLSc"],
+        **options: Any) -> PLSResult: ...
+@overload
+def fit(model: Any, data: pd.DataFrame | None = ..., *,
+        estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS"] = ...,
+        interaction: Literal["lms", "qml"], **options: Any) -> LMSResult: ...
+@overload
+def fit(model: Any, data: pd.DataFrame | None = ..., *,
+        estimator: Literal["ML", "MLR", "MLM", "GLS", "ULS"] = ...,
+        **options: Any) -> FitResult: ...
 
 
 @one_blas_thread
@@ -69,7 +86,7 @@ def fit(model, data: pd.DataFrame | None = None, *,
                              "orthogonal", "two_stage"] | None = None,
         interaction_pairs: Literal["matched", "all"] = "matched",
         ci: Literal["standard", "montecarlo"] = "standard", draws: int = 20000,
-        **options) -> FitResult:
+        **options) -> FitResult | PLSResult | LMSResult:
     """Fit a structural equation model.
 
     Parameters
@@ -163,10 +180,12 @@ def fit(model, data: pd.DataFrame | None = None, *,
 
     Returns
     -------
-    FitResult
-        (:class:`~trustmodel.estimation.lms.LMSResult` with ``interaction="lms"``: ``params``,
-        ``fit_measures`` with the log-likelihood and the test against the model without the
-        interaction, ``vcov``, ``summary()``.)
+    FitResult, PLSResult or LMSResult
+        :class:`FitResult` for the covariance-based estimators, ``PLSResult`` for "PLS" and
+        "PLSc", :class:`~trustmodel.estimation.lms.LMSResult` with ``interaction="lms"``
+        (``params``, ``fit_measures`` with the log-likelihood and the test against the model
+        without the interaction, ``vcov``, ``summary()``); the overloads of ``fit`` tell a
+        type checker which.
 
     Raises
     ------
@@ -257,7 +276,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
                              level=level, sample_cov=sample_cov, std_lv=std_lv)
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)                                    # 1 syntax / theory
-        statements, data = expand_interactions(statements_of(model, data), data,
+        statements, data = expand_interactions(statements_of(model, data),
+                                               cast(pd.DataFrame, data),
                                                centering=_CENTERING[interaction or "dblcent"],
                                                pairs=interaction_pairs)
         statements = tuple(statements)

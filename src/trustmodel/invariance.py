@@ -1,7 +1,7 @@
 """Measurement invariance across groups: the configural -> metric -> scalar -> strict ladder.
 
-A leaf study that sits ABOVE :func:`trustmodel.fit` and calls it once per level (see
-``shared/DESIGN.md``: studies that run several fits never live in ``diagnostics/``). Each level
+A leaf study that sits ABOVE :func:`trustmodel.fit` and calls it once per level (studies
+that run several fits never live in ``diagnostics/``). Each level
 adds lavaan ``group.equal`` constraints to the previous one (as ``semTools::measurementInvariance``
 and lavaan's own ``lavTestLRT`` ladder):
 

@@ -160,6 +160,16 @@ class ResponseSurface:
     def _repr_html_(self) -> str:
         return "<pre>" + str(self).replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
 
+    def plot(self, **kwargs):
+        """The fitted surface with the lines of congruence and incongruence (and the first
+        principal axis), as R's ``RSA::plotRSA``; see
+        :func:`trustmodel.plotting.plot_response_surface` (``kind="contour"`` for a map)."""
+        from .plotting import plot_response_surface
+        n = self.names
+        kwargs.setdefault("labels", (n.get("performance", "P"), n.get("expectation", "E"),
+                                     n.get("outcome", "Z")))
+        return plot_response_surface(self, **kwargs)
+
 
 def _score(data, spec, what: str, index):
     """A scale score from a column name, a list of item names (row means) or a Series."""

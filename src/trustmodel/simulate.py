@@ -11,7 +11,7 @@ built with ``std.lv = TRUE``, ``auto.fix.first = FALSE``, ``auto.fix.single = FA
 (loadings; 0.7 when standardized), 1.0 (variances) or 0 (everything else, with a warning for
 regression coefficients). With ``standardized=True`` the residual variances that were not given
 are solved so that every observed and latent variable has variance 1, which is what
-``shared/refs/scripts/make_refs.R`` did by hand for the bundled ``edt``/``cdv``/``trust`` data.
+``trustmodel/datasets/make_refs.R`` (it ships with the package) did by hand for the bundled ``edt``/``cdv``/``trust`` data.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ from .syntax import ParameterTable, build_table
 __all__ = ["simulate", "population_model", "Population"]
 
 #: Standardized structural paths used when a theory builder leaves one without a population
-#: value (``shared/DOMAIN.md``; the values of the bundled simulated data sets).
+#: value (the values of the bundled simulated data sets, ``trustmodel/datasets/*_population.lav``).
 LITERATURE_PATHS = {
     ("PERF", "~", "EXP"): 0.4, ("DISC", "~", "PERF"): 0.65, ("DISC", "~", "EXP"): -0.3,
     ("SAT", "~", "DISC"): 0.5, ("SAT", "~", "PERF"): 0.25, ("SAT", "~", "EXP"): 0.1,

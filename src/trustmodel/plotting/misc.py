@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import OptionError
+from .path import pyplot
 
 
 def _residual_cor(res, group=None) -> pd.DataFrame:
@@ -63,7 +64,7 @@ def plot_residuals(res, *, ax=None, group=None, annotate: bool | None = None,
     >>> fig.axes[0].get_title()
     'Residual correlations (observed - implied)'
     """
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     R = _residual_cor(res, group)
     names = list(R.index)
     vals = R.to_numpy(dtype=float)
@@ -114,7 +115,7 @@ def plot_response_surface(rsa, *, ax=None, p_range=None, e_range=None, n: int = 
     matplotlib.figure.Figure
         The surface with the lines of congruence (P = E) and incongruence (P = -E).
     """
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     if kind not in ("surface", "contour"):
         raise OptionError(f"kind= must be 'surface' or 'contour'; got {kind!r}.")
     if not callable(getattr(rsa, "predict", None)):
@@ -132,25 +133,57 @@ def plot_response_surface(rsa, *, ax=None, p_range=None, e_range=None, n: int = 
     is3d = getattr(ax, "name", "") == "3d"
     lo, hi = max(pr[0], er[0]), min(pr[1], er[1])
     t = np.linspace(lo, hi, n)
-    lo2, hi2 = max(pr[0], -er[1]), min(pr[1], -er[0])
+    c = float(getattr(rsa, "center", 0.0) or 0.0)   # incongruence: P - c = -(E - c)
+    lo2, hi2 = max(pr[0], 2 * c - er[1]), min(pr[1], 2 * c - er[0])
     t2 = np.linspace(lo2, hi2, n)
+    e2 = 2 * c - t2
+    axis = _principal_axis(rsa, pr, er, c, n)
     if is3d:
-        ax.plot_surface(P, E, Z, cmap="viridis", alpha=0.85, linewidth=0)
-        ax.plot(t, t, rsa.predict(t, t), color="black", linewidth=2, label="congruence P = E")
-        ax.plot(t2, -t2, rsa.predict(t2, -t2), color="crimson", linewidth=2, linestyle="--",
-                label="incongruence P = -E")
+        ax.plot_surface(P, E, Z, cmap="viridis", alpha=0.75, linewidth=0.3,
+                        edgecolor="#ffffff55", rstride=max(n // 12, 1), cstride=max(n // 12, 1))
+        zmin = float(np.nanmin(Z)) - 0.05 * float(np.ptp(Z) or 1.0)
+        ax.contour(P, E, Z, zdir="z", offset=zmin, levels=10, cmap="viridis",
+                   linewidths=0.6)
+        ax.set_zlim(zmin, float(np.nanmax(Z)))
+        ax.plot(t, t, rsa.predict(t, t), color="black", linewidth=2.2, zorder=10,
+                label="congruence P = E")
+        ax.plot(t2, e2, rsa.predict(t2, e2), color="crimson", linewidth=2.2, linestyle="--",
+                zorder=10, label="incongruence P = -E")
+        if axis is not None:
+            ax.plot(axis[0], axis[1], rsa.predict(*axis), color="#444444", linewidth=1.2,
+                    linestyle=":", zorder=10, label="first principal axis")
         ax.set_zlabel(labels[2])
     else:
         cs = ax.contourf(P, E, Z, levels=15, cmap="viridis")
         fig.colorbar(cs, ax=ax, label=labels[2])
         ax.plot(t, t, color="black", linewidth=2, label="congruence P = E")
-        ax.plot(t2, -t2, color="crimson", linewidth=2, linestyle="--",
+        ax.plot(t2, e2, color="crimson", linewidth=2, linestyle="--",
                 label="incongruence P = -E")
+        if axis is not None:
+            ax.plot(axis[0], axis[1], color="#444444", linewidth=1.2, linestyle=":",
+                    label="first principal axis")
+        ax.set_aspect("equal", adjustable="box")
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
     ax.legend(loc="upper left", fontsize=8)
     ax.set_title("Response surface")
     return fig
+
+
+def _principal_axis(rsa, pr, er, c, n):
+    """(P, E) points of the first principal axis ``E = p10 + p11 P`` (centred metric, as
+    RSA's plotRSA draws it), clipped to the grid; None when the fit has no stationary point."""
+    st = getattr(rsa, "stationary", None)
+    try:
+        p10, p11 = float(st.loc["p10", "est"]), float(st.loc["p11", "est"])
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+    if not (np.isfinite(p10) and np.isfinite(p11)):
+        return None
+    Pv = np.linspace(pr[0], pr[1], 4 * n)
+    Ev = c + p10 + p11 * (Pv - c)
+    keep = (Ev >= er[0]) & (Ev <= er[1])
+    return (Pv[keep], Ev[keep]) if keep.sum() > 1 else None
 
 
 def _range_of(rsa, k):
@@ -208,7 +241,7 @@ def plot_ipma(table, *, ax=None, importance: str | None = None,
     >>> sorted(t.get_text() for t in fig.axes[0].texts)
     ['Image', 'Quality']
     """
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     if not isinstance(table, pd.DataFrame) or table.empty:
         raise OptionError("table= must be a non-empty DataFrame with importance and "
                           "performance columns.")

@@ -1,39 +1,34 @@
-"""``Summary``: the report of a fit as text (lavaan-like), HTML, LaTeX and Markdown.
+"""``Summary``: the report of a fit as text (lavaan's layout), HTML, LaTeX and Markdown.
 
-statsmodels' pattern: ``res.summary()`` returns an object, not a string. ``str(summary)`` is the
-lavaan-like text; ``_repr_html_`` is what a notebook shows; ``to_latex()`` and ``to_markdown()``
-give APA-style tables for papers. Numbered notes ("[1] ...") carry every warning recorded
-during the fit.
+statsmodels' pattern: ``res.summary()`` returns an object, not a string. ``str(summary)`` is
+the text of lavaan's ``summary(fit, fit.measures = TRUE, standardized = TRUE)`` (see
+:mod:`trustmodel.report.text`); ``_repr_html_`` is what a notebook shows; ``to_latex()`` and
+``to_markdown()`` give APA-style tables for papers (:mod:`trustmodel.report.apa`). Numbered
+notes ("[1] ...") carry every warning recorded during the fit.
 """
 from __future__ import annotations
 
 import html
-import math
 import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-# sections in lavaan's order: (title, predicate on a params row)
+from . import apa, text
+from .apa import fmt
+
+# sections in lavaan's order
 SECTIONS = ("Latent Variables", "Regressions", "Covariances", "Intercepts", "Thresholds",
             "Variances", "Scales y*", "Constraints")
 DEFINED = "Defined Parameters"
 NUM_COLS = ("est", "se", "z", "pvalue", "std_lv", "std_all")
 TEXT_HEAD = ("Estimate", "Std.Err", "z-value", "P(>|z|)", "Std.lv", "Std.all")
+PAIRED = ("Latent Variables", "Regressions", "Covariances")
 
-# fit measures shown in the fit table: (key, label)
-FIT_ROWS = (
-    ("cfi", "Comparative Fit Index (CFI)"),
-    ("tli", "Tucker-Lewis Index (TLI)"),
-    ("rmsea", "RMSEA"),
-    ("rmsea_ci_lower", "90 Percent confidence interval - lower"),
-    ("rmsea_ci_upper", "90 Percent confidence interval - upper"),
-    ("srmr", "SRMR"),
-    ("aic", "Akaike (AIC)"),
-    ("bic", "Bayesian (BIC)"),
-    ("logl", "Loglikelihood user model (H0)"),
-)
+# the scaled test's name under each robust estimator (lavaan's TEST$label)
+SCALED_LABELS = {"MLR": "Yuan-Bentler correction (Mplus variant)",
+                 "MLM": "Satorra-Bentler correction", "ML": "Satorra-Bentler correction"}
 
 
 def package_version() -> str:
@@ -69,23 +64,12 @@ def _section(op: str, lhs: str, rhs: str) -> str | None:
     return None
 
 
-def _isnan(x) -> bool:
-    try:
-        return x is None or math.isnan(float(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def fmt(x, decimals: int = 3) -> str:
-    """Fixed-point format, blank for missing values."""
-    if _isnan(x):
-        return ""
-    return f"{float(x):.{decimals}f}"
-
-
 @dataclass
 class Row:
-    """One printed line of a parameter block: a header ("visual =~") or a parameter."""
+    """One printed line of a parameter block: a header ("visual =~") or a parameter.
+
+    ``dot`` marks lavaan's "." before a residual (co)variance or intercept of an endogenous
+    variable; ``name`` is without it (``display`` adds it)."""
 
     name: str
     header: bool = False
@@ -95,6 +79,11 @@ class Row:
     op: str = ""
     rhs: str = ""
     fixed: bool = False
+    dot: bool = False
+
+    @property
+    def display(self) -> str:
+        return ("." if self.dot else "") + self.name
 
 
 @dataclass
@@ -108,7 +97,9 @@ class Summary:
     """A fit report with text, HTML, LaTeX and Markdown forms.
 
     Built by :meth:`trustmodel.FitResult.summary`; cheap to build, each form is rendered on
-    demand.
+    demand. The text is lavaan's ``summary(fit, fit.measures = TRUE, standardized = TRUE)``
+    section by section; under a robust estimator the Standard and Scaled columns stand side
+    by side, and the APA tables report the scaled and robust statistics.
 
     Parameters
     ----------
@@ -136,58 +127,111 @@ class Summary:
     @property
     def header_line(self) -> str:
         res = self.result
+        n = res.n_iter
+        its = "1 iteration" if n == 1 else f"{n} iterations"
         if res.converged:
-            return f"trustmodel {package_version()} ended normally after {res.n_iter} iterations"
-        return (f"** WARNING ** trustmodel {package_version()} did NOT end normally after "
-                f"{res.n_iter} iterations")
+            return f"trustmodel {package_version()} ended normally after {its}"
+        return f"trustmodel {package_version()} did NOT end normally after {its}"
+
+    def facts(self) -> dict:
+        """What the header states: estimator, optimizer, parameter and observation counts,
+        missing-data patterns, the scaled test's name and each group's test statistic."""
+        res = self.result
+        opts = res.options
+        est = str(res.estimator)
+        rows = res.table.rows
+        free = rows.loc[rows["op"] != ":=", "free"].to_numpy().astype(int)
+        npar_total = int(np.sum(free > 0))
+        robust = est in ("MLR", "MLM") or opts.get("se") == "robust"
+        groups = [(str(g.label), int(g.nobs), int(g.nobs)) for g in res.stats.groups]
+        dropped = int(getattr(res.stats, "n_dropped", 0) or 0)
+        if dropped and len(groups) == 1:
+            lab, used, _ = groups[0]
+            groups = [(lab, used, used + dropped)]
+        return {"estimator": est,
+                "estimator_print": "ML" if est in ("MLR", "MLM") else est,
+                "optimizer": str(getattr(getattr(res.state, "optim", None), "method", "")),
+                "npar_total": npar_total,
+                "n_equal": npar_total - len(np.unique(free[free > 0])),
+                "converged": bool(res.converged),
+                "groups": groups,
+                "patterns": self._patterns(),
+                "scaled_label": SCALED_LABELS.get(est if est != "ML" or robust else "",
+                                                  None),
+                "chisq_groups": self._chisq_groups()}
+
+    def _patterns(self):
+        """Number of missing-data patterns per group under FIML (None otherwise)."""
+        res = self.result
+        if res.options.get("missing") not in ("fiml", "ml"):
+            return None
+        out = []
+        for g in res.stats.groups:
+            data = np.asarray(getattr(g, "data", None), dtype=float)
+            out.append(int(len(np.unique(np.isnan(data), axis=0))) if data.ndim == 2 else 0)
+        return out
+
+    def _chisq_groups(self):
+        """Each group's share of the ML test statistic, ``n_g F_ML(S_g, Sigma_g)`` (lavaan's
+        ``stat.group``); None for one group or when it is not the ML discrepancy."""
+        res = self.result
+        if (len(res.stats.groups) < 2 or res.estimator not in ("ML", "MLR", "MLM")
+                or res.options.get("missing") in ("fiml", "ml")):
+            return None
+        imps = res.implied if isinstance(res.implied, list) else [res.implied]
+        sams = res.sample if isinstance(res.sample, list) else [res.sample]
+        out = []
+        for s, i in zip(sams, imps):
+            S, Sig = s["cov"].to_numpy(), i["cov"].to_numpy()
+            p = S.shape[0]
+            inv = np.linalg.inv(Sig)
+            F = (np.linalg.slogdet(Sig)[1] + np.trace(S @ inv) - np.linalg.slogdet(S)[1] - p)
+            if "mean" in i:
+                d = s["mean"].to_numpy() - i["mean"].to_numpy()
+                F += d @ inv @ d
+            out.append(float(s["nobs"] * F))
+        return out
+
+    def se_info(self) -> list[tuple[str, str]]:
+        """The "Parameter Estimates" block: standard errors, information, h1 information
+        (lavaan's ``print.lavaan.parameterEstimates`` header)."""
+        res = self.result
+        se = res.options.get("se", "standard")
+        est = res.estimator
+        fiml = res.options.get("missing") in ("fiml", "ml")
+        if se == "none":
+            return []
+        if se == "bootstrap":
+            boot = res.bootstrap
+            draws = np.asarray(getattr(boot, "draws", np.zeros((0, 0))))
+            failed = int(np.sum(np.asarray(getattr(boot, "failed", []), dtype=bool)))
+            return [("Standard errors", "Bootstrap"),
+                    ("Number of requested bootstrap draws", str(len(draws))),
+                    ("Number of successful bootstrap draws", str(len(draws) - failed))]
+        if est == "MLR" or (fiml and se == "robust"):
+            return [("Standard errors", "Sandwich"), ("Information bread", "Observed"),
+                    ("Observed information based on", "Hessian")]
+        if fiml:
+            return [("Standard errors", "Standard"), ("Information", "Observed"),
+                    ("Observed information based on", "Hessian")]
+        kind = "Robust.sem" if est == "MLM" or se == "robust" else "Standard"
+        h1 = "Unstructured" if est == "ULS" else "Structured"
+        return [("Standard errors", kind), ("Information", "Expected"),
+                ("Information saturated (h1) model", h1)]
 
     def info(self) -> list[tuple[str, str]]:
         """(label, value) pairs of the header: estimator, optimizer, parameters, N."""
-        res = self.result
-        method = getattr(getattr(res.state, "optim", None), "method", "")
-        out = [("Estimator", str(res.estimator)),
-               ("Optimization method", str(method).upper())]
-        npar = self._fit.get("npar", np.nan)
-        if not _isnan(npar):
-            out.append(("Number of model parameters", str(int(npar))))
-        groups = list(res.stats.groups)
-        if len(groups) > 1:
-            out.append(("Number of observations per group", ""))
-            out += [(f"  {g.label}", str(int(g.nobs))) for g in groups]
-        else:
-            out.append(("Number of observations", str(int(res.nobs))))
-        se = res.options.get("se", "standard")
-        if se != "standard":
-            out.append(("Standard errors", str(se)))
-        return out
-
-    def test(self) -> list[tuple[str, str]]:
-        """Model test of the user model: chi-square, df, p-value."""
-        f = self._fit
-        out = [("Test statistic", fmt(f.get("chisq"))),
-               ("Degrees of freedom", str(int(f["df"])) if not _isnan(f.get("df")) else ""),
-               ("P-value (Chi-square)", fmt(f.get("pvalue")))]
-        for key, lab in (("chisq_scaled", "Test statistic (scaled)"),
-                         ("pvalue_scaled", "P-value (scaled)")):
-            if not _isnan(f.get(key)):
-                out.append((lab, fmt(f[key])))
-        return out
-
-    def fit_table(self) -> list[tuple[str, str]]:
-        """(label, value) pairs of the fit indices present (missing ones are left out)."""
-        out = []
-        for key, lab in FIT_ROWS:
-            v = self._fit.get(key, np.nan)
-            if not _isnan(v):
-                out.append((lab, fmt(v)))
-        return out
+        facts = self.facts()
+        return [(a.strip(), b) for a, b, *_ in text.header_rows(facts) + text.data_rows(facts)
+                if a.strip()]
 
     def blocks(self) -> list[Block]:
         """Parameter blocks in lavaan's order: per group, per section; defined last."""
         p = self._params
-        exo = self.result.table.rows["exo"].to_numpy() if "exo" in self.result.table.rows \
-            else np.zeros(len(p))
-        free = self.result.table.rows["free"].to_numpy()
+        trows = self.result.table.rows
+        exo = trows["exo"].to_numpy() if "exo" in trows else np.zeros(len(p))
+        free = trows["free"].to_numpy()
+        # lavaan's y.names: eqs.y, ov.ind and lv.ind (the "." of residual terms)
         endo = set(p.loc[p["op"] == "=~", "rhs"]) | set(p.loc[p["op"] == "~", "lhs"])
         multi = self.result.table.ngroups > 1
         groups = [g for g in dict.fromkeys(p["group"]) if g not in (0, "")]
@@ -198,13 +242,9 @@ class Summary:
                 last_head = None
                 for i, r in enumerate(p.itertuples(index=False)):
                     grp = r.group
-                    if g is None:
-                        if grp not in (0, ""):
-                            continue
-                    elif grp != g:
+                    if (grp not in (0, "")) if g is None else (grp != g):
                         continue
-                    sec = _section(r.op, r.lhs, r.rhs)
-                    if sec != title:
+                    if _section(r.op, r.lhs, r.rhs) != title:
                         continue
                     if i < len(exo) and exo[i] and free[i] == 0:
                         continue  # fixed exogenous covariates (fixed.x), as lavaan's summary
@@ -216,17 +256,16 @@ class Summary:
                     label = r.label if r.label and r.op != ":=" else ""
                     kw = dict(values=values, label=label, lhs=r.lhs, op=r.op, rhs=r.rhs,
                               fixed=fixed)
-                    if title in ("Latent Variables", "Regressions", "Covariances"):
+                    if title in PAIRED:
                         head = f"{r.lhs} {r.op}"
                         if head != last_head:
-                            dot = "." if title == "Covariances" and r.lhs in endo else ""
-                            rows.append(Row(name=dot + head, header=True))
+                            rows.append(Row(name=head, header=True,
+                                            dot=title == "Covariances" and r.lhs in endo))
                             last_head = head
-                        dot = "." if title == "Covariances" and r.rhs in endo else ""
-                        rows.append(Row(name=dot + r.rhs, **kw))
+                        rows.append(Row(name=r.rhs, dot=title == "Covariances"
+                                        and r.rhs in endo, **kw))
                     elif title in ("Intercepts", "Variances"):
-                        dot = "." if r.lhs in endo else ""
-                        rows.append(Row(name=dot + r.lhs, **kw))
+                        rows.append(Row(name=r.lhs, dot=r.lhs in endo, **kw))
                     elif title == "Constraints":
                         rows.append(Row(name=f"{r.lhs} {r.op} {r.rhs}", **kw))
                     elif title == "Thresholds":
@@ -238,7 +277,8 @@ class Summary:
         return out
 
     def notes(self) -> list[str]:
-        """Numbered notes: every recorded warning, then the largest residual correlations."""
+        """Numbered notes: every recorded warning, then the largest residual correlations
+        (only those that print as non-zero: a saturated model has no such note)."""
         texts = []
         for w in self.result.warnings:
             cat = getattr(w, "category", None)
@@ -252,7 +292,8 @@ class Summary:
         return [f"[{i + 1}] {t}" for i, t in enumerate(texts)]
 
     def largest_residuals(self, n: int = 5) -> list[tuple[str, str, float]]:
-        """The ``n`` largest absolute residual correlations, if the result provides them."""
+        """The ``n`` largest absolute residual correlations that round to a non-zero value
+        at three decimals, if the result provides them."""
         fn = getattr(self.result, "residuals", None)
         if not callable(fn):
             return []
@@ -276,49 +317,20 @@ class Summary:
                     if np.isfinite(vals[i, j]):
                         found.append((names[i], names[j], float(vals[i, j])))
         found.sort(key=lambda t: -abs(t[2]))
-        return [t for t in found[:n] if abs(t[2]) > 0]
+        return [t for t in found[:n] if abs(t[2]) >= 0.0005]
 
     # ------------------------------------------------------------------ text
     def as_text(self) -> str:
-        """The lavaan-like text report."""
-        lines = [self.header_line]
-        if not self.result.converged:
-            lines.append("** WARNING ** Estimates below are most likely unreliable")
-        lines.append("")
-        lines += [_kv(k, v) for k, v in self.info()]
-        lines += ["", "Model Test User Model:", ""]
-        lines += [_kv(k, v) for k, v in self.test()]
-        ft = self.fit_table()
-        if ft:
-            lines += ["", "Fit Indices:", ""]
-            lines += [_kv(k, v) for k, v in ft]
-        blocks = self.blocks()
-        width = max([20] + [len(r.name) + len(r.label) + 8 for b in blocks for r in b.rows])
-        current_group = object()
-        for b in blocks:
-            if b.group is not None and b.group != current_group:
-                k = self._group_index(b.group)
-                lines += ["", f"Group {k} [{b.group}]:"]
-                current_group = b.group
-            lines += ["", f"{b.title}:"]
-            lines.append(" " * (width + 2) + "".join(f"{h:>9}" for h in TEXT_HEAD))
-            for r in b.rows:
-                if r.header:
-                    lines.append(f"  {r.name}")
-                    continue
-                indent = "    " if b.title in ("Latent Variables", "Regressions",
-                                                "Covariances") else "   "
-                name = r.name if r.name.startswith(".") or b.title in (
-                    "Latent Variables", "Regressions", "Covariances") else " " + r.name
-                left = f"{indent}{name}"
-                if r.label:
-                    left = f"{left:<{width - len(r.label) - 1}}({r.label})"
-                nums = "".join(f"{fmt(r.values[c]):>9}" for c in NUM_COLS)
-                lines.append(f"{left:<{width + 2}}{nums}".rstrip())
+        """lavaan's ``summary(fit, fit.measures = TRUE, standardized = TRUE)`` text."""
+        lines = text.header_text(self.header_line, self.facts(), self._fit, self.se_info())
+        lines += text.parameter_lines(self.blocks(), self._group_title)
         notes = self.notes()
         if notes:
             lines += ["", "Notes:"] + notes
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines) + "\n\n"
+
+    def _group_title(self, label) -> str:
+        return f"Group {self._group_index(label)} [{label}]:"
 
     def _group_index(self, label) -> int:
         labels = [g.label for g in self.result.stats.groups]
@@ -332,12 +344,13 @@ class Summary:
 
     # ------------------------------------------------------------------ HTML
     def as_html(self) -> str:
-        """Self-contained HTML (inline styles, no scripts)."""
+        """Self-contained HTML (inline styles, no scripts): the text report's sections as
+        tables, Standard and Scaled columns side by side under a robust estimator."""
         e = html.escape
         css = ("<style>.tm-summary{font-family:-apple-system,'Segoe UI',Helvetica,Arial,"
                "sans-serif;font-size:13px;color:#222}.tm-summary table{border-collapse:collapse;"
                "margin:6px 0 12px 0}.tm-summary caption{text-align:left;font-weight:bold;"
-               "padding:4px 0}.tm-summary th,.tm-summary td{padding:2px 10px;border:none}"
+               "padding:4px 0;white-space:nowrap}.tm-summary th,.tm-summary td{padding:2px 10px;border:none}"
                ".tm-summary thead th{border-bottom:1px solid #888;text-align:right}"
                ".tm-summary td.num{text-align:right;font-variant-numeric:tabular-nums}"
                ".tm-summary td.name{text-align:left}.tm-summary tr.head td{font-weight:bold;"
@@ -346,11 +359,13 @@ class Summary:
         out = [css, '<div class="tm-summary">']
         cls = "" if self.result.converged else ' class="warn"'
         out.append(f"<p{cls}>{e(self.header_line)}</p>")
-        rows = self.info() + [("", "")] + self.test()
-        out.append(_html_kv("Model", [r for r in rows if r != ("", "")]))
-        ft = self.fit_table()
-        if ft:
-            out.append(_html_kv("Fit Indices", ft))
+        facts = self.facts()
+        out.append(_html_kv("Model", text.header_rows(facts) + text.data_rows(facts)))
+        for title, rows, _ in (text.test_sections(self._fit, facts)
+                               + text.fit_sections(self._fit, facts)):
+            out.append(_html_kv(title.strip(), rows))
+        if self.se_info():
+            out.append(_html_kv("Parameter Estimates", self.se_info()))
         current_group = object()
         for b in self.blocks():
             if b.group is not None and b.group != current_group:
@@ -360,12 +375,11 @@ class Summary:
             out.append("".join(f"<th>{e(h)}</th>" for h in TEXT_HEAD) + "</tr></thead><tbody>")
             for r in b.rows:
                 if r.header:
-                    out.append(f'<tr class="head"><td class="name" colspan="7">{e(r.name)}'
-                               "</td></tr>")
+                    out.append(f'<tr class="head"><td class="name" colspan="7">'
+                               f"{e(r.display)}</td></tr>")
                     continue
-                name = e(r.name) + (f" ({e(r.label)})" if r.label else "")
-                pad = "&nbsp;&nbsp;&nbsp;&nbsp;" if b.title in (
-                    "Latent Variables", "Regressions", "Covariances") else ""
+                name = e(r.display) + (f" ({e(r.label)})" if r.label else "")
+                pad = "&nbsp;&nbsp;&nbsp;&nbsp;" if b.title in PAIRED else ""
                 cells = "".join(f'<td class="num">{fmt(r.values[c])}</td>' for c in NUM_COLS)
                 out.append(f'<tr><td class="name">{pad}{name}</td>{cells}</tr>')
             out.append("</tbody></table>")
@@ -373,6 +387,9 @@ class Summary:
         if notes:
             items = "".join(f"<li>{e(n.split('] ', 1)[-1])}</li>" for n in notes)
             out.append(f"<p><b>Notes:</b></p><ol>{items}</ol>")
+        fit_line = apa.fit_line(self._fit, self.result, latex=False)
+        if fit_line:
+            out.append(f"<p><i>Model fit</i>: {e(fit_line.replace('*', ''))}.</p>")
         out.append("</div>")
         return "\n".join(out)
 
@@ -380,56 +397,13 @@ class Summary:
         return self.as_html()
 
     # ------------------------------------------------------------------ APA
-    def _apa_rows(self, standardized: str):
-        """(section, name, est, se, std, p, ci_lower, ci_upper) for the APA tables."""
-        titles = {"Latent Variables": "Factor loadings", "Regressions": "Structural paths",
-                  "Covariances": "Covariances", "Variances": "Variances",
-                  "Intercepts": "Intercepts", DEFINED: "Defined effects",
-                  "Constraints": None}
-        for b in self.blocks():
-            title = titles.get(b.title)
-            if title is None:
-                continue
-            if b.group is not None:
-                title = f"{title} ({b.group})"
-            items = []
-            for r in b.rows:
-                if r.header:
-                    continue
-                if r.op == "=~":
-                    name = (r.lhs, "->", r.rhs)
-                elif r.op == "~":
-                    name = (r.rhs, "->", r.lhs)
-                elif r.op == "~~" and r.lhs != r.rhs:
-                    name = (r.lhs, "<->", r.rhs)
-                else:
-                    name = (r.name.lstrip("."), "", "")
-                items.append((name, r))
-            yield title, items
-
-    def _apa_fit_line(self, latex: bool) -> str:
-        f = self._fit
-        parts = []
-        if not _isnan(f.get("chisq")):
-            chi = r"$\chi^2$" if latex else "χ²"
-            parts.append(f"{chi}({int(f['df'])}) = {f['chisq']:.2f}, "
-                         f"{'$p$' if latex else '*p*'} {apa_p(f.get('pvalue'))}")
-        for key, lab in (("cfi", "CFI"), ("tli", "TLI")):
-            if not _isnan(f.get(key)):
-                parts.append(f"{lab} = {apa_num(f[key], 3)}")
-        if not _isnan(f.get("rmsea")):
-            ci = ""
-            if not _isnan(f.get("rmsea_ci_lower")):
-                ci = (f" [{apa_num(f['rmsea_ci_lower'], 3)}, "
-                      f"{apa_num(f['rmsea_ci_upper'], 3)}]")
-            parts.append(f"RMSEA = {apa_num(f['rmsea'], 3)}{ci}")
-        if not _isnan(f.get("srmr")):
-            parts.append(f"SRMR = {apa_num(f['srmr'], 3)}")
-        return ", ".join(parts)
-
     def to_markdown(self, *, stars: bool = True, ci: bool = False,
                     standardized: str = "std_all", decimals: int = 3) -> str:
         """An APA-style Markdown table (unstandardized B, SE, standardized beta, p).
+
+        The note's fit line reports the scaled test and the robust CFI, TLI and RMSEA
+        whenever the estimator is robust (and says so), and the FIML-corrected CFI, TLI and
+        RMSEA under ``missing="fiml"``; see :func:`trustmodel.report.apa.fit_line`.
 
         Parameters
         ----------
@@ -447,26 +421,8 @@ class Summary:
         -------
         str
         """
-        level = int(round(100 * self.result.options.get("level", 0.95)))
-        head = ["Parameter", "*B*", "*SE*", "β", "*p*"] + ([f"{level}% CI"] if ci else [])
-        lines = [f"**Table.** {_md_esc(self._title())}", "",
-                 "| " + " | ".join(head) + " |",
-                 "|" + "|".join([":---"] + ["---:"] * (len(head) - 1)) + "|"]
-        for title, items in self._apa_rows(standardized):
-            lines.append("| " + " | ".join([f"**{_md_esc(title)}**"] + [""] * (len(head) - 1))
-                         + " |")
-            for (a, arrow, b), r in items:
-                name = f"{a} {'→' if arrow == '->' else '↔'} {b}" if arrow else a
-                if r.label:
-                    name += f" ({r.label})"
-                cells = self._apa_cells(r, standardized, stars, ci, decimals)
-                lines.append("| " + " | ".join([_md_esc(name)] + [_md_esc(c) for c in cells])
-                             + " |")
-        lines += ["", f"*Note.* {self._apa_note(stars)} Model fit: {self._apa_fit_line(False)}."]
-        notes = self.notes()
-        if notes:
-            lines += [""] + [_md_esc(n) for n in notes]
-        return "\n".join(lines) + "\n"
+        return apa.markdown_table(self, stars=stars, ci=ci, standardized=standardized,
+                                  decimals=decimals)
 
     def to_latex(self, *, stars: bool = True, ci: bool = False, standardized: str = "std_all",
                  decimals: int = 3, caption: str | None = None,
@@ -487,33 +443,8 @@ class Summary:
         str
             Needs ``\\usepackage{booktabs}`` in the preamble.
         """
-        level = int(round(100 * self.result.options.get("level", 0.95)))
-        head = ["Parameter", "$B$", "$SE$", r"$\beta$", "$p$"]
-        if ci:
-            head.append(f"{level}\\% CI")
-        ncol = len(head)
-        out = [r"\begin{table}[htbp]", r"\centering",
-               f"\\caption{{{_tex_esc(caption or self._title())}}}",
-               f"\\label{{{label}}}",
-               r"\begin{tabular}{l" + "r" * (ncol - 1) + "}", r"\toprule",
-               " & ".join(head) + r" \\", r"\midrule"]
-        for title, items in self._apa_rows(standardized):
-            out.append(f"\\multicolumn{{{ncol}}}{{l}}{{\\textit{{{_tex_esc(title)}}}}} \\\\")
-            for (a, arrow, b), r in items:
-                if arrow:
-                    sym = r"$\rightarrow$" if arrow == "->" else r"$\leftrightarrow$"
-                    name = f"{_tex_esc(a)} {sym} {_tex_esc(b)}"
-                else:
-                    name = _tex_esc(a)
-                if r.label:
-                    name += f" ({_tex_esc(r.label)})"
-                cells = self._apa_cells(r, standardized, stars, ci, decimals, latex=True)
-                out.append(r"\quad " + name + " & " + " & ".join(cells) + r" \\")
-        note = f"{self._apa_note(stars, latex=True)} Model fit: {self._apa_fit_line(True)}."
-        out += [r"\bottomrule", r"\end{tabular}",
-                r"\par\smallskip\raggedright\footnotesize\textit{Note.} " + note,
-                r"\end{table}"]
-        return "\n".join(out) + "\n"
+        return apa.latex_table(self, stars=stars, ci=ci, standardized=standardized,
+                               decimals=decimals, caption=caption, label=label)
 
     def _repr_latex_(self) -> str:
         return self.to_latex()
@@ -523,70 +454,17 @@ class Summary:
         return (f"Parameter estimates ({res.estimator}, N = {res.nobs}"
                 f"{', ' + str(res.table.ngroups) + ' groups' if res.table.ngroups > 1 else ''})")
 
-    def _apa_note(self, stars: bool, latex: bool = False) -> str:
-        beta = r"$\beta$" if latex else "β"
-        text = (f"B = unstandardized estimate; SE = standard error; {beta} = standardized "
-                "estimate; fixed parameters have no SE.")
-        if stars:
-            text += (r" $^{*}p < .05$, $^{**}p < .01$, $^{***}p < .001$." if latex
-                     else r" \* *p* < .05, \*\* *p* < .01, \*\*\* *p* < .001.")
-        return text
 
-    def _apa_cells(self, r: Row, standardized, stars, ci, decimals, latex=False) -> list[str]:
-        v = r.values
-        est = fmt(v["est"], decimals)
-        p = v["pvalue"]
-        if stars and not _isnan(p) and est:
-            s = "***" if p < .001 else "**" if p < .01 else "*" if p < .05 else ""
-            if s:
-                est = f"{est}$^{{{s}}}$" if latex else f"{est}{s}"
-        cells = [est, fmt(v["se"], decimals), apa_num(v.get(standardized), decimals),
-                 apa_p(p, bare=True)]
-        if ci:
-            lo, hi = v.get("ci_lower"), v.get("ci_upper")
-            cells.append("" if r.fixed or _isnan(lo) else
-                         f"[{fmt(lo, decimals)}, {fmt(hi, decimals)}]")
-        return cells
+apa_num, apa_p = apa.apa_num, apa.apa_p
 
 
-def apa_num(x, decimals: int = 3) -> str:
-    """APA number without a leading zero for values bounded by 1 (".712", "-.260")."""
-    s = fmt(x, decimals)
-    if not s:
-        return s
-    if abs(float(x)) < 1:
-        s = s.replace("0.", ".", 1)
-    return s
-
-
-def apa_p(p, bare: bool = False) -> str:
-    """APA p value: "< .001" or "= .023" (``bare``: without "=")."""
-    if _isnan(p):
-        return ""
-    if p < 0.001:
-        return "< .001"
-    s = f"{p:.3f}".replace("0.", ".", 1)
-    return s if bare else f"= {s}"
-
-
-def _kv(label: str, value: str) -> str:
-    return f"  {label:<44}{value:>12}".rstrip() if value else f"  {label}"
-
-
-def _html_kv(caption: str, pairs) -> str:
+def _html_kv(caption: str, rows) -> str:
+    """A label/value(s) table; a row is (label, value[, scaled value])."""
     e = html.escape
-    body = "".join(f'<tr><td class="name">{e(k)}</td><td class="num">{e(v)}</td></tr>'
-                   for k, v in pairs)
-    return f"<table><caption>{e(caption)}</caption><tbody>{body}</tbody></table>"
-
-
-_TEX = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-        "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
-
-
-def _tex_esc(s: str) -> str:
-    return "".join(_TEX.get(ch, ch) for ch in str(s))
-
-
-def _md_esc(s: str) -> str:
-    return str(s).replace("|", r"\|").replace("*", r"\*")
+    body = []
+    for r in rows:
+        if not any(str(c).strip() for c in r):
+            continue
+        cells = "".join(f'<td class="num">{e(str(c).strip())}</td>' for c in r[1:])
+        body.append(f'<tr><td class="name">{e(str(r[0]).strip())}</td>{cells}</tr>')
+    return f"<table><caption>{e(caption)}</caption><tbody>{''.join(body)}</tbody></table>"

@@ -25,7 +25,7 @@ from scipy import stats as sst
 from ..estimation.core.numdiff import jacobian
 
 COLUMNS = ["name", "kind", "from", "to", "via", "est", "se", "z", "pvalue", "ci_lower",
-           "ci_upper"]
+           "ci_upper", "named"]
 
 
 def structure(table) -> tuple[list[str], set]:
@@ -60,13 +60,16 @@ def effects_table(res) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``name kind from to via est se z pvalue ci_lower ci_upper`` (plus ``group`` in
-        a multi-group fit). The effects a theory builder names come first (``res.extra
-        ["theory"].named_effects``: e.g. the specific chain ``PERF->DISC->SAT`` with ``via``
-        ``"DISC"``), then for every ordered pair of structural variables connected by a directed
-        path: its direct effect (if any), its indirect effect (if a path through a mediator
-        exists; ``via`` lists the mediators) and its total effect. These generic rows form a
-        complete decomposition (total = direct + indirect); a named effect may repeat one.
+        Columns ``name kind from to via est se z pvalue ci_lower ci_upper named`` (plus
+        ``group`` in a multi-group fit), one row per effect. The effects a theory builder
+        names come first, ``named`` True (``res.extra["theory"].named_effects``: e.g. the
+        specific chain ``PERF->DISC->SAT`` with ``via`` ``"DISC"``), then for every ordered
+        pair of structural variables connected by a directed path: its direct effect (if
+        any), its indirect effect (if a path through a mediator exists; ``via`` lists the
+        mediators) and its total effect, each unless a named row already is that effect (a
+        named direct path, total, or a chain that is the only indirect path). Leaving out the
+        named specific chains that are not the whole indirect effect, the rows form a complete
+        decomposition (total = direct + indirect).
 
     Examples
     --------
@@ -95,7 +98,7 @@ def effects_table(res) -> pd.DataFrame:
     idx = np.array([pos[v] for v in nodes])
 
     # the list of effects: (name, kind, from, to, via, spec) with spec saying how to compute it
-    specs = []
+    specs: list[tuple] = []
     for e in named:
         chain = [e.source, *e.via, e.target]
         if any(v not in at for v in chain):
@@ -110,16 +113,20 @@ def effects_table(res) -> pd.DataFrame:
         else:
             specs.append((e.name, e.kind, e.source, e.target, "",
                           ("direct", at[e.source], at[e.target])))
+    seen: set[tuple] = {_identity(sp[5], adj) for sp in specs}
+    n_named = len(specs)
     for i, a in enumerate(nodes):
         for j, b in enumerate(nodes):
             if i == j or not reach[i, j]:
                 continue
             via = _mediators(nodes, reach, i, j)
+            generic = []
             if adj[i, j]:
-                specs.append((f"{a}->{b}", "direct", a, b, "", ("direct", i, j)))
+                generic.append((f"{a}->{b}", "direct", a, b, "", ("direct", i, j)))
             if via:
-                specs.append((f"{a}->{b}", "indirect", a, b, via, ("indirect", i, j)))
-            specs.append((f"{a}->{b}", "total", a, b, via, ("total", i, j)))
+                generic.append((f"{a}->{b}", "indirect", a, b, via, ("indirect", i, j)))
+            generic.append((f"{a}->{b}", "total", a, b, via, ("total", i, j)))
+            specs += [sp for sp in generic if _identity(sp[5], adj) not in seen]
 
     problem = res.state.problem
     x = np.asarray(res.state.x, dtype=float)
@@ -158,22 +165,55 @@ def effects_table(res) -> pd.DataFrame:
             se, lo, hi = _bootstrap_columns(boot, evaluate, est, level)
             with np.errstate(divide="ignore", invalid="ignore"):
                 z = np.where(se > 0, est / se, np.nan)
-            frames.append(_frame(specs, est, se, z, lo, hi, model, res, g))
+            frames.append(_frame(specs, est, se, z, lo, hi, model, res, g, n_named))
             continue
         J = jacobian(evaluate, x)
         cov = J @ vcov @ J.T if len(x) else np.zeros((len(specs), len(specs)))
         se = np.sqrt(np.clip(np.diag(cov), 0, None))
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(se > 0, est / se, np.nan)
-        frames.append(_frame(specs, est, se, z, est - q * se, est + q * se, model, res, g))
+        frames.append(_frame(specs, est, se, z, est - q * se, est + q * se, model, res, g,
+                             n_named))
     return pd.concat(frames, ignore_index=True)
 
 
-def _frame(specs, est, se, z, lo, hi, model, res, g) -> pd.DataFrame:
+def _identity(spec, adj) -> tuple:
+    """What an effect is, whatever it is called: a direct, total or (total) indirect effect of
+    one variable on another, or one specific chain. A named chain that is the only indirect
+    path between its ends *is* the indirect effect, so the table lists it once."""
+    if spec[0] == "chain":
+        chain = tuple(spec[1])
+        i, j = chain[0], chain[-1]
+        if _indirect_paths(adj, i, j) == 1:
+            return ("indirect", i, j)
+        return ("chain", chain)
+    return spec
+
+
+def _indirect_paths(adj, i, j, limit: int = 2) -> int:
+    """Number of directed paths of length two or more from i to j (counted up to ``limit``;
+    a feedback loop counts as many)."""
+    count = 0
+    stack: list[tuple[int, tuple[int, ...]]] = [(int(i), (int(i),))]
+    while stack and count < limit:
+        node, path = stack.pop()
+        for nxt in (int(v) for v in np.flatnonzero(adj[node])):
+            if nxt in path:
+                count = limit  # a cycle on the way: infinitely many walks
+                break
+            if nxt == j:
+                count += len(path) > 1
+            else:
+                stack.append((nxt, (*path, nxt)))
+    return count
+
+
+def _frame(specs, est, se, z, lo, hi, model, res, g, n_named) -> pd.DataFrame:
     df = pd.DataFrame({"name": [s[0] for s in specs], "kind": [s[1] for s in specs],
                        "from": [s[2] for s in specs], "to": [s[3] for s in specs],
                        "via": [s[4] for s in specs], "est": est, "se": se, "z": z,
-                       "pvalue": 2 * sst.norm.sf(np.abs(z)), "ci_lower": lo, "ci_upper": hi})
+                       "pvalue": 2 * sst.norm.sf(np.abs(z)), "ci_lower": lo, "ci_upper": hi,
+                       "named": np.arange(len(specs)) < n_named})
     if model.ngroups > 1:
         labels = [grp.label for grp in res.stats.groups]
         df.insert(0, "group", labels[g])

@@ -124,6 +124,7 @@ class FitResult:
                                       self._definitions)
         groups = rows["group"].to_numpy()
         glabels = [g.label for g in self.stats.groups]
+        group_col: list | np.ndarray
         if self.table.ngroups > 1:
             group_col = [glabels[g - 1] if g > 0 else "" for g in groups]
         else:
@@ -206,6 +207,43 @@ class FitResult:
         """Covariance matrix of the free parameters, labelled ``lhs op rhs`` (first row)."""
         labels = self.table.free_names()
         return pd.DataFrame(self.vcov_free.copy(), index=labels, columns=labels)
+
+    # ----- lavaan-style accessors (results/accessors.py) ---------------------------------------
+    def parameter_estimates(self, level: float = 0.95, standardized=True, ci: bool = True,
+                            rsquare: bool = False) -> pd.DataFrame:
+        """lavaan's ``parameterEstimates``; see :func:`results.accessors.parameter_estimates`.
+
+        ``level`` sets the confidence level now (bootstrap fits recompute their interval
+        from the stored draws); ``standardized`` True adds ``std_lv std_all std_nox`` (or
+        name some of them); ``rsquare`` appends ``op == "r2"`` rows.
+
+        Examples
+        --------
+        >>> import trustmodel as tm
+        >>> res = tm.fit("visual =~ x1 + x2 + x3", tm.datasets.load("holzinger_swineford"))
+        >>> pe = res.parameter_estimates(level=0.90, rsquare=True)
+        >>> list(pe.columns[-5:])
+        ['ci_lower', 'ci_upper', 'std_lv', 'std_all', 'std_nox']
+        """
+        from .accessors import parameter_estimates
+        return parameter_estimates(self, level=level, standardized=standardized, ci=ci,
+                                   rsquare_rows=rsquare)
+
+    def inspect(self, what: str):
+        """lavaan's ``lavInspect``: "cov.lv", "cor.lv", "rsquare", "sampstat", "implied",
+        "information", "coverage", "patterns", "converged", "iterations" (also "nobs",
+        "npar", "group.label"); one value per group as ``{label: value}``. See
+        :func:`results.accessors.inspect`.
+
+        Examples
+        --------
+        >>> import trustmodel as tm
+        >>> res = tm.fit("visual =~ x1 + x2 + x3", tm.datasets.load("holzinger_swineford"))
+        >>> res.inspect("converged"), round(float(res.inspect("rsquare")["x1"]), 3)
+        (True, 0.386)
+        """
+        from .accessors import inspect
+        return inspect(self, what)
 
     # ----- post-fit diagnostics (diagnostics/, imported lazily) --------------------------------
     def factor_scores(self, method: str = "regression", index=None) -> pd.DataFrame:

@@ -129,7 +129,7 @@ def _tokens(text: str) -> list[tuple[str, str, int]]:
                     f"The expression is too long (more than {MAX_TOKENS} tokens); split it "
                     "into several := definitions that build on each other", pos)
         pos = m.end()
-    return out
+    return out  # type: ignore[return-value]  # every kept token has a kind
 
 
 @dataclass(frozen=True)

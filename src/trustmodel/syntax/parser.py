@@ -120,7 +120,9 @@ def _logical_lines(model: str) -> list[_Line]:
             col += len(part) + 1
     out = []
     for pieces in groups:
-        texts, offsets, lines = [], [], []
+        texts: list = []
+        offsets: list = []
+        lines: list = []
         for k, (part, ln, first) in enumerate(pieces):
             if k:  # the joining blank sits one column after the previous piece
                 texts.append(" ")
@@ -208,7 +210,7 @@ class _Parser:
         return cls(message, ln, col, self.source_lines[ln - 1].rstrip(), hint)
 
     def unsupported(self, feature: str, pos: int) -> UnsupportedFeatureError:
-        return self.error(f"{feature}: not supported by trustmodel yet", pos,
+        return self.error(f"{feature}: not supported by trustmodel yet", pos,  # type: ignore[return-value]
                           cls=UnsupportedFeatureError)
 
     def parse(self) -> list[Statement]:
@@ -245,9 +247,9 @@ class _Parser:
         for name, off in lhs_names:
             if not name:
                 raise self.error(f"Missing left-hand side of {op!r}", pos)
-            mod = re.match(rf"^({_NAME})\s*\(", name)
-            if mod and mod.group(1) in _UNSUPPORTED_MODIFIERS and "*" in name:
-                raise self.unsupported(_UNSUPPORTED_MODIFIERS[mod.group(1)], off)
+            call = re.match(rf"^({_NAME})\s*\(", name)
+            if call and call.group(1) in _UNSUPPORTED_MODIFIERS and "*" in name:
+                raise self.unsupported(_UNSUPPORTED_MODIFIERS[call.group(1)], off)
             if not (_NAME_RE.match(name) or (op in ("=~", "~~") and _PRODUCT_RE.match(name))):
                 raise self.error(f"Invalid variable name {name!r} on the left-hand side", off)
         if op == "~" and rhs_text.strip().startswith("~"):
@@ -293,7 +295,7 @@ class _Parser:
         if second:
             raise self.error(f"A second operator {second!r} in one formula (a missing line "
                              "break?)", rhs_off + spos)
-        sides = ((rhs, rhs_off + len(rhs_text) - len(rhs_text.lstrip())),)
+        sides: tuple = ((rhs, rhs_off + len(rhs_text) - len(rhs_text.lstrip())),)
         if op != ":=":
             sides = ((lhs, lhs_off),) + sides
         for expr, off in sides:
@@ -312,7 +314,10 @@ class _Parser:
             raise self.error("Missing variable after '*'", off + voff)
         if not (_NAME_RE.match(var) or _PRODUCT_RE.match(var) or var == "1"):
             raise self.error(f"Invalid variable name {var!r}", off + voff)
-        fixed = label = start = free = ()
+        fixed: tuple = ()
+        label: tuple = ()
+        start: tuple = ()
+        free: tuple = ()
         for mod, moff in parts[:-1]:
             m = mod.strip()
             mpos = off + moff + len(mod) - len(mod.lstrip())
@@ -324,14 +329,13 @@ class _Parser:
             elif kind == "label":
                 label = values
             else:  # values: numbers / None (NA) / labels mixed in c()
-                fx, lb, fr = [], [], []
+                fx: list[float | None] = []
+                lb: list[str] = []
+                fr: list[bool] = []
                 for v in values:
-                    if isinstance(v, float):
-                        fx.append(v), lb.append(""), fr.append(False)
-                    elif v is None:
-                        fx.append(None), lb.append(""), fr.append(True)
-                    else:
-                        fx.append(None), lb.append(v), fr.append(False)
+                    fx.append(v if isinstance(v, float) else None)
+                    lb.append(v if isinstance(v, str) else "")
+                    fr.append(v is None)
                 if any(x is not None for x in fx) or any(fr):
                     fixed, free = tuple(fx), tuple(fr)
                 if any(lb):

@@ -311,7 +311,7 @@ def _check_statements(statements, group_equal) -> tuple[list, list]:
                           f"got {bad[0]!r}.")
     param_stmts = [s for s in statements if s.op not in (":=", "==", "<", ">")]
     extra_stmts = [s for s in statements if s.op in (":=", "==", "<", ">")]
-    seen = {}
+    seen: dict = {}
     for s in param_stmts:
         key = (s.lhs, s.op, s.rhs)
         if s.op == "~~" and (s.rhs, s.op, s.lhs) in seen:
@@ -351,7 +351,7 @@ def _default_rows(param_stmts, names, meanstructure, cov_lv_x, cov_y) -> list[tu
 
 def _user_rows(param_stmts, names, g, ngroups, rules) -> list[dict]:
     """Stage 2: the user's rows of group ``g`` with their modifiers and the metric rules."""
-    first_ind = {}
+    first_ind: dict = {}
     for s in param_stmts:
         if s.op == "=~":
             first_ind.setdefault(s.lhs, s.rhs)

@@ -423,7 +423,7 @@ class TheoryModel:
     def population_values(self) -> dict:
         """Standardized population values ``{(lhs, op, rhs): value}`` (paths and loadings).
 
-        The values are those of the data-generating models in ``shared/refs/scripts`` (DOMAIN.md);
+        The values are those of the data-generating models in ``trustmodel/datasets/*_population.lav``;
         loadings cycle through the construct's list when it has more items.
         """
         out = {}

@@ -22,7 +22,7 @@ class CustomerDeliveredValue(TheoryModel):
     """Customer-delivered value: second-order total value and total cost -> value -> satisfaction.
 
     Eight first-order factors (product, service, personnel, image value; monetary, time, energy,
-    physical cost) load on the second-order factors TCV and TCC (DOMAIN.md, section 2)::
+    physical cost) load on the second-order factors TCV and TCC (Kotler, *Marketing Management*)::
 
         TCV =~ PV + SV + PSV + IV        TCC =~ MC + TC + EC + PC
         VAL ~ TCV + TCC                  SAT ~ VAL
@@ -133,7 +133,7 @@ class CustomerDeliveredValue(TheoryModel):
                                      "satisfaction": (0.85, 0.8, 0.8)}
 
     def population_values(self) -> dict:
-        """Standardized population values of ``shared/refs/scripts/cdv_population.lav``."""
+        """Standardized population values of ``trustmodel/datasets/cdv_population.lav``."""
         out = super().population_values()
         for higher, lower in self._higher.items():
             for low in lower:

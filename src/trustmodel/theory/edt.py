@@ -18,7 +18,7 @@ def _role(abbrev: str) -> str:
 class ExpectationDisconfirmation(TheoryModel):
     """The expectation-disconfirmation model of satisfaction as a structural equation model.
 
-    Canonical model (DOMAIN.md, section 1)::
+    Canonical model (Oliver 1980; Churchill & Surprenant 1982)::
 
         PERF ~ EXP                  (assimilation)
         DISC ~ PERF + EXP           (PERF positive, EXP negative)

@@ -14,7 +14,7 @@ class SatisfactionLoyalty(TheoryModel):
     """Satisfaction drives loyalty; with ``reciprocal=True`` loyalty feeds back on satisfaction.
 
     Recursive model: ``SAT ~ antecedents``, ``LOY ~ SAT``. The reciprocal model (the positive
-    feedback cycle of DOMAIN.md, section 4) is ``SAT ~ LOY + z_SAT``, ``LOY ~ SAT + z_LOY``
+    satisfaction-loyalty feedback cycle) is ``SAT ~ LOY + z_SAT``, ``LOY ~ SAT + z_LOY``
     with correlated disturbances ``SAT ~~ LOY``; it is identified only with an instrument per
     endogenous variable: a variable that affects that variable and is excluded from the other
     equation (rank and order conditions, checked here).

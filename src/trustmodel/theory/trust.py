@@ -1,4 +1,4 @@
-"""Three-level trust: satisfaction -> cognitive -> affective -> behavioral trust (DOMAIN.md 3)."""
+"""Three-level trust: satisfaction -> cognitive -> affective -> behavioral trust."""
 from __future__ import annotations
 
 import pandas as pd

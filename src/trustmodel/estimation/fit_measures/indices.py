@@ -53,6 +53,8 @@ def rmsea_ci(X2, df, N, G=1, level=0.90):
         return 0.0, 0.0
     if df < 0 or not np.isfinite(X2):
         return np.nan, np.nan
+    if df < 1:  # lavaan: both limits 0 for a saturated model
+        return 0.0, 0.0
     out = []
     for target in ((1 + level) / 2, (1 - level) / 2):
         if sst.chi2.cdf(X2, df) < target:
