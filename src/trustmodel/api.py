@@ -426,8 +426,8 @@ def _numerical_failure():
 def _check_finite_estimates(table, state) -> None:
     """Fitting truly cannot continue when the optimizer has no finite estimate at all (lavaan
     stops with an error there too); a finite but unconverged one is a warning (checks)."""
-    if np.isfinite(state.x).all() and np.isfinite(state.fmin):
-        return
+    if np.isfinite(state.x).all():
+        return   # an inadmissible point (fmin not finite): lavaan returns it with a warning
     bad = [n for n, v in zip(table.free_names(readable=True), state.x) if not np.isfinite(v)]
     raise ConvergenceError(
         "The optimizer found no finite estimates"
