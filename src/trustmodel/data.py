@@ -82,8 +82,9 @@ class SampleStats:
         if group is not None and group not in cols:
             raise DataError(f"group={group!r} is not a column of data." + did_you_mean([group], cols))
         position = {c: k for k, c in enumerate(cols)}
+        dtypes = data.dtypes.to_numpy()
         for name in names:
-            dtype = data.iloc[:, position[name]].dtype
+            dtype = dtypes[position[name]]
             if pd.api.types.is_complex_dtype(dtype):
                 raise DataError(f"Column {name!r} holds complex numbers (dtype {dtype}); a "
                                 "model needs real-valued columns.")
