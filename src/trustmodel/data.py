@@ -5,6 +5,8 @@ by the user (``sample_cov=``) is taken as the unbiased one and rescaled by (N - 
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import warnings
 from dataclasses import dataclass, field
 
@@ -67,9 +69,9 @@ class SampleStats:
                                 "array. Wrap it: pd.DataFrame(array, columns=[...]).")
             raise DataError(f"data= must be a pandas DataFrame; got {type(data).__name__}.")
         cols = [str(c) for c in data.columns]
-        counts = pd.Series(cols).value_counts()
+        counts = Counter(cols)
         used = set(names) | ({str(group)} if group is not None else set())
-        dup = sorted(c for c in counts.index[counts.to_numpy() > 1] if c in used)
+        dup = sorted(c for c, k in counts.items() if k > 1 and c in used)
         if dup:  # duplicates the model does not use are ignored
             raise DataError(f"data has duplicated column names used by the model: "
                             f"{', '.join(map(repr, dup))}; rename or drop the copies.")
@@ -91,8 +93,9 @@ class SampleStats:
             if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
                 raise DataError(f"Column {name!r} is not numeric (dtype {dtype}); recode it "
                                 "as numbers or drop it from the model.")
-        values = float_matrix(data.iloc[:, [position[n] for n in names]]) if names \
-            else np.zeros((len(data), 0))
+        plain = len(counts) == len(cols) and all(isinstance(c, str) for c in data.columns)
+        values = np.zeros((len(data), 0)) if not names else float_matrix(data, names) if plain \
+            else float_matrix(data.iloc[:, [position[n] for n in names]])
         values.flags.writeable = False   # may share memory with the caller's frame
         _check_finite(values, names, data.index)
         with np.errstate(over="ignore", invalid="ignore"):  # overflow: _check_moments
