@@ -75,24 +75,13 @@ class SampleStats:
         if dup:  # duplicates the model does not use are ignored
             raise DataError(f"data has duplicated column names used by the model: "
                             f"{', '.join(map(repr, dup))}; rename or drop the copies.")
-        absent = [n for n in names if n not in cols]
-        if absent:
-            listed = ", ".join(repr(a) for a in absent)
-            raise DataError(f"Column{'s' if len(absent) > 1 else ''} {listed} named in the model "
-                            f"{'are' if len(absent) > 1 else 'is'} missing from data."
-                            + did_you_mean(absent, cols))
+        check_present(names, cols)
         if group is not None and group not in cols:
             raise DataError(f"group={group!r} is not a column of data." + did_you_mean([group], cols))
         position = {c: k for k, c in enumerate(cols)}
         dtypes = data.dtypes.to_numpy()
         for name in names:
-            dtype = dtypes[position[name]]
-            if pd.api.types.is_complex_dtype(dtype):
-                raise DataError(f"Column {name!r} holds complex numbers (dtype {dtype}); a "
-                                "model needs real-valued columns.")
-            if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
-                raise DataError(f"Column {name!r} is not numeric (dtype {dtype}); recode it "
-                                "as numbers or drop it from the model.")
+            check_dtype(name, dtypes[position[name]], numeric=True)
         plain = len(counts) == len(cols) and all(isinstance(c, str) for c in data.columns)
         values = np.zeros((len(data), 0)) if not names else float_matrix(data, names) if plain \
             else float_matrix(data.iloc[:, [position[n] for n in names]])
@@ -221,6 +210,27 @@ def _check_coverage(x, names, where) -> list:
     return [msg]
 
 
+
+def check_present(names, columns) -> None:
+    """The model's variables ``names`` must be columns of data (named, with a suggestion)."""
+    columns = [str(c) for c in columns]
+    absent = [n for n in names if n not in columns]
+    if absent:
+        listed = ", ".join(repr(a) for a in absent)
+        raise DataError(f"Column{'s' if len(absent) > 1 else ''} {listed} named in the model "
+                        f"{'are' if len(absent) > 1 else 'is'} missing from data."
+                        + did_you_mean(absent, columns))
+
+
+def check_dtype(name: str, dtype, *, numeric: bool = False) -> None:
+    """Complex columns are refused; with ``numeric``, so is any non-numeric column."""
+    if pd.api.types.is_complex_dtype(dtype):
+        raise DataError(f"Column {name!r} holds complex numbers (dtype {dtype}); a "
+                        "model needs real-valued columns.")
+    if numeric and not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)):
+        raise DataError(f"Column {name!r} is not numeric (dtype {dtype}); recode it "
+                        "as numbers or drop it from the model.")
+
 def check_columns(data, names) -> None:
     """Refuse complex or infinite cells in the columns ``names`` of ``data`` (the checks every
     estimator needs; the PLS path calls it before its own)."""
@@ -231,9 +241,7 @@ def check_columns(data, names) -> None:
         col = data[name]
         if isinstance(col, pd.DataFrame):  # duplicated name: the estimator says so
             continue
-        if pd.api.types.is_complex_dtype(col):
-            raise DataError(f"Column {name!r} holds complex numbers (dtype {col.dtype}); a "
-                            "model needs real-valued columns.")
+        check_dtype(name, col.dtype)
         if pd.api.types.is_numeric_dtype(col):
             _check_finite(col.to_numpy(dtype=float, na_value=np.nan)[:, None], [name],
                           data.index)

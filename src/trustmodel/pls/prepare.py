@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import DataError, DataWarning, NonConvergenceWarning
-from .._validation import did_you_mean
+from ..data import check_present
 from .model import plan_from_statements, protect_interactions
 from .pipeline import estimate_batch
 
@@ -54,12 +54,7 @@ def prepare_raw(data, names, missing: str = "listwise", missing_value=None):
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"data= must be a pandas DataFrame; got {type(data).__name__}.")
     names = list(names)
-    absent = [c for c in names if c not in data.columns]
-    if absent:
-        raise DataError(f"Column{'s' if len(absent) > 1 else ''} {', '.join(map(repr, absent))} "
-                        "named in the model "
-                        f"{'are' if len(absent) > 1 else 'is'} missing from data."
-                        + did_you_mean(absent, map(str, data.columns)))
+    check_present(names, data.columns)
     try:
         X = data[names].to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..._errors import DataError, DataWarning, OptionError
 from ..._validation import did_you_mean
-from ...data import SampleStats
+from ...data import SampleStats, check_present
 from .samplestats import categorical_stats
 
 
@@ -75,10 +75,7 @@ def sample_from_frame(data: pd.DataFrame, names, ordinal, *, missing="listwise",
     if not isinstance(data, pd.DataFrame):
         raise DataError("Ordinal estimators need the raw data as a DataFrame (data=); "
                         "a covariance matrix does not carry the category frequencies.")
-    absent = [v for v in names if v not in data.columns]
-    if absent:
-        raise DataError(f"Columns {', '.join(map(repr, absent))} named in the model are missing "
-                        "from data." + did_you_mean(absent, map(str, data.columns)))
+    check_present(names, data.columns)
     ordset = set(ordinal)
     cols, levels = {}, {}
     for v in names:
