@@ -39,3 +39,15 @@ def inv_or_pinv(M: np.ndarray, what: str = "matrix", fallback: str = "using the 
         warnings.warn(f"could not invert {what}; {fallback}", SingularMatrixWarning,
                       stacklevel=stacklevel + 1)
         return np.linalg.pinv(M)
+
+
+def se_from_variances(var) -> np.ndarray:
+    """Standard errors from sampling variances; a negative variance (a singular or
+    indefinite information matrix) gives NaN, never 0, as lavaan's ``lav_model_vcov_se``
+    (R/lav_model_vcov.R: ``x.var[x.var < 0] <- NA``).
+
+    >>> se_from_variances(np.array([4.0, 0.0, -1e-9])).tolist()
+    [2.0, 0.0, nan]
+    """
+    var = np.asarray(var, dtype=float)
+    return np.sqrt(np.where(var < 0, np.nan, var))
