@@ -44,10 +44,15 @@ def inv_or_pinv(M: np.ndarray, what: str = "matrix", fallback: str = "using the 
 def se_from_variances(var) -> np.ndarray:
     """Standard errors from sampling variances; a negative variance (a singular or
     indefinite information matrix) gives NaN, never 0, as lavaan's ``lav_model_vcov_se``
-    (R/lav_model_vcov.R: ``x.var[x.var < 0] <- NA``).
+    (R/lav_model_vcov.R: ``x.var[x.var < 0] <- NA``). Rounding noise of a parameter fixed by
+    a constraint (``|var|`` below 1e-10 of the largest variance) counts as 0.
 
-    >>> se_from_variances(np.array([4.0, 0.0, -1e-9])).tolist()
-    [2.0, 0.0, nan]
+    >>> se_from_variances(np.array([4.0, 0.0, -1e-18, -1e-3])).tolist()
+    [2.0, 0.0, 0.0, nan]
     """
     var = np.asarray(var, dtype=float)
+    if not var.size:
+        return var
+    noise = 1e-10 * max(1.0, float(np.nanmax(np.abs(var))))
+    var = np.where(np.abs(var) <= noise, np.maximum(var, 0.0), var)
     return np.sqrt(np.where(var < 0, np.nan, var))
