@@ -47,12 +47,14 @@ def se_from_variances(var) -> np.ndarray:
     (R/lav_model_vcov.R: ``x.var[x.var < 0] <- NA``). Rounding noise of a parameter fixed by
     a constraint (``|var|`` below 1e-10 of the largest variance) counts as 0.
 
-    >>> se_from_variances(np.array([4.0, 0.0, -1e-18, -1e-3])).tolist()
-    [2.0, 0.0, 0.0, nan]
+    >>> se_from_variances(np.array([4.0, 0.0, -1e-18, -1e-3, np.inf, np.nan])).tolist()
+    [2.0, 0.0, 0.0, nan, inf, nan]
     """
     var = np.asarray(var, dtype=float)
     if not var.size:
         return var
-    noise = 1e-10 * max(1.0, float(np.nanmax(np.abs(var))))
-    var = np.where(np.abs(var) <= noise, np.maximum(var, 0.0), var)
-    return np.sqrt(np.where(var < 0, np.nan, var))
+    finite = np.abs(var[np.isfinite(var)])
+    noise = 1e-10 * max(1.0, float(finite.max()) if finite.size else 1.0)
+    with np.errstate(invalid="ignore"):
+        var = np.where(np.abs(var) <= noise, np.maximum(var, 0.0), var)
+        return np.sqrt(np.where(var < 0, np.nan, var))
