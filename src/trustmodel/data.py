@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +15,7 @@ import pandas as pd
 from ._errors import DataError, DataWarning
 from ._validation import did_you_mean
 from .moments import complete_moments, float_matrix
+from ._warnings import warn
 
 
 @dataclass(frozen=True)
@@ -150,7 +150,7 @@ class SampleStats:
                    f"{sum(g.nobs for g in groups)} remain. Use missing='fiml' to keep them.")
             if missing != "listwise":
                 msg = f"{dropped} row(s) with no observed values at all were dropped."
-            warnings.warn(msg, DataWarning, stacklevel=3)
+            warn(msg, DataWarning)
             notes.append(msg)
         return cls(names=list(names), groups=groups, missing=missing, n_dropped=dropped,
                    group_var=group, notes=notes)
@@ -206,7 +206,7 @@ def _check_coverage(x, names, where) -> list:
     else:
         msg = (f"Due to missing values, some pairwise combinations have less than 10% "
                f"coverage{where} (lowest: {pair}, {coverage[i, j]:.1%}).")
-    warnings.warn(msg, DataWarning, stacklevel=4)
+    warn(msg, DataWarning)
     return [msg]
 
 
@@ -300,7 +300,7 @@ def _check_variance_ratio(var, names, where) -> list:
                         "rescale the columns (e.g. to similar units) and fit again.")
     msg = (f"Some observed variances{where} are (at least) a factor 1000 times larger than "
            f"others ({big!r} vs {small!r}: {ratio:.3g}); consider rescaling.")
-    warnings.warn(msg, DataWarning, stacklevel=5)
+    warn(msg, DataWarning)
     return [msg]
 
 

@@ -15,7 +15,6 @@ are solved so that every observed and latent variable has variance 1, which is w
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, Sequence
@@ -32,6 +31,7 @@ from .model.population import (BUILDER_LOADING, BUILDER_PATH, LITERATURE_PATHS, 
                                population_dict, population_values)
 from .model.ram import RamModel
 from .syntax import ParameterTable
+from ._warnings import warn
 
 __all__ = ["simulate", "population_model", "Population"]
 
@@ -136,11 +136,11 @@ def population_model(model, population: dict | None = None, *,
                            standardized=bool(standardized))
     if pv.unset_paths:
         unset = pv.unset_paths
-        warnings.warn(f"Regression coefficient{'s' if len(unset) > 1 else ''} "
-                      f"{', '.join(map(repr, unset))} ha{'ve' if len(unset) > 1 else 's'}"
-                      " no population value and will be set to zero (as lavaan's simulateData);"
-                      " write the value into the syntax ('y ~ 0.3*x') or pass population=.",
-                      TrustModelWarning, stacklevel=3)
+        warn(f"Regression coefficient{'s' if len(unset) > 1 else ''} "
+             f"{', '.join(map(repr, unset))} ha{'ve' if len(unset) > 1 else 's'}"
+             " no population value and will be set to zero (as lavaan's simulateData);"
+             " write the value into the syntax ('y ~ 0.3*x') or pass population=.",
+             TrustModelWarning)
     return Population(table=pv.table, values=pv.values, standardized=bool(standardized))
 
 
