@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import trustmodel as tm
-from trustmodel._errors import SingularMatrixWarning
 
 HS = "visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9"
 
@@ -53,12 +52,12 @@ def test_a_lazily_issued_fit_measure_warning_is_recorded_and_points_to_the_reade
         fm = res.fit_measures
     assert np.isfinite(fm["chisq_scaled"])
     lazy = [w for w in caught[n:] if issubclass(w.category, tm.TrustModelWarning)]
-    assert [w.category for w in lazy] == [SingularMatrixWarning]
+    assert [w.category for w in lazy] == [tm.SingularMatrixWarning]
     assert "scaled test statistic" in str(lazy[0].message)
     assert (lazy[0].filename, lazy[0].lineno) == (__file__, line)
     assert res.warnings[:len(before)] == before
     added = res.warnings[len(before):]
-    assert [(w.category, w.message) for w in added] == [(SingularMatrixWarning,
+    assert [(w.category, w.message) for w in added] == [(tm.SingularMatrixWarning,
                                                          str(lazy[0].message))]
     res.fit_measures, res.statistics                       # read again: recorded once
     assert len(res.warnings) == len(before) + 1

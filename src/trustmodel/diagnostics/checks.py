@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .._errors import (DataError, HeywoodCaseWarning, IdentificationError, IdentificationWarning,
-                       NonConvergenceWarning, NotPositiveDefiniteWarning, TrustModelWarning)
+from .._errors import (CollinearityWarning, DataError, HeywoodCaseWarning,
+                       IdentificationError, IdentificationWarning, NonConvergenceWarning,
+                       NotPositiveDefiniteWarning, StandardErrorWarning)
 from .._validation import did_you_mean
 from ..estimation.fit_measures.indices import ndat
 from ..model.standardized import standardize
@@ -117,14 +118,6 @@ def admissibility(table, state, vcov) -> None:
                      f"Parameters involved (null-space direction): {involved}.",
                      IdentificationWarning)
     check_collinearity(table, state, vcov)
-
-
-class CollinearityWarning(IdentificationWarning):
-    """Latent variables so highly correlated that their effects cannot be told apart."""
-
-
-class StandardErrorWarning(TrustModelWarning):
-    """Standard errors far too large for the scale of the estimates."""
 
 
 LATENT_R_MAX = 0.95     # |latent correlation| above this: near-collinear latents
