@@ -11,7 +11,6 @@ seminr's ``bootstrap_model`` re-runs ``estimate_pls`` on each resample.
 """
 from __future__ import annotations
 
-import warnings
 from functools import partial
 
 import numpy as np
@@ -19,6 +18,7 @@ import numpy as np
 from .._errors import BootstrapFailureWarning, OptionError
 from .._parallel import parallel_map, spawn_seeds
 from .pipeline import estimate_batch
+from .._warnings import warn
 
 CHUNK = 50
 
@@ -69,8 +69,8 @@ def run_bootstrap(X, names, plan, kw, W0, extract, *, B: int, seed, n_jobs: int 
     stats[~ok] = np.nan
     failed = int((~ok).sum())
     if failed:
-        warnings.warn(f"{failed} of {B} bootstrap resamples failed (no convergence or an "
-                      "inadmissible PLSc correction); they are counted in n_boot_failed and "
-                      "left out of the standard errors and intervals.",
-                      BootstrapFailureWarning, stacklevel=4)
+        warn(f"{failed} of {B} bootstrap resamples failed (no convergence or an "
+             "inadmissible PLSc correction); they are counted in n_boot_failed and "
+             "left out of the standard errors and intervals.",
+             BootstrapFailureWarning)
     return stats, failed

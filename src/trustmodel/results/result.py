@@ -1,6 +1,7 @@
 """FitResult: immutable, built once by ``tm.fit``; tidy pandas views computed lazily."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,6 +17,10 @@ from ..estimation.fit_measures.statistics import FitStatistics, fit_statistics, 
 from ..estimation.inference.defined import Definitions
 from ..syntax import ParameterTable
 from ..model.standardized import standardize
+from .._warnings import recorded_warnings
+
+#: guards the one-time addition of lazily issued warnings to ``FitResult.warnings``
+_LAZY = threading.Lock()
 
 PARAM_COLUMNS = ["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci_lower",
                  "ci_upper", "std_lv", "std_all"]
@@ -40,6 +45,8 @@ class FitResult:
     converged : bool
     n_iter : int
     warnings : tuple of RecordedWarning (category, message)
+        Those of the fit and, once ``statistics`` / ``fit_measures`` is first read, those the
+        test-statistic and baseline step issued (a baseline refit's, a pseudo-inverse's).
     options : dict
     seed : int or None
     table : ParameterTable
@@ -166,8 +173,21 @@ class FitResult:
     def statistics(self) -> FitStatistics:
         """The test-statistic and baseline step, computed once on first use; ``fit_measures``
         reads it. See :class:`~trustmodel.estimation.fit_measures.statistics.FitStatistics`."""
-        return fit_statistics(self.table, self.stats, self.state, self.estimator,
-                              self.extra.get("fit_measures", {}))
+        with recorded_warnings() as caught:   # e.g. a baseline refit's: kept on res.warnings
+            out = fit_statistics(self.table, self.stats, self.state, self.estimator,
+                                 self.extra.get("fit_measures", {}))
+        return self._keep_lazy("statistics", out, caught)
+
+    def _keep_lazy(self, name: str, value, caught):
+        """``value`` of the lazily computed ``name``, its warnings added to ``warnings`` once
+        (when two threads compute it at the same time, the first one's result is kept)."""
+        with _LAZY:
+            done = self.__dict__.setdefault("_lazy_done", {})
+            if name not in done:
+                done[name] = value
+                if caught:
+                    object.__setattr__(self, "warnings", tuple(self.warnings) + tuple(caught))
+            return done[name]
 
     @cached_property
     def _fit_measures(self) -> pd.Series:

@@ -1,19 +1,19 @@
 """Small linear-algebra helpers shared by the stages."""
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 
 from ..._errors import SingularMatrixWarning
+from ..._warnings import warn
 
 #: What the pseudo-inverse stands in for, by use (the text after "could not invert ...;").
 SE_FALLBACK = "standard errors from the pseudo-inverse"
 TEST_FALLBACK = "the scaled test statistic uses the pseudo-inverse"
 
 
-def inv_or_pinv(M: np.ndarray, what: str = "matrix", fallback: str = "using the pseudo-inverse",
-                *, stacklevel: int = 2) -> np.ndarray:
+def inv_or_pinv(M: np.ndarray, what: str = "matrix",
+                fallback: str = "using the pseudo-inverse") -> np.ndarray:
     """``M^-1``, or the Moore-Penrose pseudo-inverse where ``M`` is singular (an
     under-identified model's information).
 
@@ -36,8 +36,7 @@ def inv_or_pinv(M: np.ndarray, what: str = "matrix", fallback: str = "using the 
     try:
         return np.linalg.inv(M)
     except np.linalg.LinAlgError:
-        warnings.warn(f"could not invert {what}; {fallback}", SingularMatrixWarning,
-                      stacklevel=stacklevel + 1)
+        warn(f"could not invert {what}; {fallback}", SingularMatrixWarning)
         return np.linalg.pinv(M)
 
 
