@@ -151,18 +151,33 @@ def test_plspredict_loocv_against_seminr(technique):
     assert np.abs(ours.to_numpy() - ref.to_numpy()).max() < 1e-5
 
 
-@pytest.mark.slow
 def test_plspredict_two_stage_interaction_loocv():
+    """seminr's two-stage LOOCV (see the JSON's provenance: its held-out rows carry the
+    full-sample interaction item, two_stage_items="full_sample"); trustmodel's default
+    rebuilds the held-out rows' item with the fold's stage-1 weights and differs slightly."""
     case = load("predict_two_stage_loocv.json")
-    pp = tm.plspredict(case["syntax"], corp_rep(), folds=None, repeats=None,
-                       technique=case["technique"], **case["options"])
     names = {"PLS_in_sample": "PLS_{}_in", "PLS_out_of_sample": "PLS_{}",
              "LM_in_sample": "LM_{}_in", "LM_out_of_sample": "LM_{}"}
-    # see the JSON's known_deviation: seminr's folds reuse the full-sample interaction item
-    tol = {"PLS_in_sample": 1e-5, "PLS_out_of_sample": 2e-4, "LM_in_sample": 1e-5,
-           "LM_out_of_sample": 1e-5}
+    runs = {mode: tm.plspredict(case["syntax"], corp_rep(), folds=None, repeats=None,
+                                technique=case["technique"], two_stage_items=mode,
+                                **case["options"])
+            for mode in ("full_sample", "fold")}
+    pp = runs[case["two_stage_items"]]
     for group, items in case["metrics"].items():
         for item, m in items.items():
             for stat, v in m.items():
                 ours = pp.items.loc[item, names[group].format(stat)]
-                assert ours == pytest.approx(v, abs=tol[group]), (group, item, stat)
+                assert ours == pytest.approx(v, abs=1e-10), (group, item, stat)
+    residuals = pp.actuals - pp.pls_predictions
+    for item, rows in case["prediction_error_sample"].items():
+        for row, v in rows.items():
+            assert residuals[item].iloc[int(row) - 1] == pytest.approx(v, abs=1e-10)
+    gap = (runs["fold"].items - pp.items).abs()
+    assert 1e-6 < gap["PLS_RMSE"].max() < 1e-3
+    assert gap[["LM_RMSE", "LM_MAE"]].to_numpy().max() < 1e-12
+
+
+def test_two_stage_items_option_checked():
+    case = load("predict_two_stage_loocv.json")
+    with pytest.raises(tm.OptionError, match="two_stage_items"):
+        tm.plspredict(case["syntax"], corp_rep(), two_stage_items="test", **case["options"])

@@ -57,10 +57,11 @@ def check_predictable(plan, estimator):
                           "estimator='PLS'.")
 
 
-def predict_batch(out, plan, cols, technique="DA"):
+def predict_batch(out, plan, cols, technique="DA", given=False):
     """Predicted items ``(B, m, p)`` (original units, spec order) and scores for the stacked
-    estimates ``out`` applied to the stacked new data ``cols``."""
-    cols = interaction_columns(cols, plan, out)
+    estimates ``out`` applied to the stacked new data ``cols`` (``given``: see
+    :func:`~trustmodel.pls.pipeline.interaction_columns`)."""
+    cols = interaction_columns(cols, plan, out, given)
     spec = out["spec"]
     X = np.stack([cols[x] if x in cols else cols[x.split("@")[0]] for x in spec.indicators],
                  axis=-1)
