@@ -483,6 +483,22 @@ class PLSResult:
         c, i = self._names
         return pd.DataFrame(self._S @ self._est["W"], index=i, columns=c)
 
+    def q2(self, omission_distance: int = 7) -> pd.DataFrame:
+        """Stone-Geisser Q² by blindfolding: SSO, SSE and ``q2`` (cross-validated
+        redundancy) and ``q2_communality`` per endogenous Mode A construct; see
+        :mod:`trustmodel.pls.blindfold`.
+
+        Examples
+        --------
+        >>> import trustmodel as tm
+        >>> res = tm.fit("Image =~ IMAG1 + IMAG2 + IMAG3\\nSat =~ CUSA1 + CUSA2 + CUSA3\\n"
+        ...              "Sat ~ Image", tm.datasets.load("mobi"), estimator="PLS")
+        >>> bool(res.q2().loc["Sat", "q2"] > 0)
+        True
+        """
+        from .blindfold import blindfold
+        return blindfold(self, omission_distance)
+
     # ---------------------------------------------------------------- prediction
     def predict(self, new_data, technique: str = "DA") -> pd.DataFrame:
         """Predicted items for ``new_data`` (seminr's ``predict(model, testData,
