@@ -181,3 +181,62 @@ def test_two_stage_items_option_checked():
     case = load("predict_two_stage_loocv.json")
     with pytest.raises(tm.OptionError, match="two_stage_items"):
         tm.plspredict(case["syntax"], corp_rep(), two_stage_items="test", **case["options"])
+
+
+ECSI_COMPOSITES = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
+Expectation =~ CUEX1 + CUEX2 + CUEX3
+Quality =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5 + PERQ6 + PERQ7
+Value =~ PERV1 + PERV2
+Satisfaction =~ CUSA1 + CUSA2 + CUSA3
+Complaints =~ CUSCO
+Loyalty =~ CUSL1 + CUSL2 + CUSL3
+Expectation ~ Image
+Quality ~ Expectation
+Value ~ Expectation + Quality
+Satisfaction ~ Image + Expectation + Quality + Value
+Complaints ~ Satisfaction
+Loyalty ~ Image + Satisfaction + Complaints
+"""
+
+
+def test_mga_against_seminr_with_its_resamples():
+    """seminr's estimate_pls_mga golden output (mga_ecsi.json) with seminr's own bootstrap
+    resamples (mga_indices.json, regenerated with R): group paths, bootstrap means and the
+    PLS-MGA p-values all reproduced."""
+    case, idx = load("mga_ecsi.json"), load("mga_indices.json")
+    mobi = tm.datasets.load("mobi")
+    cond = (mobi["CUEX1"] < 8).to_numpy()
+    assert cond.astype(int).tolist() == case["group1_condition"]
+    full = tm.fit(ECSI_COMPOSITES, mobi, estimator="PLS")
+    res = tm.fit(ECSI_COMPOSITES, mobi.assign(g=cond), estimator="PLS", group="g")
+    indices = (np.array(idx["group1"]) - 1, np.array(idx["group2"]) - 1)
+    mga = res.compare_groups("mga", groups=(True, False), indices=indices).set_index(
+        ["rhs", "lhs"])
+    from trustmodel.pls.groups import _path_boot
+    means = [_path_boot(res[g], None, None, 1, i).mean(axis=0) for g, i in
+             zip((True, False), indices)]
+    order = [(r, lhs) for r, lhs in zip(mga.index.get_level_values(0),
+                                        mga.index.get_level_values(1))]
+    for name, ref in case["paths"].items():
+        key = _pair(name)
+        k = order.index(key)
+        assert full.path_coefficients.loc[key] == pytest.approx(ref["estimate"], abs=1e-10)
+        assert mga.loc[key, "est_True"] == pytest.approx(ref["group1_beta"], abs=1e-10)
+        assert mga.loc[key, "est_False"] == pytest.approx(ref["group2_beta"], abs=1e-10)
+        assert mga.loc[key, "diff"] == pytest.approx(ref["diff"], abs=1e-10)
+        # replicates start at the group's weights (seminr: at ones), both stop at
+        # sum |dW| < 1e-7: their means agree to ~1e-10
+        assert means[0][k] == pytest.approx(ref["group1_beta_mean"], abs=1e-8)
+        assert means[1][k] == pytest.approx(ref["group2_beta_mean"], abs=1e-8)
+        assert mga.loc[key, "pvalue"] == pytest.approx(ref["pls_mga_p"], abs=1e-12), name
+
+
+def test_mga_indices_checked():
+    mobi = tm.datasets.load("mobi").assign(g=np.arange(250) % 2)
+    res = tm.fit("A =~ IMAG1 + IMAG2\nS =~ CUSA1 + CUSA2\nS ~ A", mobi, estimator="PLS",
+                 group="g")
+    bad = (np.full((5, 125), 125), np.zeros((5, 125), dtype=int))
+    with pytest.raises(tm.OptionError, match="indices="):
+        res.compare_groups("mga", indices=bad)
+    with pytest.raises(tm.OptionError, match="permutation"):
+        res.compare_groups("permutation", indices=bad)
