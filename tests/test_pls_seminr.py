@@ -240,3 +240,40 @@ def test_mga_indices_checked():
         res.compare_groups("mga", indices=bad)
     with pytest.raises(tm.OptionError, match="permutation"):
         res.compare_groups("permutation", indices=bad)
+
+
+def test_bootstrap_against_seminr_with_its_resamples():
+    """seminr's summary(bootstrap_model(m1, nboot = 200, seed = 123)) (bootstrap_m1.json)
+    reproduced on seminr's own resamples: estimates, bootstrap SDs and percentile
+    intervals of paths, weights, loadings and HTMT."""
+    case = load("bootstrap_m1.json")
+    idx = np.array(load("bootstrap_m1_indices.json")["indices"]) - 1
+    res = tm.fit(case["syntax"], tm.datasets.load("mobi"), estimator="PLS", se="bootstrap",
+                 bootstrap_indices=idx)
+    assert res.options["bootstrap"] == 200 and res.n_boot_failed == 0
+    tables = {"paths": res.paths.set_index(["rhs", "lhs"]),
+              "weights": res.weights.set_index(["rhs", "lhs"]),
+              "loadings": res.loadings.set_index(["rhs", "lhs"])}
+    h = res.htmt_inference.query("statistic == 'HTMT'").set_index(["lhs", "rhs"])
+    dev = {"est": 0.0, "se": 0.0, "ci": 0.0}
+    for kind in ("paths", "weights", "loadings", "htmt"):
+        for name, ref in case[kind].items():
+            a, b = _pair(name)
+            row = (h.loc[(a, b)] if (a, b) in h.index else h.loc[(b, a)]) if kind == "htmt" \
+                else tables[kind].loc[(a, b)]
+            dev["est"] = max(dev["est"], abs(row["est"] - ref["Original Est."]))
+            dev["se"] = max(dev["se"], abs(row["se"] - ref["Bootstrap SD"]))
+            dev["ci"] = max(dev["ci"], abs(row["ci_lower"] - ref["2.5% CI"]),
+                            abs(row["ci_upper"] - ref["97.5% CI"]))
+    assert dev["est"] < 1e-10, dev
+    assert dev["se"] < 1e-8 and dev["ci"] < 1e-8, dev
+
+
+def test_bootstrap_indices_checked(mobi_small=None):
+    mobi = tm.datasets.load("mobi")
+    with pytest.raises(tm.OptionError, match="indices="):
+        tm.fit("A =~ IMAG1 + IMAG2\nS =~ CUSA1 + CUSA2\nS ~ A", mobi, estimator="PLS",
+               se="bootstrap", bootstrap_indices=np.zeros((3, 10), dtype=int))
+    with pytest.raises(tm.OptionError, match="se='bootstrap'"):
+        tm.fit("A =~ IMAG1 + IMAG2\nS =~ CUSA1 + CUSA2\nS ~ A", mobi, estimator="PLS",
+               bootstrap_indices=np.zeros((3, 250), dtype=int))

@@ -5,10 +5,15 @@
 # TRUE) (R/estimate_bootstrap.R), the same rule seminr-ts's mga_indices.json records.
 # Run from tests/refs: Rscript scripts/seminr_mga.R
 source("scripts/common.R")
+# compact JSON: the index matrices are large
+dump_compact <- function(x, name) {
+  writeLines(toJSON(x, auto_unbox = TRUE, digits = NA), file.path("seminr", paste0(name, ".json")))
+  cat("seminr/", name, "\n", sep = "")
+}
 draw <- function(n, seed, nboot) t(vapply(seq_len(nboot), function(i) {
   set.seed(seed + i)
   sample.int(n, replace = TRUE)
 }, integer(n)))
-dump_json(list(R = R.version.string, rule = "set.seed(123 + i); sample.int(n_group, replace = TRUE), i = 1..100 (1-based rows of each group, data order)",
+dump_compact(list(R = R.version.string, rule = "set.seed(123 + i); sample.int(n_group, replace = TRUE), i = 1..100 (1-based rows of each group, data order)",
                group1 = draw(108, 123, 100), group2 = draw(142, 123, 100)),
-          "seminr", "mga_indices")
+          "mga_indices")
