@@ -277,3 +277,25 @@ def test_bootstrap_indices_checked(mobi_small=None):
     with pytest.raises(tm.OptionError, match="se='bootstrap'"):
         tm.fit("A =~ IMAG1 + IMAG2\nS =~ CUSA1 + CUSA2\nS ~ A", mobi, estimator="PLS",
                bootstrap_indices=np.zeros((3, 250), dtype=int))
+
+
+def test_mediation_against_seminr_with_its_resamples():
+    """seminr's specific_effect_significance and total_indirect_ci on
+    bootstrap_model(m2, nboot = 100, seed = 456) (mediation_m2.json), on seminr's draws."""
+    case = load("mediation_m2.json")
+    idx = np.array(load("bootstrap_m2_indices.json")["indices"]) - 1
+    res = tm.fit(ECSI_COMPOSITES, tm.datasets.load("mobi"), estimator="PLS", se="bootstrap",
+                 bootstrap_indices=idx)
+    paths = res.paths.set_index(["rhs", "lhs"])
+    for name, ref in case["specific_effects"].items():
+        route = [s.strip() for s in name.split("->")]
+        ours = paths.loc[tuple(route)] if len(route) == 2 else res.specific_effect(*route)
+        assert ours["est"] == pytest.approx(ref["Original Est."], abs=1e-10), name
+        assert ours["se"] == pytest.approx(ref["Bootstrap SD"], abs=1e-8), name
+        assert ours["ci_lower"] == pytest.approx(ref["2.5% CI"], abs=1e-8), name
+        assert ours["ci_upper"] == pytest.approx(ref["97.5% CI"], abs=1e-8), name
+    ind = res.effects.query("effect == 'indirect'").set_index(["rhs", "lhs"])
+    for name, (lo, hi) in case["total_indirect_ci"].items():
+        row = ind.loc[_pair(name)]
+        assert row["ci_lower"] == pytest.approx(lo, abs=1e-8), name
+        assert row["ci_upper"] == pytest.approx(hi, abs=1e-8), name
