@@ -299,3 +299,47 @@ def test_mediation_against_seminr_with_its_resamples():
         row = ind.loc[_pair(name)]
         assert row["ci_lower"] == pytest.approx(lo, abs=1e-8), name
         assert row["ci_upper"] == pytest.approx(hi, abs=1e-8), name
+
+
+def _matrix(d) -> pd.DataFrame:
+    return pd.DataFrame(d["values"], index=d["rows"], columns=d["cols"], dtype=float)
+
+
+def _dev(ours: pd.DataFrame, ref: pd.DataFrame) -> float:
+    """Largest deviation over the reference's non-missing cells."""
+    o = ours.reindex(index=ref.index, columns=ref.columns).to_numpy(dtype=float)
+    r = ref.to_numpy()
+    keep = np.isfinite(r)
+    assert np.isfinite(o[keep]).all(), "cells missing from our result"
+    return float(np.abs(o[keep] - r[keep]).max())
+
+
+def test_evaluation_suite_against_seminr():
+    """seminr's summary() internals on the full ECSI model (evaluation_m2.json): every
+    value of reliability, HTMT, Fornell-Larcker, cross-loadings, item and antecedent VIFs,
+    f², R², total and total indirect effects and the AIC/BIC criteria."""
+    case = load("evaluation_m2.json")
+    res = tm.fit(ECSI_COMPOSITES, tm.datasets.load("mobi"), estimator="PLS")
+    fl = res.fornell_larcker.copy()
+    fl = fl.where(np.tril(np.ones(fl.shape, dtype=bool)))
+    te = res.total_effects
+    f2 = res.f2.pivot(index="rhs", columns="lhs", values="f2")
+    ivif = res.vif_outer.set_index(["construct", "indicator"])["vif"]
+    avif = res.vif_inner.set_index(["lhs", "rhs"])["vif"]
+    devs = {"reliability": _dev(res.reliability, _matrix(case["reliability"])),
+            "htmt": _dev(res.htmt, _matrix(case["htmt"])),
+            "fl": _dev(fl, _matrix(case["fl_criteria"])),
+            "cross_loadings": _dev(res.cross_loadings, _matrix(case["cross_loadings"])),
+            "total": _dev(te, _matrix(case["total_effects"])),
+            "indirect": _dev(te - res.path_coefficients, _matrix(case["total_indirect_effects"])),
+            "f2": _dev(f2, _matrix(case["f_square"]).replace(0.0, np.nan)),
+            "it": _dev(res.it_criteria.T, _matrix(case["it_criteria"])),
+            "r2": max(abs(res.r2.loc[c, "r2"] - v) for c, v in case["r2"]["R^2"].items()),
+            "r2_adj": max(abs(res.r2.loc[c, "r2_adj"] - v)
+                          for c, v in case["r2"]["AdjR^2"].items()),
+            "item_vif": max(abs(ivif[(c, i)] - v) for c, d in case["item_vifs"].items()
+                            for i, v in d.items()),
+            "antecedent_vif": max(abs(avif[(c, a)] - v) for c, d in
+                                  case["antecedent_vifs"].items() for a, v in d.items()
+                                  if v is not None)}
+    assert max(devs.values()) < 1e-10, devs

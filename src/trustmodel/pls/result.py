@@ -298,6 +298,17 @@ class PLSResult:
                                            name="construct"))
 
     @cached_property
+    def it_criteria(self) -> pd.DataFrame:
+        """AIC and BIC of every endogenous construct's regression, ``n ln(SSE / n) + 2 (k + 1)``
+        and ``n ln(SSE / n) + (k + 1) ln n`` with ``SSE = (1 - R²)(n - 1)`` on the
+        standardized scores (Sharma et al. 2019, JAIS 20(4); seminr's
+        ``calculate_itcriteria``), for choosing between models of the same data."""
+        r2, n = self.r2["r2"], self.nobs
+        k = np.array([len(self.spec.predecessors(j)) for j in self.spec.endogenous]) + 1
+        fit = n * np.log((1 - r2) * (n - 1) / n)
+        return pd.DataFrame({"AIC": fit + 2 * k, "BIC": fit + k * np.log(n)})
+
+    @cached_property
     def f2(self) -> pd.DataFrame:
         """Cohen's f² of every path, ``(R²_incl - R²_excl) / (1 - R²_incl)``, with
         ``R²_excl`` from re-estimating the model without the path, as seminr's ``fSquared``
