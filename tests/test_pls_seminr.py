@@ -343,3 +343,38 @@ def test_evaluation_suite_against_seminr():
                                   case["antecedent_vifs"].items() for a, v in d.items()
                                   if v is not None)}
     assert max(devs.values()) < 1e-10, devs
+
+
+PREDICT_GROUPS = {"PLS_in_sample": "PLS_{}_in", "PLS_out_of_sample": "PLS_{}",
+                  "LM_in_sample": "LM_{}_in", "LM_out_of_sample": "LM_{}"}
+
+
+@pytest.mark.parametrize("name", ["m1_da", "m2_da", "m2_ea", "m4pi_da", "m4ortho_da",
+                                  "m4ts_da"])
+def test_plspredict_10fold_against_seminr(name):
+    """seminr's predict_pls with 10 folds on mobi (predict_mobi_10fold.json), on seminr's
+    own fold assignment (folds= as an array)."""
+    case = load("predict_mobi_10fold.json")["cases"][name]
+    fold = np.array(load("predict_mobi_folds.json")[f"s{case['seed']}"]["fold"])
+    syntax = ECSI_COMPOSITES if case["syntax"] == "ECSI_COMPOSITES" else case["syntax"]
+    extra = {"two_stage_items": "full_sample"} if name == "m4ts_da" else {}
+    pp = tm.plspredict(syntax, tm.datasets.load("mobi"), folds=fold, repeats=None,
+                       technique=case["technique"], estimator="PLS", **case["options"],
+                       **extra)
+    dev = 0.0
+    for group, items in case.items():
+        if group not in PREDICT_GROUPS:
+            continue
+        for item, m in items.items():
+            for stat, v in m.items():
+                dev = max(dev, abs(pp.items.loc[item, PREDICT_GROUPS[group].format(stat)] - v))
+    assert dev < 1e-10, dev
+
+
+def test_plspredict_fold_array_checked():
+    mobi = tm.datasets.load("mobi")
+    syntax = "A =~ IMAG1 + IMAG2\nS =~ CUSA1 + CUSA2\nS ~ A"
+    with pytest.raises(tm.OptionError, match="one fold label per"):
+        tm.plspredict(syntax, mobi, folds=np.arange(10), repeats=None)
+    with pytest.raises(tm.OptionError, match="repeats="):
+        tm.plspredict(syntax, mobi, folds=np.arange(250) % 5, repeats=3)

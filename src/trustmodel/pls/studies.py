@@ -80,6 +80,20 @@ def _lm_benchmark(X, names, spec, plan, train, test, technique):
     return preds, fitted
 
 
+def _fold_labels(folds, n, reps):
+    """Fold of every row (0..k-1) when ``folds`` is an array of labels, else None."""
+    if folds is None or np.ndim(folds) == 0:
+        return None
+    labels = np.asarray(folds)
+    if labels.ndim != 1 or len(labels) != n:
+        raise OptionError(f"folds= as an array needs one fold label per estimation row ({n}); "
+                          f"got shape {labels.shape}.")
+    if reps != 1:
+        raise OptionError("folds= as an array fixes the assignment; repeats= must be None or 1.")
+    _, codes = np.unique(labels, return_inverse=True)
+    return codes
+
+
 def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10, seed=None,
                technique: str = "DA", two_stage_items: str = "fold",
                **fit_options) -> PLSPredictResult:
@@ -89,8 +103,10 @@ def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10,
     ----------
     model : str or theory builder
     data : pandas.DataFrame
-    folds : int or None
-        Number of folds; None is leave-one-out (seminr's ``noFolds = NULL``).
+    folds : int, None or array of fold labels
+        Number of folds; None is leave-one-out (seminr's ``noFolds = NULL``); an array gives
+        each row's fold (one label per estimation row, e.g. another program's assignment),
+        used as it is (``repeats`` must then be None or 1).
     repeats : int or None
         Shuffles whose predictions are averaged (None: one).
     seed : int or Generator, optional
@@ -135,12 +151,14 @@ def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10,
     X, plan, spec = res._raw, res.plan, res.spec
     names = plan.raw_items
     n = X.shape[0]
-    k = n if folds is None else int(folds)
-    if not 2 <= k <= n:
-        raise OptionError(f"folds= must lie between 2 and the number of rows ({n}); got {folds!r}.")
     reps = 1 if repeats is None else int(repeats)
     if reps < 1:
         raise OptionError(f"repeats= must be a positive integer; got {repeats!r}.")
+    given_folds = _fold_labels(folds, n, reps)
+    k = n if folds is None else (int(given_folds.max()) + 1 if given_folds is not None
+                                 else int(folds))
+    if not 2 <= k <= n:
+        raise OptionError(f"folds= must lie between 2 and the number of rows ({n}); got {folds!r}.")
     kw = dict(consistent=False, scheme=res.scheme, tol=res.options["tol"],
               max_iter=res.options["max_iter"])
     endo_pos = item_positions(spec, plan, [j for j in spec.endogenous])
@@ -150,7 +168,7 @@ def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10,
     naive = np.zeros((reps, n, len(endo_pos)))
     ins = np.zeros((2, reps, n, len(endo_pos)))          # in-sample sums: PLS, LM
     cnt = np.zeros((reps, n, 1))
-    pos_fold = r_cut_folds(n, k)
+    pos_fold = r_cut_folds(n, k) if given_folds is None else None
     col = [names.index(x) for x in endo_items]
     # the LM benchmark regresses on the antecedents' items, interaction items included, taken
     # from the full-sample model as seminr's predict_pls takes them from model$data
@@ -162,9 +180,12 @@ def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10,
     given = two_stage_items == "full_sample" and plan.interaction == "two_stage"
     X_new, names_new = (X_lm, names_lm) if given else (X, names)
     for r, s in enumerate(spawn_seeds(seed, reps)):
-        order = np.arange(n) if folds is None else np.random.default_rng(s).permutation(n)
-        fold = np.empty(n, dtype=int)
-        fold[order] = pos_fold
+        if given_folds is not None:
+            fold = given_folds
+        else:
+            order = np.arange(n) if folds is None else np.random.default_rng(s).permutation(n)
+            fold = np.empty(n, dtype=int)
+            fold[order] = pos_fold
         for size in sorted({int((fold != f).sum()) for f in range(k)}):
             fs = [f for f in range(k) if int((fold != f).sum()) == size]
             train = np.stack([np.flatnonzero(fold != f) for f in fs])
