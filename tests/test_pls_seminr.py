@@ -11,6 +11,7 @@ import pytest
 from pandas.testing import assert_frame_equal
 
 import trustmodel as tm
+from test_pls import ECSI_SYNTAX
 
 REFS = Path(__file__).parent / "refs" / "seminr"
 
@@ -183,20 +184,7 @@ def test_two_stage_items_option_checked():
         tm.plspredict(case["syntax"], corp_rep(), two_stage_items="test", **case["options"])
 
 
-ECSI_COMPOSITES = """Image =~ IMAG1 + IMAG2 + IMAG3 + IMAG4 + IMAG5
-Expectation =~ CUEX1 + CUEX2 + CUEX3
-Quality =~ PERQ1 + PERQ2 + PERQ3 + PERQ4 + PERQ5 + PERQ6 + PERQ7
-Value =~ PERV1 + PERV2
-Satisfaction =~ CUSA1 + CUSA2 + CUSA3
-Complaints =~ CUSCO
-Loyalty =~ CUSL1 + CUSL2 + CUSL3
-Expectation ~ Image
-Quality ~ Expectation
-Value ~ Expectation + Quality
-Satisfaction ~ Image + Expectation + Quality + Value
-Complaints ~ Satisfaction
-Loyalty ~ Image + Satisfaction + Complaints
-"""
+ECSI_COMPOSITES = ECSI_SYNTAX         # seminr-ts's m2: every block Mode A (composites)
 
 
 def test_mga_against_seminr_with_its_resamples():

@@ -141,7 +141,7 @@ def estimate_batch(cols: dict, plan, kw: dict, W0=None) -> dict:
         if sub is not None:
             out["converged"] = out["converged"] & sub["converged"]
     out.update(spec=spec, Z=Z, mean=mean, sd=sd, scale=scale, first=first, S=S, inter=inter,
-               two_stage=two_stage,
+               two_stage=two_stage, consistent=bool(kw.get("consistent", False)),
                scores=(Z @ out["W"]) * scale[:, None, :])
     return out
 

@@ -3,12 +3,14 @@
 the analysis pieces live in ``groups`` and ``predict``."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
-from .._errors import OptionError
+from .._errors import DataError, NumericalWarning, OptionError
 from .._parallel import spawn_seeds
 from .bootstrap import stack_columns
 from .fit import fit_pls
@@ -78,6 +80,17 @@ def _lm_benchmark(X, names, spec, plan, train, test, technique):
             preds[names[k]] = (At @ beta)[..., q]
             fitted[names[k]] = (A @ beta)[..., q]
     return preds, fitted
+
+
+def _warn_skipped(reasons, total):
+    if len(reasons) == total:
+        raise DataError(f"The PLSc solution is inadmissible in all {total} cross-validation "
+                        f"folds (first: {reasons[0]}); there are no out-of-sample predictions. "
+                        "Use estimator='PLS' or fewer folds.")
+    warnings.warn(f"The PLSc solution is inadmissible in {len(reasons)} of {total} "
+                  f"cross-validation folds ({reasons[0]}); their rows are left out of the PLS "
+                  "and LM metrics alike, as seminr's predict_pls skips them.", NumericalWarning,
+                  stacklevel=3)
 
 
 def _fold_labels(folds, n, reps):
@@ -159,8 +172,9 @@ def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10,
                                  else int(folds))
     if not 2 <= k <= n:
         raise OptionError(f"folds= must lie between 2 and the number of rows ({n}); got {folds!r}.")
-    kw = dict(consistent=False, scheme=res.scheme, tol=res.options["tol"],
+    kw = dict(consistent=res.estimator == "PLSc", scheme=res.scheme, tol=res.options["tol"],
               max_iter=res.options["max_iter"])
+    skipped = []
     endo_pos = item_positions(spec, plan, [j for j in spec.endogenous])
     endo_items = [spec.indicators[p] for p in endo_pos]
     pls = np.zeros((reps, n, len(endo_pos)))
@@ -196,31 +210,43 @@ def plspredict(model, data, *, folds: int | None = 10, repeats: int | None = 10,
                 te = np.stack([tests[q] for q in sel])
                 with np.errstate(all="ignore"):
                     out = estimate_batch(stack_columns(X, names, tr), plan, kw)
-                    Xhat, _ = predict_batch(out, plan, stack_columns(X_new, names_new, te),
-                                            technique, given)
-                    Xfit, _ = predict_batch(out, plan, stack_columns(X_new, names_new, tr),
-                                            technique, given)
+                    Xhat, _, why = predict_batch(out, plan,
+                                                 stack_columns(X_new, names_new, te),
+                                                 technique, given)
+                    Xfit, _, _ = predict_batch(out, plan, stack_columns(X_new, names_new, tr),
+                                               technique, given)
                     lmp, lmf = _lm_benchmark(X_lm, names_lm, spec, plan, tr, te, technique)
                 for b, rows in enumerate(te):
+                    if why[b]:      # inadmissible PLSc fold: no PLS and no LM for its rows
+                        skipped.append(why[b])
+                        pls[r, rows] = lm[r, rows] = naive[r, rows] = np.nan
+                        continue
                     pls[r, rows] = Xhat[b][:, endo_pos]
                     lm[r, rows] = np.column_stack([lmp[x][b] for x in endo_items])
                     naive[r, rows] = X[tr[b]][:, col].mean(axis=0)
                     ins[0, r, tr[b]] += Xfit[b][:, endo_pos]
                     ins[1, r, tr[b]] += np.column_stack([lmf[x][b] for x in endo_items])
                     cnt[r, tr[b]] += 1
-    P, Lm, N = pls.mean(axis=0), lm.mean(axis=0), naive.mean(axis=0)
-    P_in, L_in = (ins / cnt[None]).mean(axis=1)
+    if skipped:
+        _warn_skipped(skipped, k * reps)
+    with warnings.catch_warnings():           # rows of skipped folds are NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        P, Lm, N = (np.nanmean(a, axis=0) for a in (pls, lm, naive))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            P_in, L_in = np.nanmean(ins / cnt[None], axis=1)
     Y = X[:, col]
     e_p, e_l = Y - P, Y - Lm
-    table = pd.DataFrame({"PLS_RMSE": np.sqrt((e_p ** 2).mean(axis=0)),
-                          "PLS_MAE": np.abs(e_p).mean(axis=0),
-                          "LM_RMSE": np.sqrt((e_l ** 2).mean(axis=0)),
-                          "LM_MAE": np.abs(e_l).mean(axis=0),
-                          "Q2_predict": 1 - (e_p ** 2).sum(axis=0) / ((Y - N) ** 2).sum(axis=0),
-                          "PLS_RMSE_in": np.sqrt(((Y - P_in) ** 2).mean(axis=0)),
-                          "PLS_MAE_in": np.abs(Y - P_in).mean(axis=0),
-                          "LM_RMSE_in": np.sqrt(((Y - L_in) ** 2).mean(axis=0)),
-                          "LM_MAE_in": np.abs(Y - L_in).mean(axis=0)},
+    mean = partial(np.nanmean, axis=0)
+    table = pd.DataFrame({"PLS_RMSE": np.sqrt(mean(e_p ** 2)),
+                          "PLS_MAE": mean(np.abs(e_p)),
+                          "LM_RMSE": np.sqrt(mean(e_l ** 2)),
+                          "LM_MAE": mean(np.abs(e_l)),
+                          "Q2_predict": 1 - np.nansum(e_p ** 2, axis=0)
+                          / np.nansum((Y - N) ** 2, axis=0),
+                          "PLS_RMSE_in": np.sqrt(mean((Y - P_in) ** 2)),
+                          "PLS_MAE_in": mean(np.abs(Y - P_in)),
+                          "LM_RMSE_in": np.sqrt(mean((Y - L_in) ** 2)),
+                          "LM_MAE_in": mean(np.abs(Y - L_in))},
                          index=pd.Index(endo_items, name="item"))
     idx = res._rows
     return PLSPredictResult(items=table, pls_predictions=pd.DataFrame(P, index=idx,
