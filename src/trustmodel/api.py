@@ -485,7 +485,8 @@ def _theory_of(model, data) -> dict:
     return {"theory": model}
 
 
-_PLS_OPTIONS = ("scheme", "tol", "max_iter", "interaction", "hoc", "missing_value")
+_PLS_OPTIONS = ("scheme", "tol", "max_iter", "interaction", "hoc", "missing_value",
+                "bootstrap_indices")
 _KNOWN_OPTIONS = tuple(p for p in inspect.signature(fit).parameters
                        if p not in ("model", "data", "options"))   # for "did you mean"
 _DEFAULTS = {p: inspect.signature(fit).parameters[p].default for p in _KNOWN_OPTIONS}
