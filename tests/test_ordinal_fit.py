@@ -17,7 +17,9 @@ import trustmodel as tm
 REFS = Path(__file__).parent / "refs" / "ordinal"
 DATA = pd.read_csv(REFS / "likert.csv")
 FRAMES = {"ordinal/likert.csv": DATA,
-          "ordinal/likert_missing.csv": pd.read_csv(REFS / "likert_missing.csv")}
+          "ordinal/likert_missing.csv": pd.read_csv(REFS / "likert_missing.csv"),
+          # continuous covariates (conditional.x): tests/refs/scripts/ordinal_covariates.R
+          "ordinal/covariates.csv": pd.read_csv(REFS / "covariates.csv")}
 NOT_FITS = ("cor_", "reliability_", "lrt_", "mi_", "scores_")
 CASES = sorted(p.stem for p in REFS.glob("*.json") if not p.stem.startswith(NOT_FITS))
 # lavaan's nlminb stops at rel.tol 1e-11 (its tightest converging setting here): the

@@ -108,12 +108,15 @@ class OrdinalFitResult(FitResult):
             cov, _ = ram.lv_moments(v, g)
             sd = np.sqrt(np.diag(cov))[: ram.p]
             pos = {name: k for k, name in enumerate(ram.ov)}
+            # scale factors on the sd of y* given the covariates (lavaan: 1 in std.all)
+            model = fit.problem.model
+            sd_y = np.sqrt(np.diag(model._given_x(ram.implied(v, g))[0]))
+            ypos = {name: k for k, name in enumerate(model.ov)}
             sel = np.flatnonzero((c.group == g + 1) & np.isin(c.op, ("|", "~*~")))
             for r in sel:
-                s = sd[pos[c.lhs[r]]]
                 df.loc[r, "std_lv"] = df.loc[r, "est"]
-                df.loc[r, "std_all"] = df.loc[r, "est"] / s if c.op[r] == "|" \
-                    else df.loc[r, "est"] * s
+                df.loc[r, "std_all"] = df.loc[r, "est"] / sd[pos[c.lhs[r]]] if c.op[r] == "|" \
+                    else df.loc[r, "est"] * sd_y[ypos[c.lhs[r]]]
         return df
 
     @cached_property

@@ -116,8 +116,8 @@ def _robust_catml(problem, x, Js, Einv, n_fit, G, df) -> dict:
     """cfi/tli/rni/rmsea ``_robust`` of all-ordinal models (Savalei 2021; see module doc)."""
     stats = problem.stats
     lvs = list(problem.model.table.names.lv)
-    if any(len(s.num_idx) for s in stats):
-        return {}
+    if any(len(s.num_idx) or s.nslope for s in stats):
+        return {}   # lavaan 0.6-14: NA with continuous indicators or covariates
     v = problem.values(x)
     X3 = X3null = 0.0
     blocks_V, blocks_W, blocks_G, rows_D = [], [], [], []
@@ -194,14 +194,15 @@ def _residual_measures(problem, x) -> dict:
         p = s.p
         nth = len(s.th)
         nnum = len(s.num_idx)
+        k0 = s.n_univariate
         # implied covariance matrix in the stats' layout
         imp = np.zeros((p, p))
         low = np.tril_indices(p, -1)
         order = np.lexsort((low[0], low[1]))
         ii, jj = low[0][order], low[1][order]
-        imp[ii, jj] = imp[jj, ii] = est[nth + nnum:]
+        imp[ii, jj] = imp[jj, ii] = est[k0:]
         d = np.ones(p)
-        d[s.num_idx] = est[nth:nth + nnum]
+        d[s.num_idx] = est[k0 - nnum:k0]
         imp[np.diag_indices(p)] = d
         S = s.cov
         isd = 1 / np.sqrt(np.diag(S))
