@@ -164,6 +164,9 @@ class OrdinalFitResult(FitResult):
                     "of its delta-parameterization scores of the same model, so there is no "
                     "reference to match; refit with parameterization='delta'")
         fit = self.state.fit
+        if fit.problem.model.exo:
+            _refuse("Factor scores with exogenous covariates (lavaan's conditional.x EBM "
+                    "scores condition on each case's covariates)")
         ram = fit.problem.model.ram
         c = self.table.cols
         frames = []
@@ -286,6 +289,10 @@ class OrdinalFitResult(FitResult):
 
         from ..estimation.categorical.bvnorm import pbinorm
         fit = self.state.fit
+        if fit.problem.model.exo:
+            _refuse("Reliability with exogenous covariates (the polychorics are then residual "
+                    "correlations given the covariates)", "fit the measurement model without "
+                    "the covariates")
         ram = fit.problem.model.ram
         c = self.table.cols
         rows = []
@@ -332,18 +339,20 @@ class OrdinalFitResult(FitResult):
 
 
 def _stat_names(s) -> list:
-    names = list(s.th_names) + [f"{s.names[k]}~~{s.names[k]}" for k in s.num_idx]
+    slopes = [f"{y}~{x}" for x in s.exo for y in s.names]     # vec(slopes), conditional.x
+    names = (list(s.th_names) + slopes
+             + [f"{s.names[k]}~~{s.names[k]}" for k in s.num_idx])
     from ..estimation.categorical import pair_order
     return names + [f"{s.names[i]}~~{s.names[j]}" for i, j in pair_order(s.p)]
 
 
 def _cov_from(est, s) -> pd.DataFrame:
     from ..estimation.categorical import pair_order
-    nth, nnum = len(s.th), len(s.num_idx)
+    k0, nnum = s.n_univariate, len(s.num_idx)
     M = np.eye(s.p)
     for k, (i, j) in enumerate(pair_order(s.p)):
-        M[i, j] = M[j, i] = est[nth + nnum + k]
-    M[s.num_idx, s.num_idx] = est[nth:nth + nnum]
+        M[i, j] = M[j, i] = est[k0 + k]
+    M[s.num_idx, s.num_idx] = est[k0 - nnum:k0]
     return pd.DataFrame(M, index=s.names, columns=s.names)
 
 

@@ -55,3 +55,16 @@ fits("cx_direct_wlsmv", "f =~ y1 + y2 + y3 + y4\nf ~ x1\ny2 ~ x2", ys, estimator
 fits("cx_mimic_ulsmv", mimic, ys, estimator = "ULSMV")
 fits("cx_mimic_wlsm", mimic, ys, estimator = "WLSM")
 fits("cx_mixed_wlsmv", "f =~ y1 + y2 + y3 + y4 + c1\nf ~ x1 + x2 + x3", ys, estimator = "WLSMV")
+
+# ---------------------------------------------------------------- modification indices
+for (case in c("cx_mimic_wlsmv", "cx_mediator_wlsmv", "cx_mimic_theta")) {
+  ref <- jsonlite::fromJSON(file.path("ordinal", paste0(case, ".json")))
+  fit <- sem(ref$model, data = d, ordered = ref$extra$ordered,
+             parameterization = if (is.null(ref$options$parameterization)) "delta"
+                                else ref$options$parameterization,
+             control = list(rel.tol = ref$extra$rel_tol))
+  mi <- modindices(fit, sort. = FALSE)
+  dump_json(list(name = paste0("mi_", case), case = case,
+                 mi = mi[, c("lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all")]),
+            "ordinal", paste0("mi_", case))
+}

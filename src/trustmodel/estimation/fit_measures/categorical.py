@@ -214,7 +214,8 @@ def _residual_measures(problem, x) -> dict:
         nth = int(o.sum())
         tri = np.tril_indices(p)
         off = np.tril_indices(p, -1)
-        e_all, e_off = len(tri[0]), len(off[0])
+        # with covariates lavaan 0.6-14 also counts their (zero) variance residuals
+        e_all, e_off = len(tri[0]) + len(s.exo), len(off[0])
         r2, s2, c2 = np.sum(raw[tri] ** 2), np.sum(std[tri] ** 2), np.sum(std[off] ** 2)
         m_raw, m_std = np.sum(th_raw ** 2), np.sum(th_std ** 2)
         part = {"rmr": np.sqrt((r2 + m_raw) / (e_all + nth)),
