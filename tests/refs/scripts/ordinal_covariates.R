@@ -26,6 +26,10 @@ if (!file.exists(csv)) {
   write.csv(d, csv, row.names = FALSE)
 }
 d <- read.csv(csv)
+if (is.null(d$g)) {   # a grouping column (alternate rows) for the multi-group case
+  d$g <- 1L + (seq_len(nrow(d)) %% 2L)
+  write.csv(d, csv, row.names = FALSE)
+}
 ys <- paste0("y", 1:4); ms <- paste0("m", 1:3)
 
 fits <- function(name, model, ordered, ...) {
@@ -54,6 +58,8 @@ fits("cx_mediator_wlsmv", med, c(ys, ms), estimator = "WLSMV")
 fits("cx_direct_wlsmv", "f =~ y1 + y2 + y3 + y4\nf ~ x1\ny2 ~ x2", ys, estimator = "WLSMV")
 fits("cx_mimic_ulsmv", mimic, ys, estimator = "ULSMV")
 fits("cx_mimic_wlsm", mimic, ys, estimator = "WLSM")
+fits("cx_groups_wlsmv", mimic, ys, estimator = "WLSMV", group = "g",
+     group.equal = c("thresholds", "loadings"))
 fits("cx_mixed_wlsmv", "f =~ y1 + y2 + y3 + y4 + c1\nf ~ x1 + x2 + x3", ys, estimator = "WLSMV")
 
 # ---------------------------------------------------------------- modification indices
