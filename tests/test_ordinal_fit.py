@@ -113,6 +113,19 @@ def test_implied_statistics(case):
     assert_allclose(est, ref["extra"]["wls_est"], atol=1e-5)
 
 
+@pytest.mark.parametrize("case", sorted(c for c in CASES if c.startswith("cx_")))
+def test_conditional_x_nacov_matches_lavaan(case):
+    """With covariates (conditional.x): thresholds, slopes and residual correlations and
+    their NACOV (lavInspect(fit, "gamma")) as lavaan's muthen1984 with eXo."""
+    ref, res = _fit(case)
+    groups = res.sample if isinstance(res.sample, list) else [res.sample]
+    gamma = np.asarray(ref["extra"]["gamma"])
+    gamma = gamma.reshape(-1, *gamma.shape[-2:])      # one matrix per group
+    for g, G in zip(groups, gamma):
+        assert g["slopes"].shape == (len(g["cov"]), len(res.table.names.ov_x))
+        assert_allclose(g["gamma"], G, atol=1e-6 * np.abs(G).max(), rtol=0)
+
+
 def test_residuals_in_the_polychoric_metric():
     _ref, res = _fit("cfa5_wlsmv_delta")
     resid = res.residuals()

@@ -137,11 +137,15 @@ class OrdinalFitResult(FitResult):
 
     @property
     def sample(self):
-        """Thresholds, polychoric/polyserial covariance matrix, NACOV of each group."""
+        """Thresholds, polychoric/polyserial covariance matrix, NACOV of each group; with
+        covariates the thresholds, slopes (``slopes``) and residual covariances given them
+        (lavaan's ``res.th``, ``res.slopes``, ``res.cov``)."""
         out = [{"th": pd.Series(s.th, index=s.th_names),
                 "cov": pd.DataFrame(s.cov, index=s.names, columns=s.names),
                 "wls_obs": pd.Series(s.wls_obs, index=_stat_names(s)),
-                "gamma": s.gamma.copy(), "nobs": s.nobs} for s in self.stats.groups]
+                "gamma": s.gamma.copy(), "nobs": s.nobs,
+                **({"slopes": pd.DataFrame(s.slopes, index=s.names, columns=list(s.exo))}
+                   if s.exo else {})} for s in self.stats.groups]
         return out[0] if len(out) == 1 else out
 
     # lavaan has these for ordinal data; trustmodel refuses rather than guess
