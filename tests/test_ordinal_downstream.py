@@ -50,8 +50,31 @@ def test_invariance_ladder_with_ordered():
     np.testing.assert_allclose(inv.table["pvalue"].to_numpy()[1:], lrt["pvalue"][1:], rtol=1e-5)
     # the simulated data shift both latent means of group 2 by 0.3 SD
     assert np.all(np.abs(inv.latent_means["est"] - 0.3) < 0.15)
-    with pytest.raises(tm.UnsupportedFeatureError, match="intercept"):
+    with pytest.raises(tm.OptionError, match="intercepts"):
         tm.invariance(M2, DATA, group="g", ordered=YS, levels=("configural", "scalar"))
+    with pytest.raises(tm.OptionError, match="theta"):
+        tm.invariance(M2, DATA, group="g", ordered=YS, levels=("configural", "strict"))
+
+
+def test_invariance_ladder_theta_to_strict_and_means():
+    """Wu & Estabrook's ladder under theta (configural, thresholds, metric, strict, means)
+    against lavaan's fits and lavTestLRT (tests/refs/scripts/ordinal_invariance.R)."""
+    ref = json.loads((REFS / "ladder_theta.json").read_text())
+    inv = tm.invariance(M2, DATA, group="g", ordered=YS, parameterization="theta",
+                        levels=list(ref["levels"]))
+    assert list(inv.table["level"]) == list(ref["levels"])
+    for level, fm_ref in ref["fits"].items():
+        fm = inv.fits[level].fit_measures
+        assert fm["df"] == fm_ref["df"]
+        for key in ("chisq", "chisq.scaled", "cfi", "rmsea"):
+            assert fm[key.replace(".", "_")] == pytest.approx(fm_ref[key], rel=1e-5, abs=1e-7)
+    for row in ref["lrt"]:
+        mine = inv.table.set_index("level").loc[row["level"]]
+        assert mine["delta_df"] == row["df_diff"]
+        assert mine["delta_chisq"] == pytest.approx(row["chisq_diff"], rel=1e-5)
+        assert mine["pvalue"] == pytest.approx(row["pvalue"], rel=1e-5, abs=1e-10)
+    if inv.highest in ("metric", "strict"):
+        assert len(inv.latent_means) == 2
 
 
 @pytest.mark.parametrize("case", ["lrt_wlsmv", "lrt_wlsm", "lrt_groups"])

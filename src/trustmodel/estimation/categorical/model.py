@@ -81,6 +81,10 @@ def _ordinal_table(statements, nthresh_items, ngroups, parameterization, std_lv,
     nthresh = dict(nthresh_items)
     base_st, cat_st = split_statements(statements)
     equal = tuple(group_equal)
+    if nthresh and {"thresholds", "intercepts"} & set(equal):
+        # lavaan's lav_options: with categorical data "intercepts" brings "thresholds"
+        # and vice versa (continuous indicators' intercepts go with the thresholds)
+        equal = tuple(dict.fromkeys(equal + ("thresholds", "intercepts")))
     base = build_table(base_st, ngroups=ngroups, meanstructure=True, std_lv=std_lv,
                        fixed_x=True, group_equal=tuple(e for e in equal if e != "thresholds"),
                        group_partial=tuple(group_partial))
@@ -109,12 +113,15 @@ def _ordinal_table(statements, nthresh_items, ngroups, parameterization, std_lv,
     if parameterization == "delta":
         df.loc[m_var, "free"] = 0
         df.loc[m_var, "ustart"] = np.nan
-    else:
-        df.loc[m_var & ~(later & equal_th), "free"] = 0
-        df.loc[m_var & ~(later & equal_th), "ustart"] = 1.0
-        df.loc[m_var & later & equal_th, "free"] = 1
-        df.loc[m_var & later & equal_th, "ustart"] = np.nan
-    if equal_th and ngroups > 1:   # latent means free in later groups (lavaan's default)
+    else:   # theta: free in later groups once thresholds are equal, unless "residuals"
+        free_var = later & equal_th & ("residuals" not in equal)
+        df.loc[m_var & ~free_var, "free"] = 0
+        df.loc[m_var & ~free_var, "ustart"] = 1.0
+        df.loc[m_var & free_var, "free"] = 1
+        df.loc[m_var & free_var, "ustart"] = np.nan
+    if equal_th and ngroups > 1 and "means" not in equal:
+        # latent means free in later groups (lav_partable.R: "intercepts" or "thresholds"
+        # equal and "means" not)
         m_mean = df["lhs"].isin(lv) & (df["op"] == "~1") & later
         df.loc[m_mean, "free"] = 1
         df.loc[m_mean, "ustart"] = np.nan
