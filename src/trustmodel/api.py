@@ -378,8 +378,11 @@ def _fit_ordinal(model, data, *, ordered, estimator, missing, se, sample_cov, bo
         raise DataError("Ordinal indicators need the raw data (data=), not sample_cov=.")
     if bollen_stine:
         from ._errors import UnsupportedFeatureError
-        raise UnsupportedFeatureError("The Bollen-Stine bootstrap is not implemented for "
-                                      "ordinal indicators; use the scaled test statistics.")
+        raise UnsupportedFeatureError(
+            "The Bollen-Stine bootstrap is not available for ordinal indicators: it rotates "
+            "the data to fit the model exactly, which has no meaning for categories "
+            "(lavaan 0.6-14 refuses too: 'bollen.stine/yuan bootstrap not available for "
+            "categorical/ordinal data'); use the scaled test statistics (chisq_scaled).")
     se = None if se == "standard" else se   # "standard" = the estimator's lavaan default
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)

@@ -377,17 +377,15 @@ def fit_ordinal(statements, data, *, ordered, estimator, parameterization, group
         from ..estimation.inference.categorical_bootstrap import (
             bootstrap as run_bootstrap,
         )
-        if boot_ci_type == "bca":
-            _refuse("BCa bootstrap intervals (they need a jackknife of the three stages)",
-                    "use boot_ci_type='perc', 'norm' or 'bca_simple'")
         rng = np.random.default_rng(seed)
 
         def refit(frame, x0):
             return fit_categorical(statements, frame, x0=x0, **kw)
 
-        draws = run_bootstrap(fit, statements, data, B=int(bootstrap), rng=rng, refit=refit)
+        draws = run_bootstrap(fit, statements, data, B=int(bootstrap), rng=rng, refit=refit,
+                              bca=boot_ci_type == "bca")
         se_rows, lo, hi, vcov = summarize(fit.table, _State(fit), draws, level=level,
-                                          ci_type=boot_ci_type)
+                                          ci_type=boot_ci_type, jack=draws.jackknife)
         fit.vcov = vcov
         extra.update(bootstrap=draws, se=se_rows, ci=(lo, hi))
     opts = dict(options, estimator=estimator, parameterization=parameterization,
