@@ -177,6 +177,14 @@ def test_refusals_are_unsupported_feature_errors():
         tm.fit("f =~ y1 + y2 + y3 + y4", DATA, ordered=True, bollen_stine=True)
     with pytest.raises(tm.UnsupportedFeatureError, match="declared ordinal"):
         tm.fit("f =~ y1 + y2 + y3 + y4\nf ~ y5", DATA, ordered=["y1", "y2", "y3", "y4", "y5"])
+    lat = "f1 =~ y1 + y2 + y3\nf2 =~ y5 + y6 + y7\ny8 ~ f1 + f2 + f1:f2"
+    with pytest.raises(tm.UnsupportedFeatureError, match="not ordinal"):
+        tm.fit(lat, DATA, ordered=True)
+    for how in ("dblcent", "lms"):
+        with pytest.raises(tm.UnsupportedFeatureError, match="lavaan 0.6-14 refuses"):
+            tm.fit(lat, DATA, ordered=True, interaction=how)
+    with pytest.raises(tm.UnsupportedFeatureError, match="ordinal variable 'y1'"):
+        tm.fit("y5 ~ y1 + y2 + y1:y2", DATA, ordered=["y5", "y1", "y2"])
     _, cx = _fit("cx_mimic_wlsmv")
     with pytest.raises(tm.UnsupportedFeatureError, match="covariates"):
         cx.factor_scores()

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import UnsupportedFeatureError
+from ..data import check_present
 from ..estimation.categorical.fit import fit_categorical
 from .result import FitResult
 
@@ -358,6 +359,49 @@ def _cov_from(est, s) -> pd.DataFrame:
         M[i, j] = M[j, i] = est[k0 + k]
     M[s.num_idx, s.num_idx] = est[k0 - nnum:k0]
     return pd.DataFrame(M, index=s.names, columns=s.names)
+
+
+LATENT_PRODUCT_REFUSAL = (
+    "latent interactions are not available with ordinal indicators. Product indicators of "
+    "ordinal items are not ordinal (a product of category codes treats the codes as "
+    "interval scores, the opposite of ordered=), LMS / QML assume continuous normal "
+    "indicators, and lavaan 0.6-14 refuses latent interactions altogether. Fit the items as "
+    "continuous (drop ordered=, estimator='MLR', interaction='dblcent'), or compare the "
+    "moderator's groups with group= and the ordinal invariance ladder.")
+
+
+def observed_products(statements, data, ordered):
+    """lavaan's observed interactions ``x1:x2`` in an ordinal model: the product of two
+    numeric columns becomes a covariate column (``R/lav_data.R`` creates it the same way,
+    uncentered). A product involving a latent variable or an ordinal column is refused
+    (:data:`LATENT_PRODUCT_REFUSAL`; lavaan would multiply the category codes)."""
+    from ..interaction.products import indicators_of, product_terms
+    terms = product_terms(statements)
+    if not terms:
+        return data
+    inds = indicators_of(statements)
+    ordset = set() if ordered in (None, False, True) else (
+        {ordered} if isinstance(ordered, str) else set(ordered))
+    out = data.copy()
+    for term in terms:
+        a, b = term.split(":")
+        if a in inds or b in inds:
+            raise UnsupportedFeatureError(f"The product term {term!r}: " + LATENT_PRODUCT_REFUSAL)
+        for v in (a, b):
+            col = data[v] if v in data.columns else None
+            if col is None:
+                continue
+            if v in ordset or (isinstance(col.dtype, pd.CategoricalDtype)
+                                                  and col.cat.ordered):
+                raise UnsupportedFeatureError(
+                    f"The product term {term!r} involves the ordinal variable {v!r}: a product "
+                    "of ordinal categories is not ordinal (lavaan would multiply the category "
+                    "codes, with a warning); give the factors of a product as numeric columns.")
+        if term not in out.columns:
+            check_present([a, b], data.columns)
+            out[term] = (pd.to_numeric(data[a]).to_numpy(float)
+                         * pd.to_numeric(data[b]).to_numpy(float))
+    return out
 
 
 def fit_ordinal(statements, data, *, ordered, estimator, parameterization, group,

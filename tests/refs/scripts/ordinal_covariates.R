@@ -74,3 +74,7 @@ for (case in c("cx_mimic_wlsmv", "cx_mediator_wlsmv", "cx_mimic_theta")) {
                  mi = mi[, c("lhs", "op", "rhs", "mi", "epc", "sepc.lv", "sepc.all")]),
             "ordinal", paste0("mi_", case))
 }
+
+# ---------------------------------------------------------------- an observed interaction
+# lavaan forms the product column x1:x2 itself (uncentered) and conditions on it
+fits("cx_product_wlsmv", "f =~ y1 + y2 + y3 + y4\nf ~ x1 + x3 + x1:x3", ys, estimator = "WLSMV")
