@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sst
 
+from ..estimation.core.linalg import se_from_variances
 from ..estimation.core.numdiff import jacobian
 
 COLUMNS = ["name", "kind", "from", "to", "via", "est", "se", "z", "pvalue", "ci_lower",
@@ -169,7 +170,7 @@ def effects_table(res) -> pd.DataFrame:
             continue
         J = jacobian(evaluate, x)
         cov = J @ vcov @ J.T if len(x) else np.zeros((len(specs), len(specs)))
-        se = np.sqrt(np.clip(np.diag(cov), 0, None))
+        se = se_from_variances(np.diag(cov))
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(se > 0, est / se, np.nan)
         frames.append(_frame(specs, est, se, z, est - q * se, est + q * se, model, res, g,

@@ -10,6 +10,7 @@ from scipy import stats as sst
 
 from ..data import SampleStats
 from ..estimation.core.fitting import FitState
+from ..estimation.core.linalg import se_from_variances
 from ..estimation.fit_measures.assemble import fit_measures as assemble_fit_measures
 from ..estimation.fit_measures.statistics import FitStatistics, fit_statistics, model_df
 from ..estimation.inference.defined import Definitions
@@ -21,6 +22,8 @@ PARAM_COLUMNS = ["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue
 
 
 @dataclass(frozen=True)
+
+
 class FitResult:
     """The result of :func:`trustmodel.fit`.
 
@@ -105,12 +108,12 @@ class FitResult:
         est[par_mask] = self.state.values
         free = rows["free"].to_numpy().astype(int)
         fsel = free > 0
-        sd_free = np.sqrt(np.clip(np.diag(self.vcov_free), 0, None))
+        sd_free = se_from_variances(np.diag(self.vcov_free))
         se[fsel] = sd_free[free[fsel] - 1]
         dest, dcov = self._defined
         if len(dest):
             est[~par_mask] = dest
-            se[~par_mask] = np.sqrt(np.clip(np.diag(dcov), 0, None))
+            se[~par_mask] = se_from_variances(np.diag(dcov))
         if "se" in self.extra:  # bootstrap SDs (defined rows from their own draws, as lavaan)
             se = np.asarray(self.extra["se"], dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):

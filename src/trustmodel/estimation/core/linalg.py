@@ -39,3 +39,22 @@ def inv_or_pinv(M: np.ndarray, what: str = "matrix", fallback: str = "using the 
         warnings.warn(f"could not invert {what}; {fallback}", SingularMatrixWarning,
                       stacklevel=stacklevel + 1)
         return np.linalg.pinv(M)
+
+
+def se_from_variances(var) -> np.ndarray:
+    """Standard errors from sampling variances; a negative variance (a singular or
+    indefinite information matrix) gives NaN, never 0, as lavaan's ``lav_model_vcov_se``
+    (R/lav_model_vcov.R: ``x.var[x.var < 0] <- NA``). Rounding noise of a parameter fixed by
+    a constraint (``|var|`` below 1e-10 of the largest variance) counts as 0.
+
+    >>> se_from_variances(np.array([4.0, 0.0, -1e-18, -1e-3, np.inf, np.nan])).tolist()
+    [2.0, 0.0, 0.0, nan, inf, nan]
+    """
+    var = np.asarray(var, dtype=float)
+    if not var.size:
+        return var
+    finite = np.abs(var[np.isfinite(var)])
+    noise = 1e-10 * max(1.0, float(finite.max()) if finite.size else 1.0)
+    with np.errstate(invalid="ignore"):
+        var = np.where(np.abs(var) <= noise, np.maximum(var, 0.0), var)
+        return np.sqrt(np.where(var < 0, np.nan, var))
