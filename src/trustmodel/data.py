@@ -15,7 +15,7 @@ import pandas as pd
 
 from ._errors import DataError, DataWarning
 from ._validation import did_you_mean
-from .moments import complete_moments, float_matrix
+from .moments import complete_moments, float_matrix, pattern_moments
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class GroupStats:
     data: np.ndarray | None = None   # raw rows (may hold NaN under FIML); None for moments input
     rows: np.ndarray | None = None   # index positions of these rows in the caller's frame
     source: object = None            # rows not in memory (a dask DataFrame's row source)
+    patterns: object = None          # per-pattern statistics of ``data`` (FIML), or None
 
     def __post_init__(self):  # read-only: a result's moments cannot be changed afterwards
         for arr in (self.cov, self.mean, self.data, self.rows):
@@ -87,10 +88,11 @@ class SampleStats:
             else float_matrix(data.iloc[:, [position[n] for n in names]])
         values.flags.writeable = False   # may share memory with the caller's frame
         _check_finite(values, names, data.index)
+        listwise = missing == "listwise"   # else the pattern statistics give the moments
         with np.errstate(over="ignore", invalid="ignore"):  # overflow: _check_moments
-            scan = complete_moments(values) if names else None  # one blocked pass
-        all_nan = [] if scan is None or scan.complete is None else \
-            [n for j, n in enumerate(names) if np.isnan(values[:, j]).all()]
+            scan = complete_moments(values) if names and listwise else None  # one blocked pass
+        all_nan = [] if not names or (scan is not None and scan.complete is None) else \
+            [names[j] for j in np.flatnonzero(np.isnan(values).all(axis=0))]
         if all_nan:
             raise DataError(f"Column{'s' if len(all_nan) > 1 else ''} "
                             f"{', '.join(map(repr, all_nan))} hold{'' if len(all_nan) > 1 else 's'} "
@@ -106,10 +108,11 @@ class SampleStats:
             labels, gidx = [None], [np.arange(len(values))]
         groups, dropped, notes = [], 0, []
         for lab, idx in zip(labels, gidx):
-            whole = group is None and scan is not None
+            whole = group is None
             x = values if whole else values[idx]
             with np.errstate(over="ignore", invalid="ignore"):
-                mom = scan if whole else complete_moments(x) if len(names) else None
+                mom = None if not (listwise and len(names)) else scan if whole else \
+                    complete_moments(x)
             row_ok = np.ones(len(x), bool) if mom is None or mom.complete is None \
                 else mom.complete
             if missing == "listwise" and mom is not None and mom.complete is None:
@@ -122,7 +125,7 @@ class SampleStats:
                 empty = np.isnan(x).all(axis=1)
                 keep = idx[~empty]
                 dropped += int(empty.sum())
-                x = x[~empty]
+                x = x[~empty] if empty.any() else x
             n = len(x)
             need = max(min_rows or 0, 2)
             where = "" if lab is None else f" in group {lab!r}"
@@ -138,13 +141,15 @@ class SampleStats:
                     mean = x.mean(axis=0)
                     xc = x - mean
                     cov = xc.T @ xc / n
-                else:
-                    mean = np.nanmean(x, axis=0)
-                    cov = pd.DataFrame(x).cov(min_periods=2).to_numpy() * (n - 1) / n
+                else:  # available-case means, pairwise covariances: from the patterns
+                    pm = pattern_moments(x)
+                    n_pairs, cov = pm.pairwise()
+                    mean, cov = pm.available()[1], cov * (n - 1) / n
             if missing != "listwise":
-                notes += _check_coverage(x, names, where)
+                notes += _check_coverage(n_pairs / n, names, where)
             _check_moments(cov, names, where, mean, x)
-            groups.append(GroupStats(label=lab, nobs=n, cov=cov, mean=mean, data=x, rows=keep))
+            groups.append(GroupStats(label=lab, nobs=n, cov=cov, mean=mean, data=x, rows=keep,
+                                     patterns=None if missing == "listwise" else pm))
         if dropped:
             msg = (f"{dropped} row(s) with missing values were dropped (listwise deletion); "
                    f"{sum(g.nobs for g in groups)} remain. Use missing='fiml' to keep them.")
@@ -190,10 +195,8 @@ class SampleStats:
         return cls(names=list(names), groups=groups, missing="listwise")
 
 
-def _check_coverage(x, names, where) -> list:
+def _check_coverage(coverage, names, where) -> list:
     """lavaan's coverage warnings (``lav_data.R``): the share of rows observing each pair."""
-    seen = (~np.isnan(x)).astype(float)
-    coverage = seen.T @ seen / len(x)
     low = coverage < 0.1
     if not low.any():
         return []
@@ -273,6 +276,8 @@ def constant_columns(var, mean, names) -> list:
 
 def _check_scale(x, var, names, where):
     """Variances that overflow (inf) or underflow (0 although the values differ)."""
+    if np.all(np.isfinite(var) & (var != 0)):   # the common case: no pass over the rows
+        return
     with np.errstate(all="ignore"):
         spread = np.nanmax(x, axis=0) - np.nanmin(x, axis=0) if len(x) else np.zeros(len(names))
     for n, v, r in zip(names, var, spread):
