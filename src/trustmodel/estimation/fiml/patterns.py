@@ -215,7 +215,8 @@ class Patterns:
         Wv = np.concatenate(Wvec)
         nv = np.concatenate(nvec)
         # T[i,j,a,b] = sum_k n_k W_ij W_ab; 1/2 tr(W dA W dB) = 1/2 sum T[i,j,a,b] dA_ja dB_bi
-        T = (Wv * nv[:, None]).T @ Wv
+        Ws = Wv * np.sqrt(nv)[:, None]
+        T = Ws.T @ Ws                          # one symmetric rank-K update (syrk)
         T = T.reshape(p, p, p, p).transpose(1, 2, 3, 0).reshape(p * p, p * p)
         return f, G, gmu, (T, Wsum)
 
@@ -253,11 +254,12 @@ class Patterns:
             ul.append(u), nl.append(b.n)
         Wv, Qv, U, n = map(np.concatenate, (Wl, Ql, ul, nl))
 
-        def pair(Xv, Yv):  # sum_k n_k tr(A X B Y) as a (p^2 x p^2) form on vec A, vec B
-            M = (Xv * n[:, None]).T @ Yv                    # [(j,k),(l,i)] = X_jk Y_li
-            return M.reshape(p, p, p, p).transpose(3, 0, 1, 2).reshape(p * p, p * p)
-
-        Hss = 0.5 * (-pair(Wv, Wv) + pair(Wv, Qv) + pair(Qv, Wv))
+        # sum_k n_k tr(A X B Y) as a (p^2 x p^2) form on vec A, vec B is the permuted
+        # [(j,k),(l,i)] = sum_k n_k X_jk Y_li; the three terms -WW + WQ + QW in one product:
+        # M + M' with M = sum_k n_k vec(W) vec(Q - W/2)'
+        M = (Wv * n[:, None]).T @ (Qv - 0.5 * Wv)
+        M += M.T
+        Hss = 0.5 * M.reshape(p, p, p, p).transpose(3, 0, 1, 2).reshape(p * p, p * p)
         R = np.einsum("k,ki,kjl->ijl", n, U, Wv.reshape(-1, p, p)).reshape(p * p, p)
         Wsum = (n @ Wv).reshape(p, p)
         return G, gmu, Hss, R, Wsum
