@@ -39,6 +39,7 @@ class BatchedML:
             Kmap = np.zeros((len(f), q))
             Kmap[np.arange(len(f)), f] = 1.0
             self.pats.append((pat, k, i, j, Kmap))
+        self.squarings = [_squarings(pat, self.model.n) for pat in self.model.patterns]
 
     def _values(self, X, idx):
         V = np.array(self.bases[idx], dtype=float, copy=True)
@@ -70,7 +71,8 @@ class BatchedML:
             S[:, pat.i[ks], pat.j[ks]] = vals[:, ks]
             S[:, pat.j[ks], pat.i[ks]] = vals[:, ks]
             m[:, pat.i[km]] = vals[:, km]
-            E = np.linalg.inv(eye - A)
+            E = np.linalg.inv(eye - A) if self.squarings[g] is None else \
+                _neumann(A, eye, self.squarings[g])
             G = E[:, :p]
             GS = G @ S
             sigma = GS @ np.swapaxes(G, 1, 2)
@@ -104,6 +106,32 @@ class BatchedML:
         f[bad] = np.inf
         grad[bad] = np.nan
         return f, grad
+
+
+def _squarings(pat, n: int):
+    """For a recursive model (no cycle among the possible non-zeros of A, so A is nilpotent,
+    A^d = 0): the r with 2^r >= d, else None."""
+    reach = np.zeros((n, n), dtype=bool)
+    ka = pat.kind == _A
+    reach[pat.i[ka], pat.j[ka]] = True
+    step, d = reach.copy(), 1
+    while step.any():
+        if d >= n:
+            return None               # a cycle: A is not nilpotent
+        step = (step.astype(np.int64) @ reach.astype(np.int64)) > 0
+        d += 1
+    return max(0, int(np.ceil(np.log2(d))))
+
+
+def _neumann(A, eye, r: int):
+    """(I - A)^-1 of nilpotent A (A^(2^r) = 0) as (I + A)(I + A^2)(I + A^4)...: 2(r - 1)
+    batched products instead of a batched inverse (three times faster for the usual SEM)."""
+    E = eye + A
+    P = A
+    for _ in range(r - 1):
+        P = P @ P
+        E = E @ (eye + P)
+    return E
 
 
 def bfgs_refit(problem, covs, means, x0, h_inv, bases=None, *, max_iter: int = 60,
@@ -234,23 +262,45 @@ def _armijo_search(batch, idx, X, f, step, slope, t0, *, tries: int = 30):
     quasi-Newton step) with ``f(x + t s) <= f(x) + c1 t g's`` (Armijo, with a 1e-14 |f|
     allowance for rounding) and a finite gradient (Nocedal & Wright 2006, alg. 3.1).
 
+    A batch of many problems evaluates the next few halvings of every problem whose step
+    failed in one call (:data:`_HALVINGS` candidates each): near the rounding floor a
+    replicate may need twenty halvings, and one call per halving cost a second per thousand
+    bootstrap draws in Python overhead. The first passing ``t`` is the one the halvings one
+    by one would find (a problem's arithmetic does not depend on the batch), so the results
+    are the same.
+
     Returns ``(ok, X_new, f_new, g_new, evaluations)``, rows as ``idx``; ``ok`` is False where
     no such ``t`` was found in ``tries`` halvings (the caller restarts or stops the problem).
     """
+    def passes(fn, gn, t, f, slope):
+        return (np.isfinite(fn) & (fn <= f + _C1 * t * slope + 1e-14 * np.abs(f))
+                & np.all(np.isfinite(gn), axis=-1))
+
     t = t0.copy()
     Xn = X + t[:, None] * step
     fn, gn = batch.evaluate(Xn, idx)
     used = np.ones(len(idx), dtype=int)
-    for _ in range(tries):
-        ok = (np.isfinite(fn) & (fn <= f + _C1 * t * slope + 1e-14 * np.abs(f))
-              & np.all(np.isfinite(gn), axis=1))
+    ok = passes(fn, gn, t, f, slope)
+    width = 1 if batch.K == 1 else _HALVINGS
+    left = tries
+    while left > 0:
         bad = np.flatnonzero(~ok)
         if not len(bad):
             break
-        t[bad] *= 0.5
-        Xn[bad] = X[bad] + t[bad, None] * step[bad]
-        fn[bad], gn[bad] = batch.evaluate(Xn[bad], idx[bad])
-        used[bad] += 1
-    ok = (np.isfinite(fn) & (fn <= f + _C1 * t * slope + 1e-14 * np.abs(f))
-          & np.all(np.isfinite(gn), axis=1))
+        L = min(width, left)
+        left -= L
+        ts = t[bad, None] * 0.5 ** np.arange(1, L + 1)                  # (b, L) halvings
+        Xc = X[bad, None, :] + ts[:, :, None] * step[bad, None, :]
+        fc, gc = batch.evaluate(Xc.reshape(-1, X.shape[1]), np.repeat(idx[bad], L))
+        fc, gc = fc.reshape(len(bad), L), gc.reshape(len(bad), L, -1)
+        okc = passes(fc, gc, ts, f[bad, None], slope[bad, None])
+        found = okc.any(axis=1)
+        j = np.where(found, np.argmax(okc, axis=1), L - 1)
+        r = np.arange(len(bad))
+        t[bad], Xn[bad], fn[bad], gn[bad] = ts[r, j], Xc[r, j], fc[r, j], gc[r, j]
+        used[bad] += j + 1
+        ok[bad] = found
     return ok, Xn, fn, gn, used
+
+
+_HALVINGS = 8   # halvings evaluated together per failed step of a batch
