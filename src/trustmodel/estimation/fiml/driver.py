@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..._errors import DataWarning, NonConvergenceWarning
+from ...moments import PatternMoments
 from ..core.fitting import FitState, build_problem, minimize_with_restart, x_indices
 from ..core.linalg import SE_FALLBACK, inv_or_pinv
 from .h1 import baseline_loglik, h1_moments, observed_moments, pairwise_moments
@@ -23,6 +24,16 @@ def drop_missing_x(stats, x_idx):
         return stats
     groups, dropped = [], 0
     for g in stats.groups:
+        if g.data is None:   # pattern statistics only (a dask DataFrame): drop patterns
+            pm = g.patterns
+            keep = pm.uniq[:, list(x_idx)].all(axis=1)
+            if not keep.all():
+                dropped += int(pm.counts[~keep].sum())
+                pm = PatternMoments(uniq=pm.uniq[keep], counts=pm.counts[keep],
+                                    shift=pm.shift, sums=pm.sums[keep], cross=pm.cross[keep])
+                g = replace(g, nobs=int(pm.counts.sum()), patterns=pm)
+            groups.append(g)
+            continue
         bad = np.isnan(g.data[:, list(x_idx)]).any(axis=1)
         if bad.any():
             dropped += int(bad.sum())
