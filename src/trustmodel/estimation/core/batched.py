@@ -75,7 +75,8 @@ class BatchedML:
                 _neumann(A, eye, self.squarings[g])
             G = E[:, :p]
             GS = G @ S
-            sigma = GS @ np.swapaxes(G, 1, 2)
+            GSE = GS @ np.swapaxes(E, 1, 2)               # K x p x n; its first p columns
+            sigma = GSE[:, :, :p]                         # are G S G' (G: rows of E)
             sigma = 0.5 * (sigma + np.swapaxes(sigma, 1, 2))
             sign, logdet = np.linalg.slogdet(sigma)
             eig_ok = sign > 0
@@ -89,7 +90,7 @@ class BatchedML:
             fg = 0.5 * (logdet + np.einsum("kij,kij->k", W, inv) - self.logdet_s[g][idx] - p)
             M = inv @ (sigma - W) @ inv
             GM = np.swapaxes(G, 1, 2) @ M                 # K x n x p
-            GMH = GM @ (GS @ np.swapaxes(E, 1, 2))        # K x n x n
+            GMH = GM @ GSE                                # K x n x n
             GMG = GM @ G
             a, s_, mm = kind == _A, kind == _S, kind == _M
             contrib = np.zeros((K, len(kind)))
@@ -204,7 +205,8 @@ def bfgs(batch, x0, h_inv, *, max_iter: int = 60, tol: float = 1e-9, gtol: float
         idx = np.flatnonzero(active)
         if not len(idx):
             break
-        step = -np.einsum("kij,kj->ki", H[idx], g[idx])
+        Ha = H if len(idx) == K else H[idx]          # no copy while every problem is active
+        step = -np.einsum("kij,kj->ki", Ha, g[idx])
         slope = np.einsum("ki,ki->k", g[idx], step)
         reset = ~(slope < 0)
         if reset.any():
@@ -249,10 +251,13 @@ def bfgs(batch, x0, h_inv, *, max_iter: int = 60, tol: float = 1e-9, gtol: float
             if scale_start and fresh[u].any():
                 c = np.where(fresh[u], sy[upd] / yHy, 1.0)
                 Hk, Hy, yHy = Hk * c[:, None, None], Hy * c[:, None], yHy * c
-            ss = su[:, :, None] * su[:, None, :]
-            H[u] = (Hk - rho[:, None, None] * (Hy[:, :, None] * su[:, None, :]
-                                              + su[:, :, None] * Hy[:, None, :])
-                    + (rho + rho ** 2 * yHy)[:, None, None] * ss)
+            # H + [s Hy] C [s Hy]', C = [[rho + rho^2 y'Hy, -rho], [-rho, 0]]: one rank-2
+            # product per problem instead of three outer-product temporaries
+            Us = np.stack([su, Hy], axis=2)                              # k x q x 2
+            C = np.zeros((len(u), 2, 2))
+            C[:, 0, 0] = rho + rho ** 2 * yHy
+            C[:, 0, 1] = C[:, 1, 0] = -rho
+            H[u] = Hk + Us @ (C @ np.swapaxes(Us, 1, 2))
             fresh[u] = False
     return X, f, converged, nev
 
