@@ -40,6 +40,8 @@ class BatchedML:
             Kmap[np.arange(len(f)), f] = 1.0
             self.pats.append((pat, k, i, j, Kmap))
         self.squarings = [_squarings(pat, self.model.n) for pat in self.model.patterns]
+        self.blocks = [_latent_block(pat, self.model.p, self.model.n)
+                       for pat in self.model.patterns]
 
     def _values(self, X, idx):
         V = np.array(self.bases[idx], dtype=float, copy=True)
@@ -71,8 +73,7 @@ class BatchedML:
             S[:, pat.i[ks], pat.j[ks]] = vals[:, ks]
             S[:, pat.j[ks], pat.i[ks]] = vals[:, ks]
             m[:, pat.i[km]] = vals[:, km]
-            E = np.linalg.inv(eye - A) if self.squarings[g] is None else \
-                _neumann(A, eye, self.squarings[g])
+            E = _total_effects(A, eye, p, self.blocks[g], self.squarings[g])
             G = E[:, :p]
             GS = G @ S
             GSE = GS @ np.swapaxes(E, 1, 2)               # K x p x n; its first p columns
@@ -122,6 +123,36 @@ def _squarings(pat, n: int):
         step = (step.astype(np.int64) @ reach.astype(np.int64)) > 0
         d += 1
     return max(0, int(np.ceil(np.log2(d))))
+
+
+def _latent_block(pat, p: int, n: int):
+    """When no arrow leaves an observed variable (the usual SEM: indicators and outcomes
+    only), ``(I - A)^-1 = [[I, L F], [0, F]]`` with ``F = (I - B)^-1`` of the latent block B
+    and L the loadings; returns B's squarings for :func:`_neumann` (-1: B is cyclic), else
+    None."""
+    ka = pat.kind == _A
+    if n == p or np.any(pat.j[ka] < p):
+        return None
+    lat = ka & (pat.i >= p)
+    sub = type("Entries", (), {"kind": pat.kind[lat], "i": pat.i[lat] - p,
+                               "j": pat.j[lat] - p})
+    r = _squarings(sub, n - p)
+    return -1 if r is None else r
+
+
+def _total_effects(A, eye, p: int, block, squarings):
+    """E = (I - A)^-1 of a batch: by blocks (:func:`_latent_block`), by a Neumann product for
+    recursive models, else by a batched inverse."""
+    if block is None:
+        return np.linalg.inv(eye - A) if squarings is None else _neumann(A, eye, squarings)
+    B = A[:, p:, p:]
+    eye_m = eye[p:, p:]
+    F = np.linalg.inv(eye_m - B) if block < 0 else _neumann(B, eye_m, block)
+    E = np.zeros_like(A)
+    E[:, :p, :p] = eye[:p, :p]
+    E[:, p:, p:] = F
+    E[:, :p, p:] = A[:, :p, p:] @ F
+    return E
 
 
 def _neumann(A, eye, r: int):
