@@ -32,7 +32,6 @@ Examples
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -50,6 +49,7 @@ from .moments import (
     pattern_moments,
     single_threaded_blas,
 )
+from ._warnings import warn
 
 
 def is_dask_frame(obj) -> bool:
@@ -226,7 +226,7 @@ def sample_stats_from_dask(ddf, names, *, min_rows: int | None = None,
         msg = (f"{dropped} row(s) with no observed values at all were dropped." if fiml else
                f"{dropped} row(s) with missing values were dropped (listwise deletion); "
                f"{sum(g.nobs for g in groups)} remain.")
-        warnings.warn(msg, DataWarning, stacklevel=3)
+        warn(msg, DataWarning)
         notes.append(msg)
     return SampleStats(names=list(names), groups=groups, missing=missing, n_dropped=dropped,
                        group_var=group, notes=notes)
