@@ -1,9 +1,9 @@
 """Benchmark: 1000 bootstrap draws of the edt_bootstrap case (N = 500, 37 parameters).
 
 lavaan 0.6.14: 21 s (shared/DESIGN.md); target about 1 s on 2 cores. Prints the best of
-``--repeat`` runs for n_jobs = 1 and 2 (the first parallel run also starts the loky workers,
-which the best-of hides). Run: ``.venv/bin/python benchmarks/bench_bootstrap.py``.
-Timings on a shared machine are noisy.
+``--repeat`` runs for n_jobs = 1 and 2 (threads: no worker start-up; the first call of a
+fresh process is timed by ``bench_scale.py --cases boot``, beside lavaan). Run:
+``.venv/bin/python benchmarks/bench_bootstrap.py``. Timings on a shared machine are noisy.
 """
 from __future__ import annotations
 

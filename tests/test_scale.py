@@ -7,6 +7,7 @@ The reference for the block-accumulated robust quantities of
 from __future__ import annotations
 
 import tracemalloc
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
@@ -175,13 +176,75 @@ def test_dask_frame_bundled_data(dask_client):
         assert dp < 1e-10 and dfm < 1e-10
 
 
+def _rel_diff(a, b):
+    """Largest |a - b| / max(1, |a|) over the numeric params and the fit measures."""
+    num = [c for c in a.params.columns if a.params[c].dtype.kind == "f"]
+    pa, pb = a.params[num].to_numpy(), b.params[num].to_numpy()
+    dp = np.nanmax(np.abs(pa - pb) / np.maximum(1.0, np.abs(pa)))
+    return dp, _max_diff(a, b)[1]
+
+
+@pytest.mark.parametrize("estimator", ["ML", "MLR", "MLM"])
+def test_dask_multigroup_equals_in_memory(dask_client, estimator):
+    """group=: per-group moments (and score sums) from one dask reduction per partition."""
+    import dask.dataframe as dd
+    hs = tm.datasets.load("holzinger_swineford")
+    mem = tm.fit(HS, hs, group="school", estimator=estimator)
+    dis = tm.fit(HS, dd.from_pandas(hs, npartitions=4), group="school", estimator=estimator)
+    dp, dfm = _max_diff(mem, dis)
+    assert dp < 1e-10 and dfm < 1e-10
+    assert dis.nobs == mem.nobs and list(dis.params["group"]) == list(mem.params["group"])
+
+
+def _with_missing(df, share, seed, keep=()):
+    out = df.mask(np.random.default_rng(seed).random(df.shape) < share)
+    for col in keep:
+        out[col] = df[col]
+    return out
+
+
+def test_dask_fiml_equals_in_memory(dask_client):
+    """missing='fiml': per-pattern sums by dask reductions give the in-memory FIML fit."""
+    import dask.dataframe as dd
+    df = _with_missing(_skewed(5_000), 0.05, 1)
+    mem = tm.fit(EDT, df, missing="fiml")
+    dis = tm.fit(EDT, dd.from_pandas(df, npartitions=7), missing="fiml")
+    pm, pd_ = mem.stats.groups[0].patterns, dis.stats.groups[0].patterns
+    np.testing.assert_array_equal(pm.uniq, pd_.uniq)
+    np.testing.assert_array_equal(pm.counts, pd_.counts)
+    np.testing.assert_allclose(pd_.covs, pm.covs, rtol=0, atol=1e-12)
+    dp, dfm = _rel_diff(mem, dis)
+    assert dp < 1e-10 and dfm < 1e-10
+    assert mem.state.x == pytest.approx(dis.state.x, rel=0, abs=1e-12)
+
+
+@pytest.mark.parametrize("model", [HS, HS_X])
+def test_dask_fiml_multigroup_equals_in_memory(dask_client, model):
+    """FIML with groups, and with fixed-x covariates whose missing rows are dropped."""
+    import dask.dataframe as dd
+    hs = tm.datasets.load("holzinger_swineford")
+    hm = _with_missing(hs, 0.08, 3, keep=["school"])
+    with warnings.catch_warnings(record=True) as w_mem:
+        warnings.simplefilter("always")
+        mem = tm.fit(model, hm, missing="fiml", group="school")
+    with warnings.catch_warnings(record=True) as w_dis:
+        warnings.simplefilter("always")
+        dis = tm.fit(model, dd.from_pandas(hm, npartitions=3), missing="fiml", group="school")
+    assert sorted(str(w.message) for w in w_mem) == sorted(str(w.message) for w in w_dis)
+    assert dis.nobs == mem.nobs
+    dp, dfm = _rel_diff(mem, dis)
+    assert dp < 1e-10 and dfm < 1e-10
+
+
 def test_dask_frame_refuses_what_needs_rows(dask_client):
     import dask.dataframe as dd
     ddf = dd.from_pandas(tm.datasets.load("holzinger_swineford"), npartitions=2)
-    with pytest.raises(tm.OptionError, match="missing='fiml'"):
-        tm.fit(HS, ddf, missing="fiml")
-    with pytest.raises(tm.OptionError, match="bootstrap"):
+    with pytest.raises(tm.OptionError, match="casewise scores"):
+        tm.fit(HS, ddf, missing="fiml", estimator="MLR")
+    with pytest.raises(tm.OptionError, match="resamples rows"):
         tm.fit(HS, ddf, se="bootstrap")
+    with pytest.raises(tm.OptionError, match="resamples rows"):
+        tm.fit(HS, ddf, bollen_stine=True)
     with pytest.raises(tm.DataError, match="'x1'"):
         tm.fit(HS, ddf[["x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9"]])
 
@@ -202,6 +265,24 @@ def test_bootstrap_threads_equals_sequential():
     np.testing.assert_array_equal(a.params["se"], b.params["se"])
 
 
+def test_pattern_moments_available_and_pairwise_match_pandas():
+    """Available-case and pairwise-complete moments from the pattern sums alone."""
+    from trustmodel.moments import pattern_moments
+    rng = np.random.default_rng(9)
+    Y = rng.normal(loc=50.0, scale=3.0, size=(4000, 6))   # large means: shifted sums
+    Y[rng.random(Y.shape) < 0.3] = np.nan
+    Y[:3, 2] = np.nan
+    pm = pattern_moments(Y)
+    n, mean, var = pm.available()
+    np.testing.assert_array_equal(n, (~np.isnan(Y)).sum(axis=0))
+    np.testing.assert_allclose(mean, np.nanmean(Y, axis=0), rtol=1e-13)
+    np.testing.assert_allclose(var, np.nanvar(Y, axis=0), rtol=1e-11)
+    n2, cov = pm.pairwise()
+    seen = (~np.isnan(Y)).astype(float)
+    np.testing.assert_array_equal(n2, seen.T @ seen)
+    np.testing.assert_allclose(cov, pd.DataFrame(Y).cov(min_periods=2).to_numpy(), rtol=1e-11)
+
+
 def test_pattern_moments_match_row_sort():
     """Integer pattern codes order the patterns as numpy.unique(mask, axis=0) does."""
     from trustmodel.moments import pattern_moments
@@ -218,3 +299,30 @@ def test_pattern_moments_match_row_sort():
         np.testing.assert_allclose(pm.means[k], rows.mean(axis=0), atol=1e-13)
         np.testing.assert_allclose(pm.covs[k] + np.outer(pm.means[k], pm.means[k]),
                                    rows.T @ rows / len(rows), atol=1e-13)
+
+
+@pytest.mark.parametrize("model, data", [
+    (EDT, "edt"),                                                    # latent block, recursive
+    (HS_X, "holzinger_swineford"),                                   # observed -> latent arrows
+    ("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nvisual ~ textual\ntextual ~ visual\n"
+     "visual ~~ 0*textual", "holzinger_swineford"),                  # cyclic latent block
+])
+def test_batched_total_effects_equal_the_inverse(model, data):
+    """(I - A)^-1 by blocks / Neumann products equals the batched inverse in BatchedML."""
+    from trustmodel.estimation.core.batched import BatchedML
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = tm.fit(model, tm.datasets.load(data))
+    pr = res.state.problem
+    rng = np.random.default_rng(4)
+    K = 5
+    covs = [np.repeat(S[None], K, axis=0) for S in pr.covs]
+    means = [np.repeat(m[None], K, axis=0) for m in pr.means]
+    X = res.state.x + 0.01 * rng.normal(size=(K, pr.npar))
+    fast = BatchedML(pr, covs, means)
+    slow = BatchedML(pr, covs, means)
+    slow.squarings = slow.blocks = [None] * len(slow.blocks)
+    f1, g1 = fast.evaluate(X)
+    f2, g2 = slow.evaluate(X)
+    np.testing.assert_allclose(f1, f2, rtol=1e-12)
+    np.testing.assert_allclose(g1, g2, rtol=1e-9, atol=1e-12)

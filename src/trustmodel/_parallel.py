@@ -8,9 +8,10 @@ The contract every resampling routine of trustmodel follows:
    on ``n_jobs`` or on the backend.
 2. Replicates are cut into contiguous chunks (a few per worker), each chunk is one task, and
    results come back in replicate order.
-3. Backends: ``"threads"`` (the default: a thread pool in this process; the replicates'
-   work is numpy kernels that release the GIL, and no worker process has to start and import
-   the library, which costs seconds on the first call of a session), ``"loky"`` (processes,
+3. Backends: ``"threads"`` (the default: a ``concurrent.futures`` thread pool in this
+   process; the replicates' work is numpy kernels that release the GIL, and no worker
+   process has to start and import the library, which costs seconds on the first call of a
+   session, nor is joblib imported), ``"loky"`` (processes,
    for work that holds the GIL), ``"threading"`` (joblib's name for threads),
    ``"sequential"`` and ``"dask"`` (joblib's dask backend on the active
    ``dask.distributed`` client, for replications spread over a cluster).
@@ -38,7 +39,6 @@ from ._errors import OptionError
 from ._progress import interactive, progress_bar
 
 BACKENDS = ("threads", "loky", "threading", "sequential", "dask")
-_JOBLIB = {"threads": "threading"}
 
 
 def spawn_seeds(seed, n: int) -> list:
@@ -125,9 +125,19 @@ def parallel_map(func: Callable[[Sequence], list], seeds: Sequence, *, n_jobs: i
                 out.extend(res)
                 bar.update(len(res))
             return out
+        if backend == "threads":   # a plain thread pool: no joblib import, no set-up cost
+            from concurrent.futures import ThreadPoolExecutor
+            pool = ThreadPoolExecutor(max_workers=jobs)
+            try:
+                for res in pool.map(func, [seeds[sl] for sl in parts]):
+                    out.extend(res)
+                    bar.update(len(res))
+            finally:  # a failure (or an interrupt) drops the chunks not yet started
+                pool.shutdown(wait=True, cancel_futures=True)
+            return out
         import joblib
         tasks = (joblib.delayed(func)(seeds[sl]) for sl in parts)
-        with joblib.parallel_config(backend=_JOBLIB.get(backend, backend), n_jobs=jobs):
+        with joblib.parallel_config(backend=backend, n_jobs=jobs):
             runner = joblib.Parallel(return_as="generator")
             for res in runner(tasks):
                 out.extend(res)

@@ -31,7 +31,12 @@ from ._readonly import (
 from ._validation import check_fit_options, check_ignored, check_option, did_you_mean
 from ._warnings import RecordedWarning, recorded_warnings  # noqa: F401 (re-exported)
 from .data import SampleStats, check_columns
-from .distributed import check_dask_options, is_dask_frame, sample_stats_from_dask
+from .distributed import (
+    check_dask_options,
+    dask_ngroups,
+    is_dask_frame,
+    sample_stats_from_dask,
+)
 from .diagnostics import checks
 from .estimation.core.fitting import estimate, expected_vcov
 from .estimation.fiml.driver import fiml_fit
@@ -253,7 +258,8 @@ def fit(model, data: pd.DataFrame | None = None, *,
     rng_seed = seed
     fixed_x = estimator in ("ML", "MLR", "MLM") if fixed_x is None else bool(fixed_x)
     if is_dask_frame(data):
-        check_dask_options(missing=missing, group=group, se=se, bollen_stine=bollen_stine)
+        check_dask_options(missing=missing, group=group, se=se, bollen_stine=bollen_stine,
+                           estimator=estimator)
         if product_terms(statements_of(model)):
             raise OptionError("Product terms (X:Z) need an in-memory pandas DataFrame; compute "
                               "the dask DataFrame first (ddf.compute()).")
@@ -539,13 +545,16 @@ def _table(statements, ngroups, meanstructure, std_lv, fixed_x, group_equal, gro
 
 
 def _ngroups(data, group, sample_cov) -> int:
-    if group is not None:
+    if group is not None and is_dask_frame(data):
+        n = dask_ngroups(data, group)
+    elif group is not None:
         if not isinstance(data, pd.DataFrame):
             raise DataError("group= needs data= as a DataFrame holding the group column.")
         if group not in data.columns:
             raise DataError(f"group={group!r} is not a column of data."
                             + did_you_mean([group], map(str, data.columns)))
         n = data[group].nunique(dropna=True)
+    if group is not None:
         if n < 2:
             raise DataError(f"Group column {group!r} has only {n} distinct value(s); a "
                             "multi-group model needs at least two.")
@@ -566,7 +575,8 @@ def _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean) ->
             raise DataError("sample_cov= needs nobs= (the sample size).")
         return SampleStats.from_moments(sample_cov, nobs, names, sample_mean=sample_mean)
     if is_dask_frame(data):
-        return sample_stats_from_dask(data, names, min_rows=len(names) + 1)
+        return sample_stats_from_dask(data, names, missing=missing, group=group,
+                                      min_rows=len(names) + 1 if missing == "listwise" else 2)
     return SampleStats.from_frame(data, names, missing=missing, group=group,
                                   min_rows=len(names) + 1 if missing == "listwise" else 2)
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ._errors import DataError, DataWarning
 from ._validation import did_you_mean
-from .moments import complete_moments, float_matrix
+from .moments import complete_moments, float_matrix, pattern_moments
 from ._warnings import warn
 
 
@@ -29,6 +29,7 @@ class GroupStats:
     data: np.ndarray | None = None   # raw rows (may hold NaN under FIML); None for moments input
     rows: np.ndarray | None = None   # index positions of these rows in the caller's frame
     source: object = None            # rows not in memory (a dask DataFrame's row source)
+    patterns: object = None          # per-pattern statistics of ``data`` (FIML), or None
 
     def __post_init__(self):  # read-only: a result's moments cannot be changed afterwards
         for arr in (self.cov, self.mean, self.data, self.rows):
@@ -63,11 +64,11 @@ class SampleStats:
     def from_frame(cls, data, names, *, missing: str = "listwise", group: str | None = None,
                    min_rows: int | None = None) -> SampleStats:
         """Pick ``names`` from ``data`` (never modified), apply the missing policy, get moments."""
-        values, position, scan = _model_columns(data, names, group)
+        values, position, scan = _model_columns(data, names, group, missing == "listwise")
         labels, gidx = _group_rows(data, group, position, len(values))
         groups, dropped, notes = [], 0, []
         for lab, idx in zip(labels, gidx):
-            whole = group is None and scan is not None
+            whole = group is None
             g, n_out, more = _group_stats(values if whole else values[idx], idx, lab, names,
                                           scan if whole else None, missing, min_rows, dropped)
             groups.append(g)
@@ -118,10 +119,11 @@ class SampleStats:
         return cls(names=list(names), groups=groups, missing="listwise")
 
 
-def _model_columns(data, names, group):
+def _model_columns(data, names, group, listwise: bool = True):
     """The model's columns of ``data`` as a read-only float matrix, after the checks (a
     DataFrame, names present and unique, numeric, finite, not all missing); also the column
-    positions and the one-pass complete-data moments (None without columns)."""
+    positions and the one-pass complete-data moments (None without columns, or when not
+    ``listwise``: the pattern statistics give the moments then)."""
     if not isinstance(data, pd.DataFrame):
         if isinstance(data, np.ndarray):
             raise DataError("data= must be a pandas DataFrame with named columns; got a numpy "
@@ -147,9 +149,9 @@ def _model_columns(data, names, group):
     values.flags.writeable = False   # may share memory with the caller's frame
     _check_finite(values, names, data.index)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow: _check_moments
-        scan = complete_moments(values) if names else None  # one blocked pass
-    all_nan = [] if scan is None or scan.complete is None else \
-        [n for j, n in enumerate(names) if np.isnan(values[:, j]).all()]
+        scan = complete_moments(values) if names and listwise else None  # one blocked pass
+    all_nan = [] if not names or (scan is not None and scan.complete is None) else \
+        [names[j] for j in np.flatnonzero(np.isnan(values).all(axis=0))]
     if all_nan:
         raise DataError(f"Column{'s' if len(all_nan) > 1 else ''} "
                         f"{', '.join(map(repr, all_nan))} hold{'' if len(all_nan) > 1 else 's'} "
@@ -173,7 +175,7 @@ def _group_stats(x, idx, lab, names, mom, missing: str, min_rows, dropped_before
     """One group's ``GroupStats`` from its rows ``x`` (positions ``idx``) under the missing
     policy; ``mom`` the rows' complete-data moments when already computed. Returns the
     group, the number of rows it dropped and its notes (coverage)."""
-    if mom is None:
+    if mom is None and missing == "listwise":
         with np.errstate(over="ignore", invalid="ignore"):
             mom = complete_moments(x) if len(names) else None
     row_ok = np.ones(len(x), bool) if mom is None or mom.complete is None else mom.complete
@@ -188,7 +190,7 @@ def _group_stats(x, idx, lab, names, mom, missing: str, min_rows, dropped_before
         empty = np.isnan(x).all(axis=1)
         keep = idx[~empty]
         dropped = int(empty.sum())
-        x = x[~empty]
+        x = x[~empty] if dropped else x
     n = len(x)
     need = max(min_rows or 0, 2)
     where = "" if lab is None else f" in group {lab!r}"
@@ -204,18 +206,18 @@ def _group_stats(x, idx, lab, names, mom, missing: str, min_rows, dropped_before
             mean = x.mean(axis=0)
             xc = x - mean
             cov = xc.T @ xc / n
-        else:
-            mean = np.nanmean(x, axis=0)
-            cov = pd.DataFrame(x).cov(min_periods=2).to_numpy() * (n - 1) / n
-    notes = _check_coverage(x, names, where) if missing != "listwise" else []
+        else:  # available-case means, pairwise covariances: from the pattern statistics
+            pm = pattern_moments(x)
+            n_pairs, cov = pm.pairwise()
+            mean, cov = pm.available()[1], cov * (n - 1) / n
+    notes = _check_coverage(n_pairs / n, names, where) if missing != "listwise" else []
     _check_moments(cov, names, where, mean, x)
-    return GroupStats(label=lab, nobs=n, cov=cov, mean=mean, data=x, rows=keep), dropped, notes
+    return GroupStats(label=lab, nobs=n, cov=cov, mean=mean, data=x, rows=keep,
+                      patterns=None if missing == "listwise" else pm), dropped, notes
 
 
-def _check_coverage(x, names, where) -> list:
+def _check_coverage(coverage, names, where) -> list:
     """lavaan's coverage warnings (``lav_data.R``): the share of rows observing each pair."""
-    seen = (~np.isnan(x)).astype(float)
-    coverage = seen.T @ seen / len(x)
     low = coverage < 0.1
     if not low.any():
         return []
@@ -295,6 +297,8 @@ def constant_columns(var, mean, names) -> list:
 
 def _check_scale(x, var, names, where):
     """Variances that overflow (inf) or underflow (0 although the values differ)."""
+    if np.all(np.isfinite(var) & (var != 0)):   # the common case: no pass over the rows
+        return
     with np.errstate(all="ignore"):
         spread = np.nanmax(x, axis=0) - np.nanmin(x, axis=0) if len(x) else np.zeros(len(names))
     for n, v, r in zip(names, var, spread):

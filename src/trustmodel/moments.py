@@ -168,61 +168,164 @@ def as_source(data) -> RowSource:
         else RowSource(np.asarray(data, dtype=float))
 
 
+PATTERN_ROWS = 8      # patterns with fewer rows: cross products batched, not one by one
+
+
 @dataclass(frozen=True)
 class PatternMoments:
-    """Rows grouped by missing-data pattern, with each pattern's count, mean and covariance.
+    """Rows grouped by missing-data pattern: each pattern's count, sums and cross products.
 
     ``uniq`` (K x p, True = observed) lists the patterns in the order of
-    ``numpy.unique(mask, axis=0)``; ``inv`` gives each row's pattern, ``order`` sorts the rows
-    by pattern (stable) and ``starts`` marks where each pattern begins in that order. Means
-    and N-divisor covariances use the observed entries (zeros elsewhere).
+    ``numpy.unique(mask, axis=0)``; ``sums`` (K x p) and ``cross`` (K x p x p) are the sums
+    and cross products of ``Y - shift`` over each pattern's rows, zero where a variable is
+    missing (the shift, near the mean, keeps the one-pass formulas accurate). For rows in
+    memory ``inv`` gives each row's pattern, ``order`` sorts the rows by pattern (stable) and
+    ``starts`` marks where each pattern begins in that order (None for a dask reduction).
+
+    Everything a FIML fit needs from the rows derives from these K x p x p numbers: the
+    patterns' means and covariances, the available-case means and variances
+    (:meth:`available`) and the pairwise-complete covariances (:meth:`pairwise`).
     """
 
     uniq: np.ndarray
-    inv: np.ndarray
-    order: np.ndarray
     counts: np.ndarray
-    starts: np.ndarray
-    means: np.ndarray
-    covs: np.ndarray
+    shift: np.ndarray
+    sums: np.ndarray
+    cross: np.ndarray
+    inv: np.ndarray | None = None
+    order: np.ndarray | None = None
+    starts: np.ndarray | None = None
+
+    @functools.cached_property
+    def means(self) -> np.ndarray:
+        """K x p pattern means (0 where missing)."""
+        return np.where(self.uniq, self.shift + self.sums / self.counts[:, None], 0.0)
+
+    @functools.cached_property
+    def covs(self) -> np.ndarray:
+        """K x p x p N-divisor pattern covariances (0 where missing)."""
+        d = self.sums / self.counts[:, None]
+        return self.cross / self.counts[:, None, None] - np.einsum("ki,kj->kij", d, d)
+
+    def available(self):
+        """Available-case ``(n, mean, var)`` of each variable (N divisor), as
+        ``nanmean`` / ``nanvar`` of the rows."""
+        n = self.counts @ self.uniq
+        s = self.sums.sum(axis=0)
+        ss = np.einsum("kii->i", self.cross)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            d = s / n
+            return n, self.shift + d, ss / n - d * d
+
+    def pairwise(self, ddof: int = 1):
+        """Pairwise-complete ``(n_ij, cov_ij)``: each pair's covariance over the rows observing
+        both, about their own means, divided by ``n_ij - ddof`` (NaN where ``n_ij - ddof``
+        is not positive); ``ddof=1`` is ``pandas.DataFrame.cov(min_periods=2)``."""
+        O = self.uniq.astype(float)
+        n = O.T @ (O * self.counts[:, None])
+        sx = self.sums.T @ O                 # [i, j]: sum of y_i over rows observing i and j
+        sxy = self.cross.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cov = (sxy - sx * sx.T / n) / (n - ddof)
+        return n, np.where(n - ddof > 0, cov, np.nan)
+
+    def rows_of(self, sel) -> np.ndarray:
+        """Positions (in the rows' order) of the rows of the patterns ``sel``, pattern by
+        pattern."""
+        if self.order is None:
+            raise ValueError("the rows of these pattern statistics are not in memory")
+        return np.concatenate([self.order[a:a + m] for a, m in
+                               zip(self.starts[sel], self.counts[sel])]) if len(sel) else \
+            np.zeros(0, dtype=np.intp)
 
 
 def pattern_codes(mask: np.ndarray):
-    """Unique patterns and each row's pattern: bit codes sorted as integers (p <= 62), which
-    orders them as ``numpy.unique(mask, axis=0)`` does, without sorting whole rows."""
+    """Unique patterns and each row's pattern: ``(uniq, inv)``, ordered as
+    ``numpy.unique(mask, axis=0)`` (see :func:`group_patterns`)."""
+    g = group_patterns(mask)
+    return g[0], g[1]
+
+
+def _codes(mask: np.ndarray):
+    """One integer per row, the first column the highest bit (p <= 62): integer order is the
+    row order of ``numpy.unique(mask, axis=0)``. uint16 up to 16 columns (a radix sort)."""
     p = mask.shape[1]
+    codes = np.zeros(len(mask), dtype=np.uint16 if p <= 16 else np.int64)
+    for j in range(p):
+        codes |= mask[:, j].astype(codes.dtype) << (p - 1 - j)
+    return codes
+
+
+def group_patterns(mask: np.ndarray):
+    """Group rows by missing-data pattern with one sort of integer codes.
+
+    Returns ``(uniq, inv, order, starts, counts)``: the K patterns (K x p bool), each row's
+    pattern, a stable order of the rows by pattern, where each pattern starts in it, and
+    its number of rows.
+    """
+    n, p = mask.shape
     if p > 62:
-        uniq, inv = np.unique(mask, axis=0, return_inverse=True)
-        return uniq, inv.ravel()
-    weights = (np.int64(1) << np.arange(p - 1, -1, -1, dtype=np.int64))   # first column highest
-    codes = mask.astype(np.int64) @ weights
-    ucodes, inv = np.unique(codes, return_inverse=True)
-    uniq = ((ucodes[:, None] & weights[None, :]) != 0)
-    return uniq, inv.ravel()
+        uniq, codes = np.unique(mask, axis=0, return_inverse=True)
+        codes = codes.ravel()
+    else:
+        codes = _codes(mask)
+    order = np.argsort(codes, kind="stable")
+    sc = codes[order]
+    starts = np.flatnonzero(np.concatenate([[True], sc[1:] != sc[:-1]])) if n else \
+        np.zeros(0, dtype=np.intp)
+    counts = np.diff(np.append(starts, n))
+    if p <= 62:
+        bits = np.arange(p - 1, -1, -1, dtype=np.int64)
+        uniq = ((sc[starts].astype(np.int64)[:, None] >> bits) & 1).astype(bool)
+    inv = np.empty(n, dtype=np.intp)
+    inv[order] = np.repeat(np.arange(len(starts)), counts)
+    return uniq, inv, order, starts.astype(np.intp), counts
 
 
-def pattern_moments(Y: np.ndarray) -> PatternMoments:
-    """Per-pattern counts, means and covariances of ``Y`` (NaN = missing) in one sort.
+def pattern_cross(Z: np.ndarray, starts: np.ndarray, counts: np.ndarray):
+    """Sums (K x p) and cross products (K x p x p) of the row runs ``Z[a:a + m]``.
 
-    Memory is one copy of the data plus K x p x p for the patterns (never N x p x p).
+    Patterns with many rows take one matrix product each; the rows of the small ones are
+    batched (their outer products summed by ``reduceat``, a few MB at a time), so a data set
+    with thousands of rare patterns costs no Python loop over them.
+    """
+    K, p = len(starts), Z.shape[1]
+    sums = np.empty((K, p))
+    cross = np.empty((K, p, p))
+    small = counts < PATTERN_ROWS
+    with single_threaded_blas():
+        for k in np.flatnonzero(~small):
+            block = Z[starts[k]:starts[k] + counts[k]]
+            sums[k] = block.sum(axis=0)
+            cross[k] = block.T @ block
+        ks = np.flatnonzero(small)
+        rows = max(PATTERN_ROWS, (1 << 20) // (p * p))          # rows per batch: ~8 MB
+        cut = np.searchsorted(np.cumsum(counts[ks]), np.arange(rows, counts[ks].sum(), rows))
+        for sel in np.split(ks, np.unique(cut + 1)):
+            if not len(sel):
+                continue
+            m = counts[sel]
+            at = np.concatenate([[0], np.cumsum(m)[:-1]])
+            R = Z[np.repeat(starts[sel] - at, m) + np.arange(m.sum())]
+            sums[sel] = np.add.reduceat(R, at, axis=0)
+            cross[sel] = np.add.reduceat(R[:, :, None] * R[:, None, :], at, axis=0)
+    return sums, cross
+
+
+def pattern_moments(Y: np.ndarray, shift: np.ndarray | None = None) -> PatternMoments:
+    """Per-pattern counts, sums and cross products of ``Y`` (NaN = missing) in one sort.
+
+    Memory is one sorted copy of the data plus K x p x p for the patterns (never N x p x p).
     """
     mask = ~np.isnan(Y)
-    uniq, inv = pattern_codes(mask)
-    order = np.argsort(inv, kind="stable")
-    counts = np.bincount(inv, minlength=len(uniq))
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
-    Z = np.where(mask, Y, 0.0)[order]
-    sums = np.add.reduceat(Z, starts, axis=0)
-    p = Y.shape[1]
-    outer = np.empty((len(uniq), p, p))
-    with single_threaded_blas():
-        for k, (a, m) in enumerate(zip(starts, counts)):
-            block = Z[a:a + m]
-            outer[k] = block.T @ block
-    means = sums / counts[:, None]
-    covs = outer / counts[:, None, None] - np.einsum("ki,kj->kij", means, means)
-    return PatternMoments(uniq=uniq, inv=inv, order=order, counts=counts, starts=starts,
-                          means=means, covs=covs)
+    uniq, inv, order, starts, counts = group_patterns(mask)
+    shift = initial_shift(Y) if shift is None else shift
+    Z = Y[order]
+    Z -= shift
+    np.copyto(Z, 0.0, where=np.isnan(Z))
+    sums, cross = pattern_cross(Z, starts, counts)
+    return PatternMoments(uniq=uniq, counts=counts, shift=shift, sums=sums, cross=cross,
+                          inv=inv, order=order, starts=starts)
 
 
 def one_blas_thread(func):

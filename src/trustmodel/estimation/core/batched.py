@@ -39,6 +39,9 @@ class BatchedML:
             Kmap = np.zeros((len(f), q))
             Kmap[np.arange(len(f)), f] = 1.0
             self.pats.append((pat, k, i, j, Kmap))
+        self.squarings = [_squarings(pat, self.model.n) for pat in self.model.patterns]
+        self.blocks = [_latent_block(pat, self.model.p, self.model.n)
+                       for pat in self.model.patterns]
 
     def _values(self, X, idx):
         V = np.array(self.bases[idx], dtype=float, copy=True)
@@ -70,10 +73,11 @@ class BatchedML:
             S[:, pat.i[ks], pat.j[ks]] = vals[:, ks]
             S[:, pat.j[ks], pat.i[ks]] = vals[:, ks]
             m[:, pat.i[km]] = vals[:, km]
-            E = np.linalg.inv(eye - A)
+            E = _total_effects(A, eye, p, self.blocks[g], self.squarings[g])
             G = E[:, :p]
             GS = G @ S
-            sigma = GS @ np.swapaxes(G, 1, 2)
+            GSE = GS @ np.swapaxes(E, 1, 2)               # K x p x n; its first p columns
+            sigma = GSE[:, :, :p]                         # are G S G' (G: rows of E)
             sigma = 0.5 * (sigma + np.swapaxes(sigma, 1, 2))
             sign, logdet = np.linalg.slogdet(sigma)
             eig_ok = sign > 0
@@ -87,7 +91,7 @@ class BatchedML:
             fg = 0.5 * (logdet + np.einsum("kij,kij->k", W, inv) - self.logdet_s[g][idx] - p)
             M = inv @ (sigma - W) @ inv
             GM = np.swapaxes(G, 1, 2) @ M                 # K x n x p
-            GMH = GM @ (GS @ np.swapaxes(E, 1, 2))        # K x n x n
+            GMH = GM @ GSE                                # K x n x n
             GMG = GM @ G
             a, s_, mm = kind == _A, kind == _S, kind == _M
             contrib = np.zeros((K, len(kind)))
@@ -104,6 +108,62 @@ class BatchedML:
         f[bad] = np.inf
         grad[bad] = np.nan
         return f, grad
+
+
+def _squarings(pat, n: int):
+    """For a recursive model (no cycle among the possible non-zeros of A, so A is nilpotent,
+    A^d = 0): the r with 2^r >= d, else None."""
+    reach = np.zeros((n, n), dtype=bool)
+    ka = pat.kind == _A
+    reach[pat.i[ka], pat.j[ka]] = True
+    step, d = reach.copy(), 1
+    while step.any():
+        if d >= n:
+            return None               # a cycle: A is not nilpotent
+        step = (step.astype(np.int64) @ reach.astype(np.int64)) > 0
+        d += 1
+    return max(0, int(np.ceil(np.log2(d))))
+
+
+def _latent_block(pat, p: int, n: int):
+    """When no arrow leaves an observed variable (the usual SEM: indicators and outcomes
+    only), ``(I - A)^-1 = [[I, L F], [0, F]]`` with ``F = (I - B)^-1`` of the latent block B
+    and L the loadings; returns B's squarings for :func:`_neumann` (-1: B is cyclic), else
+    None."""
+    ka = pat.kind == _A
+    if n == p or np.any(pat.j[ka] < p):
+        return None
+    lat = ka & (pat.i >= p)
+    sub = type("Entries", (), {"kind": pat.kind[lat], "i": pat.i[lat] - p,
+                               "j": pat.j[lat] - p})
+    r = _squarings(sub, n - p)
+    return -1 if r is None else r
+
+
+def _total_effects(A, eye, p: int, block, squarings):
+    """E = (I - A)^-1 of a batch: by blocks (:func:`_latent_block`), by a Neumann product for
+    recursive models, else by a batched inverse."""
+    if block is None:
+        return np.linalg.inv(eye - A) if squarings is None else _neumann(A, eye, squarings)
+    B = A[:, p:, p:]
+    eye_m = eye[p:, p:]
+    F = np.linalg.inv(eye_m - B) if block < 0 else _neumann(B, eye_m, block)
+    E = np.zeros_like(A)
+    E[:, :p, :p] = eye[:p, :p]
+    E[:, p:, p:] = F
+    E[:, :p, p:] = A[:, :p, p:] @ F
+    return E
+
+
+def _neumann(A, eye, r: int):
+    """(I - A)^-1 of nilpotent A (A^(2^r) = 0) as (I + A)(I + A^2)(I + A^4)...: 2(r - 1)
+    batched products instead of a batched inverse (three times faster for the usual SEM)."""
+    E = eye + A
+    P = A
+    for _ in range(r - 1):
+        P = P @ P
+        E = E @ (eye + P)
+    return E
 
 
 def bfgs_refit(problem, covs, means, x0, h_inv, bases=None, *, max_iter: int = 60,
@@ -176,7 +236,8 @@ def bfgs(batch, x0, h_inv, *, max_iter: int = 60, tol: float = 1e-9, gtol: float
         idx = np.flatnonzero(active)
         if not len(idx):
             break
-        step = -np.einsum("kij,kj->ki", H[idx], g[idx])
+        Ha = H if len(idx) == K else H[idx]          # no copy while every problem is active
+        step = -np.einsum("kij,kj->ki", Ha, g[idx])
         slope = np.einsum("ki,ki->k", g[idx], step)
         reset = ~(slope < 0)
         if reset.any():
@@ -221,10 +282,13 @@ def bfgs(batch, x0, h_inv, *, max_iter: int = 60, tol: float = 1e-9, gtol: float
             if scale_start and fresh[u].any():
                 c = np.where(fresh[u], sy[upd] / yHy, 1.0)
                 Hk, Hy, yHy = Hk * c[:, None, None], Hy * c[:, None], yHy * c
-            ss = su[:, :, None] * su[:, None, :]
-            H[u] = (Hk - rho[:, None, None] * (Hy[:, :, None] * su[:, None, :]
-                                              + su[:, :, None] * Hy[:, None, :])
-                    + (rho + rho ** 2 * yHy)[:, None, None] * ss)
+            # H + [s Hy] C [s Hy]', C = [[rho + rho^2 y'Hy, -rho], [-rho, 0]]: one rank-2
+            # product per problem instead of three outer-product temporaries
+            Us = np.stack([su, Hy], axis=2)                              # k x q x 2
+            C = np.zeros((len(u), 2, 2))
+            C[:, 0, 0] = rho + rho ** 2 * yHy
+            C[:, 0, 1] = C[:, 1, 0] = -rho
+            H[u] = Hk + Us @ (C @ np.swapaxes(Us, 1, 2))
             fresh[u] = False
     return X, f, converged, nev
 
@@ -234,23 +298,45 @@ def _armijo_search(batch, idx, X, f, step, slope, t0, *, tries: int = 30):
     quasi-Newton step) with ``f(x + t s) <= f(x) + c1 t g's`` (Armijo, with a 1e-14 |f|
     allowance for rounding) and a finite gradient (Nocedal & Wright 2006, alg. 3.1).
 
+    A batch of many problems evaluates the next few halvings of every problem whose step
+    failed in one call (:data:`_HALVINGS` candidates each): near the rounding floor a
+    replicate may need twenty halvings, and one call per halving cost a second per thousand
+    bootstrap draws in Python overhead. The first passing ``t`` is the one the halvings one
+    by one would find (a problem's arithmetic does not depend on the batch), so the results
+    are the same.
+
     Returns ``(ok, X_new, f_new, g_new, evaluations)``, rows as ``idx``; ``ok`` is False where
     no such ``t`` was found in ``tries`` halvings (the caller restarts or stops the problem).
     """
+    def passes(fn, gn, t, f, slope):
+        return (np.isfinite(fn) & (fn <= f + _C1 * t * slope + 1e-14 * np.abs(f))
+                & np.all(np.isfinite(gn), axis=-1))
+
     t = t0.copy()
     Xn = X + t[:, None] * step
     fn, gn = batch.evaluate(Xn, idx)
     used = np.ones(len(idx), dtype=int)
-    for _ in range(tries):
-        ok = (np.isfinite(fn) & (fn <= f + _C1 * t * slope + 1e-14 * np.abs(f))
-              & np.all(np.isfinite(gn), axis=1))
+    ok = passes(fn, gn, t, f, slope)
+    width = 1 if batch.K == 1 else _HALVINGS
+    left = tries
+    while left > 0:
         bad = np.flatnonzero(~ok)
         if not len(bad):
             break
-        t[bad] *= 0.5
-        Xn[bad] = X[bad] + t[bad, None] * step[bad]
-        fn[bad], gn[bad] = batch.evaluate(Xn[bad], idx[bad])
-        used[bad] += 1
-    ok = (np.isfinite(fn) & (fn <= f + _C1 * t * slope + 1e-14 * np.abs(f))
-          & np.all(np.isfinite(gn), axis=1))
+        L = min(width, left)
+        left -= L
+        ts = t[bad, None] * 0.5 ** np.arange(1, L + 1)                  # (b, L) halvings
+        Xc = X[bad, None, :] + ts[:, :, None] * step[bad, None, :]
+        fc, gc = batch.evaluate(Xc.reshape(-1, X.shape[1]), np.repeat(idx[bad], L))
+        fc, gc = fc.reshape(len(bad), L), gc.reshape(len(bad), L, -1)
+        okc = passes(fc, gc, ts, f[bad, None], slope[bad, None])
+        found = okc.any(axis=1)
+        j = np.where(found, np.argmax(okc, axis=1), L - 1)
+        r = np.arange(len(bad))
+        t[bad], Xn[bad], fn[bad], gn[bad] = ts[r, j], Xc[r, j], fc[r, j], gc[r, j]
+        used[bad] += j + 1
+        ok[bad] = found
     return ok, Xn, fn, gn, used
+
+
+_HALVINGS = 8   # halvings evaluated together per failed step of a batch

@@ -6,6 +6,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..._errors import DataWarning, NonConvergenceWarning
+from ...moments import PatternMoments
 from ..core.fitting import FitState, build_problem, minimize_with_restart, x_indices
 from ..core.linalg import SE_FALLBACK, inv_or_pinv
 from .h1 import baseline_loglik, h1_moments, observed_moments, pairwise_moments
@@ -23,12 +24,22 @@ def drop_missing_x(stats, x_idx):
         return stats
     groups, dropped = [], 0
     for g in stats.groups:
+        if g.data is None:   # pattern statistics only (a dask DataFrame): drop patterns
+            pm = g.patterns
+            keep = pm.uniq[:, list(x_idx)].all(axis=1)
+            if not keep.all():
+                dropped += int(pm.counts[~keep].sum())
+                pm = PatternMoments(uniq=pm.uniq[keep], counts=pm.counts[keep],
+                                    shift=pm.shift, sums=pm.sums[keep], cross=pm.cross[keep])
+                g = replace(g, nobs=int(pm.counts.sum()), patterns=pm)
+            groups.append(g)
+            continue
         bad = np.isnan(g.data[:, list(x_idx)]).any(axis=1)
         if bad.any():
             dropped += int(bad.sum())
             keep = ~bad
             g = replace(g, data=g.data[keep], nobs=int(keep.sum()),
-                        rows=None if g.rows is None else g.rows[keep])
+                        rows=None if g.rows is None else g.rows[keep], patterns=None)
         groups.append(g)
     if dropped:
         warn(f"{dropped} row(s) with missing values on exogenous covariates were "
@@ -45,7 +56,7 @@ def h1_stats(stats, x_idx=()):
 
     groups, pats, lls = [], [], []
     for g in stats.groups:
-        pt = Patterns.from_data(g.data)
+        pt = Patterns.from_data(g.data, g.patterns)   # pattern statistics computed once
         S, m, ll, ok = h1_moments(g.data, pt)
         if not ok:
                 warn("The unrestricted (h1) model for the incomplete data did not converge; "
@@ -66,12 +77,12 @@ def estimate_fiml(table, stats, x0=None):
     stats = drop_missing_x(stats, xi)
     st1, pats, lls = h1_stats(stats, xi)
     base_problem, start = build_problem(table, st1, "ML")
-    bl = sum(baseline_loglik(g.data, xi) for g in stats.groups)
+    bl = sum(baseline_loglik(pt, xi) for pt in pats)
     problem = FimlProblem(base_problem.model, base_problem.covs, base_problem.means,
                           base_problem.nobs, "ML", base_problem.base, base_problem.free_pos,
                           base_problem.free_of, patterns=pats, logl_h1=lls, baseline_logl=bl,
-                          baseline_moments=[observed_moments(g.data, xi) for g in stats.groups],
-                          pairwise_moments=[pairwise_moments(g.data) for g in stats.groups])
+                          baseline_moments=[observed_moments(pt, xi) for pt in pats],
+                          pairwise_moments=[pairwise_moments(pt) for pt in pats])
     res = minimize_with_restart(problem, table, st1, start if x0 is None else x0)
     return FitState(problem, res.x, problem.values(res.x), res), st1
 

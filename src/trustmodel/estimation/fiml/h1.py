@@ -8,8 +8,8 @@ observed mean and variance).
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
+from ...moments import PatternMoments, pattern_moments
 from ..core.optimize import fisher_scoring
 from ..core.saturated import saturated_derivatives
 from .patterns import LOG2PI, Patterns
@@ -65,16 +65,27 @@ class _Saturated:
         return f / n, grad / n, 0.5 * (I + I.T) / n
 
 
-def h1_moments(Y: np.ndarray, pats: Patterns | None = None):
+def _pattern_moments(Y) -> PatternMoments:
+    """The per-pattern statistics of rows ``Y``, of a :class:`Patterns` or themselves."""
+    if isinstance(Y, PatternMoments):
+        return Y
+    if isinstance(Y, Patterns) and Y.moments is not None:
+        return Y.moments
+    return pattern_moments(np.asarray(Y, dtype=float))
+
+
+def h1_moments(Y, pats: Patterns | None = None):
     """ML estimates of the mean and covariance from incomplete rows, and the h1 log-likelihood.
 
-    Starts from the available-case moments (diagonal if those are not positive definite).
+    Starts from the available-case moments (diagonal if those are not positive definite),
+    all from the per-pattern statistics: no pass over the rows.
     """
-    pats = pats or Patterns.from_data(Y)
-    mean = np.nanmean(Y, axis=0)
-    var = np.nanvar(Y, axis=0)
+    pats = pats or Patterns.from_data(None if isinstance(Y, PatternMoments) else Y,
+                                      _pattern_moments(Y))
+    pm = _pattern_moments(pats)
+    _, mean, var = pm.available()
     sat = _Saturated(pats)
-    S0 = pd.DataFrame(Y).cov(min_periods=2).to_numpy()
+    S0 = pm.pairwise()[1]
     S0 = np.where(np.isnan(S0), 0.0, S0)
     np.fill_diagonal(S0, var)
     if np.linalg.eigvalsh(S0)[0] <= 1e-8 * var.max():
@@ -86,35 +97,36 @@ def h1_moments(Y: np.ndarray, pats: Patterns | None = None):
 
 def observed_moments(Y, x_idx=()):
     """Each variable's observed mean and variance (the FIML independence model); () with
-    fixed-x covariates (their block is saturated there: not built)."""
+    fixed-x covariates (their block is saturated there: not built). ``Y``: the rows, their
+    :class:`Patterns` or :class:`~trustmodel.moments.PatternMoments`."""
     if len(x_idx):
         return ()
-    return np.nanmean(Y, axis=0), np.nanvar(Y, axis=0)
+    _, mean, var = _pattern_moments(Y).available()
+    return mean, var
 
 
-def pairwise_moments(Y: np.ndarray):
+def pairwise_moments(Y):
     """lavaan's sample moments under ``missing = "ml"``: the pairwise-complete covariance
     (N - 1 divisor per pair, rescaled by (N - 1) / N, undefined pairs 0) and the available-case
-    means (``lav_samplestats_from_data``, ``R/lav_samplestats.R``); only the GFI uses them."""
-    n = len(Y)
-    S = pd.DataFrame(Y).cov(min_periods=2).to_numpy() * (n - 1) / n
-    return np.where(np.isnan(S), 0.0, S), np.nanmean(Y, axis=0)
+    means (``lav_samplestats_from_data``, ``R/lav_samplestats.R``); only the GFI uses them.
+    ``Y``: the rows, their :class:`Patterns` or per-pattern statistics."""
+    pm = _pattern_moments(Y)
+    n = int(pm.counts.sum())
+    S = pm.pairwise()[1] * (n - 1) / n
+    return np.where(np.isnan(S), 0.0, S), pm.available()[1]
 
 
-def baseline_loglik(Y: np.ndarray, x_idx=()) -> float:
+def baseline_loglik(Y, x_idx=()) -> float:
     """Independence model by FIML: closed form, each variable's observed mean and variance;
-    a fixed-x block (complete by construction) is kept saturated."""
+    a fixed-x block (complete by construction) is kept saturated. ``Y``: the rows, their
+    :class:`Patterns` or per-pattern statistics."""
+    pm = _pattern_moments(Y)
     x = list(x_idx)
-    total = 0.0
-    for j in range(Y.shape[1]):
-        if j in x:
-            continue
-        y = Y[~np.isnan(Y[:, j]), j]
-        v = y.var()
-        total += -0.5 * len(y) * (LOG2PI + np.log(v) + 1.0)
+    n_obs, _, var = pm.available()
+    y = [j for j in range(len(var)) if j not in x]
+    total = float(np.sum(-0.5 * n_obs[y] * (LOG2PI + np.log(var[y]) + 1.0)))
     if x:
-        X = Y[:, x]
-        n = len(X)
-        S = np.cov(X, rowvar=False, bias=True).reshape(len(x), len(x))
+        S = pm.pairwise(ddof=0)[1][np.ix_(x, x)]
+        n = int(pm.counts.sum())
         total += -0.5 * n * (len(x) * LOG2PI + np.linalg.slogdet(S)[1] + len(x))
     return float(total)

@@ -19,11 +19,12 @@ likelihood (the fixed point lavaan's EM reaches, ``lav_mvnorm_missing_h1_estimat
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
 
-from ...moments import pattern_codes, pattern_moments
+from ...moments import PatternMoments, pattern_codes, pattern_moments
 
 LOG2PI = np.log(2 * np.pi)
 
@@ -48,7 +49,12 @@ def pattern_blocks(uniq, inv):
 
 @dataclass(frozen=True)
 class Block:
-    """Missing-data patterns sharing the number of observed variables."""
+    """Missing-data patterns sharing the number of observed variables.
+
+    ``Yo`` and ``pid`` (the block's rows, for casewise scores) are gathered from the rows
+    on first use only: the likelihood, its derivatives and the information need the
+    pattern statistics alone.
+    """
 
     obs: np.ndarray      # K x po observed-variable indices
     n: np.ndarray        # K rows per pattern
@@ -59,40 +65,73 @@ class Block:
     kk: np.ndarray       # K x po x po pattern index (for scattering)
     ii: np.ndarray
     jj: np.ndarray
-    Yo: np.ndarray = None    # rows of these patterns, observed values only (m x po)
-    pid: np.ndarray = None   # pattern (0..K-1) of each of those rows
+    rows: object = None  # () -> (positions of the block's rows, their pattern 0..K-1)
+
+    @functools.cached_property
+    def _gathered(self):
+        if self.rows is None:
+            raise ValueError("the rows of these patterns are not in memory (casewise scores "
+                             "need them)")
+        return self.rows()
+
+    @property
+    def Yo(self) -> np.ndarray:
+        """Rows of these patterns, observed values only (m x po)."""
+        return self._gathered[0]
+
+    @property
+    def pid(self) -> np.ndarray:
+        """Pattern (0..K-1) of each row of :attr:`Yo`."""
+        return self._gathered[1]
+
+
+def _block_rows(Y, pm, sel, obs):
+    """A function gathering the rows of the patterns ``sel`` (pattern by pattern)."""
+    def gather():
+        rows = pm.rows_of(sel)
+        pid = np.repeat(np.arange(len(sel)), pm.counts[sel])
+        return np.take_along_axis(Y[rows], obs[pid], axis=1), pid
+    return gather if Y is not None and pm.order is not None else None
 
 
 @dataclass(frozen=True)
 class Patterns:
-    """All patterns of one group's raw data (rows with no value at all removed upstream)."""
+    """All patterns of one group's raw data (rows with no value at all removed upstream).
+
+    ``moments`` holds the per-pattern sums (:class:`trustmodel.moments.PatternMoments`) from
+    which the blocks, the h1 start values, the available-case and pairwise moments derive.
+    """
 
     p: int
     nobs: int
     blocks: list
+    moments: PatternMoments | None = None
 
     @classmethod
-    def from_data(cls, Y: np.ndarray) -> Patterns:
-        n, p = Y.shape
-        pm = pattern_moments(Y)    # one sort of integer pattern codes, K x p x p memory
-        uniq, inv, counts, means, covs = pm.uniq, pm.inv, pm.counts, pm.means, pm.covs
+    def from_data(cls, Y: np.ndarray | None, pm: PatternMoments | None = None) -> Patterns:
+        """Patterns of the rows ``Y`` (NaN = missing), or of their statistics ``pm`` (then
+        ``Y`` may be None: no casewise scores)."""
+        pm = pattern_moments(Y) if pm is None else pm   # one sort of integer pattern codes
+        counts, means, covs = pm.counts, pm.means, pm.covs
+        p = pm.uniq.shape[1]
+        n_obs = pm.uniq.sum(axis=1)
         blocks = []
-        for sel, obs, in_block, pid in pattern_blocks(uniq, inv):
-            K, po = obs.shape
+        for po in np.unique(n_obs):
+            sel = np.flatnonzero(n_obs == po)
+            K = len(sel)
+            obs = np.nonzero(pm.uniq[sel])[1].reshape(K, po)
             ybar = np.take_along_axis(means[sel], obs, axis=1)
             S = covs[sel][np.arange(K)[:, None, None], obs[:, :, None], obs[:, None, :]]
             kk = np.broadcast_to(np.arange(K)[:, None, None], (K, po, po))
-            mis = np.nonzero(~uniq[sel])[1].reshape(K, p - po)
+            mis = np.nonzero(~pm.uniq[sel])[1].reshape(K, p - po)
             flat = (obs[:, :, None] * p + obs[:, None, :]).reshape(K, po * po)
-            rows = Y[in_block]
-            Yo = np.take_along_axis(rows, obs[pid], axis=1)
             blocks.append(Block(obs=obs, mis=mis, flat=flat, n=counts[sel].astype(float),
                                 ybar=ybar,
                                 S=0.5 * (S + S.transpose(0, 2, 1)), kk=kk,
                                 ii=np.broadcast_to(obs[:, :, None], (K, po, po)),
                                 jj=np.broadcast_to(obs[:, None, :], (K, po, po)),
-                                Yo=Yo, pid=pid))
-        return cls(p=p, nobs=n, blocks=blocks)
+                                rows=_block_rows(Y, pm, sel, obs)))
+        return cls(p=p, nobs=int(counts.sum()), blocks=blocks, moments=pm)
 
     @property
     def npatterns(self) -> int:
@@ -176,7 +215,8 @@ class Patterns:
         Wv = np.concatenate(Wvec)
         nv = np.concatenate(nvec)
         # T[i,j,a,b] = sum_k n_k W_ij W_ab; 1/2 tr(W dA W dB) = 1/2 sum T[i,j,a,b] dA_ja dB_bi
-        T = (Wv * nv[:, None]).T @ Wv
+        Ws = Wv * np.sqrt(nv)[:, None]
+        T = Ws.T @ Ws                          # one symmetric rank-K update (syrk)
         T = T.reshape(p, p, p, p).transpose(1, 2, 3, 0).reshape(p * p, p * p)
         return f, G, gmu, (T, Wsum)
 
@@ -214,11 +254,12 @@ class Patterns:
             ul.append(u), nl.append(b.n)
         Wv, Qv, U, n = map(np.concatenate, (Wl, Ql, ul, nl))
 
-        def pair(Xv, Yv):  # sum_k n_k tr(A X B Y) as a (p^2 x p^2) form on vec A, vec B
-            M = (Xv * n[:, None]).T @ Yv                    # [(j,k),(l,i)] = X_jk Y_li
-            return M.reshape(p, p, p, p).transpose(3, 0, 1, 2).reshape(p * p, p * p)
-
-        Hss = 0.5 * (-pair(Wv, Wv) + pair(Wv, Qv) + pair(Qv, Wv))
+        # sum_k n_k tr(A X B Y) as a (p^2 x p^2) form on vec A, vec B is the permuted
+        # [(j,k),(l,i)] = sum_k n_k X_jk Y_li; the three terms -WW + WQ + QW in one product:
+        # M + M' with M = sum_k n_k vec(W) vec(Q - W/2)'
+        M = (Wv * n[:, None]).T @ (Qv - 0.5 * Wv)
+        M += M.T
+        Hss = 0.5 * M.reshape(p, p, p, p).transpose(3, 0, 1, 2).reshape(p * p, p * p)
         R = np.einsum("k,ki,kjl->ijl", n, U, Wv.reshape(-1, p, p)).reshape(p * p, p)
         Wsum = (n @ Wv).reshape(p, p)
         return G, gmu, Hss, R, Wsum

@@ -196,7 +196,24 @@ def _at_estimates(problem, x, stats):
 
 
 def robust_parts(problem, x, stats, information: str = "observed") -> RobustParts:
-    """Per-group mean outer products of the casewise scores, accumulated over row blocks."""
+    """Per-group mean outer products of the casewise scores, accumulated over row blocks.
+
+    Computed once per fit: the MLR sandwich and the Yuan-Bentler test need the same parts
+    (one pass over the rows and one observed information), so they are kept on the problem
+    for these ``x`` and ``stats``.
+    """
+    cache = getattr(problem, "_cache", None)
+    key = ("robust_parts", information, np.asarray(x, dtype=float).tobytes())
+    hit = cache.get(key) if cache is not None else None
+    if hit is not None and hit[0] is stats and hit[1] is problem:
+        return hit[2]
+    parts = _robust_parts(problem, x, stats, information)
+    if cache is not None:
+        cache[key] = (stats, problem, parts)
+    return parts
+
+
+def _robust_parts(problem, x, stats, information) -> RobustParts:
     groups, imps, ms, total = _at_estimates(problem, x, stats)
     B0 = []
     for (src, ybar, _, _), imp in zip(groups, imps):

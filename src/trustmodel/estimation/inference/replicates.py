@@ -192,20 +192,17 @@ def inadmissible_draws(problem, draws) -> np.ndarray:
     model = problem.model
     p = model.p
     out = np.zeros(len(draws), dtype=bool)
-    for b, x in enumerate(draws):
-        if not np.all(np.isfinite(x)):
-            continue
-        v = problem.values(x)
-        for g in range(model.ngroups):
-            S = model.matrices(v, g)[1]
-            bad = np.any(np.diag(S) < 0)
-            if not bad and model.lv and len(S) > p:
-                bad = np.linalg.eigvalsh(S[p:, p:])[0] < -1e-10
-            if not bad:
-                bad = np.linalg.eigvalsh(S[:p, :p])[0] < -1e-10
-            if bad:
-                out[b] = True
-                break
+    rows = np.flatnonzero(np.all(np.isfinite(draws), axis=1)) if len(draws) else []
+    if not len(rows):
+        return out
+    values = [problem.values(draws[b]) for b in rows]
+    for g in range(model.ngroups):   # one batched eigen-decomposition per block and group
+        S = np.stack([model.matrices(v, g)[1] for v in values])
+        bad = np.any(np.diagonal(S, axis1=1, axis2=2) < 0, axis=1)
+        if model.lv and S.shape[1] > p:
+            bad |= np.linalg.eigvalsh(S[:, p:, p:])[:, 0] < -1e-10
+        bad |= np.linalg.eigvalsh(S[:, :p, :p])[:, 0] < -1e-10
+        out[rows[bad]] = True
     return out
 
 
