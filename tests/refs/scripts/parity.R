@@ -35,6 +35,9 @@ r_args <- function(opts) {
     if (k == "missing" && v == "fiml") v <- "ml"
     a[[gsub("_", ".", k)]] <- v
   }
+  # lavaan's EM for the h1 moments stops at tol 1e-5 by default: the FIML-corrected measures
+  # (Zhang & Savalei) are first-order in those moments, so the references run EM to the end
+  if (identical(a$missing, "ml")) a <- c(a, list(em.h1.tol = 1e-14, em.h1.iter.max = 1e5))
   a
 }
 

@@ -16,7 +16,12 @@ lavaan's ``ceq.function`` / ``cin.function`` (``R/lav_partable_constraints.R``):
   in ``R/lav_model_information.R``, used by ``R/lav_model_vcov.R``): the ``[1:npar, 1:npar]``
   block of the generalized inverse of ``[[I, H'], [H, 0]]``, ``H`` the Jacobian (lavaan's
   ``con.jac``) of the equalities and the *active* inequalities. For linear equalities this is
-  ``K (K' I K)^-1 K'`` with ``K`` a basis of the null space of ``H``.
+  ``K (K' I K)^-1 K'`` with ``K`` a basis of the null space of ``H``. (lavaan augments
+  ``I + H'H`` and a ``2 diag(lambda)`` block decoupled from the rest: the same
+  ``[1:npar, 1:npar]`` block.) Every inverse of an information matrix goes through
+  :func:`information_inverse`: the expected/observed SEs, the robust sandwiches
+  (``lav_model_nvcov_robust_sandwich``: ``E.inv B0 E.inv`` with the augmented ``E.inv``) and
+  the scaled tests' ``E.inv`` (``lav_test_yuan_bentler``, ``lav_test_satorra_bentler``).
 - **Degrees of freedom.** Each equality adds one (lavaan's ``lav_partable_df``); inequalities
   none.
 
@@ -29,6 +34,7 @@ import numpy as np
 
 from ..._errors import ModelSyntaxError
 from .expressions import _FUNCS, compile_expression
+from .linalg import inv_or_pinv
 from .numdiff import jacobian
 from .optimize import OptimResult
 
@@ -209,3 +215,15 @@ def constrained_inverse(info: np.ndarray, H: np.ndarray) -> np.ndarray:
     q, m = info.shape[0], H.shape[0]
     E = np.block([[info, H.T], [H, np.zeros((m, m))]])
     return np.linalg.pinv(E, rcond=np.finfo(float).eps ** 0.75)[:q, :q]
+
+
+def information_inverse(problem, x, info: np.ndarray, what: str = "the information matrix",
+                        fallback: str = "using the pseudo-inverse") -> np.ndarray:
+    """The inverse of an information matrix of ``problem`` at ``x``: lavaan's augmented
+    (constrained) inverse when the fit has general constraints (``problem.constraint_set``,
+    set by the constrained optimiser), else ``inv_or_pinv`` (a warning naming ``what`` if
+    ``info`` is singular)."""
+    cs = getattr(problem, "constraint_set", None)
+    if cs is None:
+        return inv_or_pinv(info, what, fallback, stacklevel=3)
+    return constrained_inverse(info, constraint_jacobian(problem, x, cs[0], cs[1]))

@@ -84,11 +84,9 @@ def h1_moments(Y: np.ndarray, pats: Patterns | None = None):
     return S, m, pats.loglik(S, m), bool(res.converged)
 
 
-def observed_moments(Y, x_idx=()):
-    """Each variable's observed mean and variance (the FIML independence model); () with
-    fixed-x covariates (their block is saturated there: not built)."""
-    if len(x_idx):
-        return ()
+def observed_moments(Y):
+    """Each variable's observed mean and variance (the FIML independence model; a fixed-x
+    block is saturated there, its covariances are taken from the h1 moments)."""
     return np.nanmean(Y, axis=0), np.nanvar(Y, axis=0)
 
 

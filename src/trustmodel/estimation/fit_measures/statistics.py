@@ -213,6 +213,6 @@ def _fiml_measures(table, stats, state, test, df, bdf) -> dict:
             XX3, k, XX3b, kb = fiml_corrected(problem, x)
             return robust_measures(XX3, df, k / df, XX3b, bdf, kb / bdf, N, G)
         baseline = estimate_fiml(bl.baseline_table(table), stats)[0]
-        return scaled_fiml_measures(problem, x, baseline, df, bdf, N, G)
+        return scaled_fiml_measures(problem, x, baseline, df, bdf, N, G, free_rows(table))
     except np.linalg.LinAlgError:
         return {}
