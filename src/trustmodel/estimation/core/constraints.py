@@ -55,6 +55,7 @@ class Constraints:
     """
 
     def __init__(self, table):
+        self._table = table
         c = table.cols
         par = c.op != ":="
         self.lookup: dict = {}
@@ -77,6 +78,24 @@ class Constraints:
                     s.line, s.column)
             (self.eq if s.op == "==" else self.ineq).append(code)
             self.text.append(f"{s.lhs} {s.op} {s.rhs}")
+        self._used_only()
+
+    def _used_only(self):
+        """Keep the names and ``:=`` definitions the constraints use (directly or through
+        definitions): ``rows`` are the parameter rows the constraints depend on."""
+        defs = dict(self.defs)
+        used, todo = set(), [n for code in self.eq + self.ineq for n in code.co_names]
+        while todo:
+            n = todo.pop()
+            if n not in used:
+                used.add(n)
+                todo += list(defs[n].co_names) if n in defs else []
+        self.defs = [(n, code) for n, code in self.defs if n in used]
+        self.lookup = {n: k for n, k in self.lookup.items() if n in used}
+        self.rows = np.array(sorted(set(self.lookup.values())), dtype=int)
+
+    def __reduce__(self):   # compiled code does not pickle: rebuilt from the table
+        return (Constraints, (self._table,))
 
     def __len__(self) -> int:
         return len(self.eq) + len(self.ineq)
@@ -114,22 +133,23 @@ def _active(con, problem, x, active):
 def _sqp(problem, x, con, active, max_iter=300, tol=1e-12):
     """Minimise fmin subject to the equalities and the given inequalities held at 0."""
     exact = getattr(problem, "has_hessian", False)
-    f, g, I = problem.evaluate(x, hessian=exact)
+    f, g, I = problem.evaluate(x, hessian=True) if exact else problem.evaluate(x)
     lam = None
+    plain = False   # True: this step uses the expected information (positive definite)
     for it in range(1, max_iter + 1):
         c, J = _active(con, problem, x, active)
         m = len(c)
         H = I
-        if exact and lam is not None and m:
-            # Hessian of the Lagrangian: minus the constraints' curvature (differences of
-            # differences, steps 1e-4: error about 1e-8, enough for a Newton step)
-            def lag_grad(z, lam=lam):
-                return jacobian(lambda w: np.atleast_1d(lam @ _values(con, problem, w, active)),
-                                z, 1e-4)[0]
-            C = jacobian(lag_grad, x, 1e-4)
-            H = H - 0.5 * (C + C.T)
+        if exact and not plain:
+            if lam is not None and m:
+                # Hessian of the Lagrangian: minus the constraints' curvature
+                H = H - _curvature(con, problem, x, active, lam)
+            # away from the optimum (a warm start on other data) the Hessian can be
+            # indefinite on the constraints' null space: the expected information instead
             if np.linalg.eigvalsh(_reduced(H, J)).min() <= 0:
-                H = problem.evaluate(x)[2]
+                plain = True
+        if plain:
+            H = problem.evaluate(x)[2]
         K = np.block([[H, J.T], [J, np.zeros((m, m))]]) if m else H
         rhs = np.concatenate([-g, -c])
         try:
@@ -149,10 +169,14 @@ def _sqp(problem, x, con, active, max_iter=300, tol=1e-12):
                 break
             t *= 0.5
         else:
+            if exact and not plain:   # no descent along the Newton step: a scoring step
+                plain = True
+                continue
             xn = x
+        plain = False
         step = np.max(np.abs(xn - x))
         x, lam = xn, lam_new
-        f, g, I = problem.evaluate(x, hessian=exact)
+        f, g, I = problem.evaluate(x, hessian=True) if exact else problem.evaluate(x)
         kkt = g - (J.T @ lam if m else 0.0)
         if step < 1e-12 * max(1.0, np.max(np.abs(x))) or (
                 np.max(np.abs(kkt)) < tol and (not m or np.max(np.abs(c)) < tol)):
@@ -160,6 +184,27 @@ def _sqp(problem, x, con, active, max_iter=300, tol=1e-12):
             ok = bool(np.max(np.abs(kkt)) < 1e-6 and (not m or np.max(np.abs(c)) < 1e-8))
             return x, f, g, lam, ok, it
     return x, f, g, lam, False, max_iter
+
+
+def _curvature(con, problem, x, active, lam) -> np.ndarray:
+    """Hessian of lam' c(x) (differences of differences, steps 1e-4: error about 1e-8, enough
+    for a Newton step), over the free parameters the constraints involve (zero elsewhere)."""
+    idx = np.unique(np.asarray(problem.free_of)[np.isin(problem.free_pos, con.rows)])
+    out = np.zeros((len(x), len(x)))
+    if not len(idx):
+        return out
+
+    def at(sub):
+        z = x.copy()
+        z[idx] = sub
+        return z
+
+    def lag_grad(sub):
+        return jacobian(lambda w: np.atleast_1d(lam @ _values(con, problem, at(w), active)),
+                        sub, 1e-4)[0]
+    C = jacobian(lag_grad, x[idx], 1e-4)
+    out[np.ix_(idx, idx)] = 0.5 * (C + C.T)
+    return out
 
 
 def _reduced(H, J):

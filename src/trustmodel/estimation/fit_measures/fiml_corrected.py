@@ -22,6 +22,7 @@ import numpy as np
 from scipy.linalg import block_diag
 
 from ..core import discrepancy as disc
+from ..core.constraints import information_inverse
 from ..core.saturated import delta_in_pi, expected_information, saturated_derivatives
 from ..fiml.robust import h1_observed, h1_scores, not_x, yb_trace
 from .scaled import robust_measures, scaled_measures
@@ -53,7 +54,8 @@ def fiml_corrected(problem, x, version: str = "V6"):
         parts.append((pats.nobs / total, S, m, Wm, Wc, Delta, DB, imp))
     E = sum(f * D @ Wm @ D.T for f, _, _, Wm, _, D, _, _ in parts)
     EB = sum(f * DB @ Wm @ DB.T for f, _, _, Wm, _, _, DB, _ in parts)
-    Ei, EBi = np.linalg.inv(E), np.linalg.inv(EB)
+    # lavaan's inverted.information: augmented under the model's general constraints
+    Ei, EBi = information_inverse(problem, x, E), np.linalg.inv(EB)
     k = kb = XX3 = XX3b = 0.0
     if version == "V3":
         k, kb = _v3_traces(problem, parts, dsat, dmsat, Ei, EBi)
