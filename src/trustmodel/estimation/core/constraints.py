@@ -270,5 +270,5 @@ def information_inverse(problem, x, info: np.ndarray, what: str = "the informati
     ``info`` is singular)."""
     cs = getattr(problem, "constraint_set", None)
     if cs is None:
-        return inv_or_pinv(info, what, fallback, stacklevel=3)
+        return inv_or_pinv(info, what, fallback)
     return constrained_inverse(info, constraint_jacobian(problem, x, cs[0], cs[1]))

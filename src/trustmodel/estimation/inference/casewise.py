@@ -68,7 +68,7 @@ class RobustParts:
     def inverse(self, fallback: str) -> np.ndarray:
         if self.Ainv is not None:
             return self.Ainv
-        return inv_or_pinv(self.A, "the information matrix", fallback, stacklevel=3)
+        return inv_or_pinv(self.A, "the information matrix", fallback)
 
 
 def observed_information(problem, x) -> np.ndarray:
