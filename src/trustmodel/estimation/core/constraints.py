@@ -26,14 +26,15 @@ lavaan's ``ceq.function`` / ``cin.function`` (``R/lav_partable_constraints.R``):
   none.
 
 Expressions use parameter labels, ``.pN.`` plabels and ``:=`` names, with the functions of
-:mod:`.expressions`. Jacobians by central differences (exact up to rounding for linear ones).
+:mod:`trustmodel.syntax.expressions` (the one compiler of ``:=`` definitions and
+constraints). Jacobians by central differences (exact up to rounding for linear ones).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..._errors import ModelSyntaxError
-from .expressions import _FUNCS, compile_expression
+from ...syntax.expressions import compile_checked
 from .linalg import inv_or_pinv
 from .numdiff import jacobian
 from .optimize import OptimResult
@@ -63,14 +64,14 @@ class Constraints:
             if label and label not in self.lookup:
                 self.lookup[label] = k
             self.lookup[plabel] = k
-        self.defs = [(lhs, compile_expression(rhs, lhs))
+        self.defs = [(lhs, compile_checked(rhs, f"the definition of {lhs!r}"))
                      for lhs, op, rhs in zip(c.lhs, c.op, c.rhs) if op == ":="]
-        known = set(self.lookup) | {d for d, _ in self.defs} | set(_FUNCS)
+        known = set(self.lookup) | {d for d, _ in self.defs}
         self.eq, self.ineq, self.text = [], [], []
         for s in table.constraints:
             expr = f"({s.lhs}) - ({s.rhs})" if s.op != "<" else f"({s.rhs}) - ({s.lhs})"
-            code = compile_expression(expr, f"{s.lhs} {s.op} {s.rhs}")
-            unknown = [n for n in code.co_names if n not in known]
+            code = compile_checked(expr, f"the constraint '{s.lhs} {s.op} {s.rhs}'")
+            unknown = [n for n in code.names if n not in known]
             if unknown:
                 raise ModelSyntaxError(
                     f"Constraint '{s.lhs} {s.op} {s.rhs}' uses {unknown[0]!r}, which is not a "
@@ -84,30 +85,27 @@ class Constraints:
         """Keep the names and ``:=`` definitions the constraints use (directly or through
         definitions): ``rows`` are the parameter rows the constraints depend on."""
         defs = dict(self.defs)
-        used, todo = set(), [n for code in self.eq + self.ineq for n in code.co_names]
+        used, todo = set(), [n for code in self.eq + self.ineq for n in code.names]
         while todo:
             n = todo.pop()
             if n not in used:
                 used.add(n)
-                todo += list(defs[n].co_names) if n in defs else []
+                todo += list(defs[n].names) if n in defs else []
         self.defs = [(n, code) for n, code in self.defs if n in used]
         self.lookup = {n: k for n, k in self.lookup.items() if n in used}
         self.rows = np.array(sorted(set(self.lookup.values())), dtype=int)
 
-    def __reduce__(self):   # compiled code does not pickle: rebuilt from the table
+    def __reduce__(self):   # compiled programs hold closures: rebuilt from the table
         return (Constraints, (self._table,))
 
     def __len__(self) -> int:
         return len(self.eq) + len(self.ineq)
 
     def _eval(self, codes, values) -> np.ndarray:
-        env = dict(_FUNCS)
-        env.update({name: values[k] for name, k in self.lookup.items()})
-        with np.errstate(all="ignore"):
-            for name, code in self.defs:
-                env[name] = float(eval(code, {"__builtins__": {}}, env))
-            return np.array([float(eval(code, {"__builtins__": {}}, env))
-                             for code in codes])
+        env = {name: values[k] for name, k in self.lookup.items()}
+        for name, code in self.defs:
+            env[name] = float(code.evaluate(env))
+        return np.array([float(code.evaluate(env)) for code in codes])
 
     def equalities(self, values) -> np.ndarray:
         return self._eval(self.eq, values)
