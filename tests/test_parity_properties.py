@@ -44,12 +44,20 @@ BASE_GROUPS = quiet_fit(CFA, HS, group="school", group_equal=("loadings", "inter
 @PROPS
 @given(st.lists(st.floats(-2.0, 2.0), min_size=9, max_size=9))
 def test_rescaling_columns_scales_estimates_and_keeps_fit(logs):
-    """Any column times 10^[-2, 2] (all at once): unit-free fit measures unchanged, a
-    residual variance scaled by c_j^2, a loading by c_j / c_marker."""
+    """Any column times 10^[-2, 2] (all at once): as below, SRMR included."""
+    _check_rescaled(logs, srmr=True)
+
+
+def _check_rescaled(logs, srmr=False):
+    """Columns times 10^logs: unit-free fit measures and the standardized solution
+    unchanged, a residual variance scaled by c_j^2, a loading by c_j / c_marker."""
     scale = dict(zip(ITEMS, 10.0 ** np.asarray(logs)))
     res = quiet_fit(CFA, HS.assign(**{v: HS[v] * c for v, c in scale.items()}))
     assert res.converged
-    np.testing.assert_allclose(res.fit_measures[UNIT_FREE], BASE.fit_measures[UNIT_FREE],
+    # lavaan's SRMR family rescales only residuals above 1e-5 in absolute value
+    # (lav_residuals_rescale): not unit-free for tiny units, in lavaan either
+    keys = [k for k in UNIT_FREE if srmr or not k.startswith("srmr")]
+    np.testing.assert_allclose(res.fit_measures[keys], BASE.fit_measures[keys],
                                rtol=1e-6, atol=1e-9)
     marker = {"visual": "x1", "textual": "x4", "speed": "x7"}
     for r, b in zip(res.params.itertuples(), BASE.params.itertuples()):
@@ -60,7 +68,24 @@ def test_rescaling_columns_scales_estimates_and_keeps_fit(logs):
         else:
             want = b.est * scale[marker[r.lhs]] * scale[marker[r.rhs]]
         assert r.est == pytest.approx(want, rel=1e-5, abs=1e-12 * abs(want) + 1e-300)
+        assert r.se == pytest.approx(b.se * want / b.est if b.est else 0.0, rel=1e-5,
+                                     abs=1e-12 * abs(want) + 1e-300)
     np.testing.assert_allclose(res.params["std_all"], BASE.params["std_all"], atol=1e-6)
+
+
+@PROPS
+@given(st.floats(-4.0, 4.0), st.lists(st.floats(-2.0, 2.0), min_size=9, max_size=9))
+def test_rescaling_by_any_constant_up_to_1e4(base, offsets):
+    """Every column's constant anywhere in 10^[-4, 4], the columns' units within four decades
+    of each other (farther apart the variances differ by more than data.MAX_VARIANCE_RATIO,
+    1e14, and the fit refuses them with a DataError)."""
+    _check_rescaled(np.clip(base + np.asarray(offsets), -4.0, 4.0))
+
+
+@pytest.mark.parametrize("logs", [[4.0] * 9, [-4.0] * 9, [-4.0, 0, 0, -4, 0, 0, -4, 0, 0],
+                                  [0.0] * 8 + [4.0], [-4.0, -2, -3, -1, -4, -2, 0, -3, -1]])
+def test_rescaling_extremes(logs):
+    _check_rescaled(logs)
 
 
 @PROPS

@@ -295,12 +295,6 @@ def fit(model, data: pd.DataFrame | None = None, *,
         ms = bool(meanstructure) or ngroups > 1 or sample_mean is not None or fiml
         table = _table(statements, ngroups, ms, bool(std_lv), bool(fixed_x),
                        tuple(group_equal), tuple(group_partial))
-        if table.constraints and (robust or fiml or se == "bootstrap" or bollen_stine):
-            raise NotImplementedError(
-                f"Constraint '{table.constraints[0].lhs} {table.constraints[0].op} "
-                f"{table.constraints[0].rhs}' is imposed for estimator ML/GLS/ULS with "
-                "standard or no SEs on complete data only; robust, FIML and bootstrap fits "
-                "under general constraints are not supported yet.")
         checks.check_variables(table, data, sample_cov)
         stats = _sample_stats(table, data, group, missing, sample_cov, nobs, sample_mean)  # 2
         checks.check_identification(table, stats)

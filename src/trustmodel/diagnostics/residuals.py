@@ -26,6 +26,12 @@ NaN, as lavaan's ``NA``.
 - ``"normalized"``: raw residuals over ``sqrt(diag(Gamma) / N)`` (ignoring the sampling
   variability of the estimates).
 
+Fixed-x covariates: as lavaan (``lav_model_h1_acov``, ``lav_residuals_acov``), the h1
+information has the covariates' own block (their means and (co)variances) zeroed and
+``Gamma`` is the inverse of the rest (``lav_matrix_symmetric_inverse``), so the variances of
+the residuals that involve a covariate are conditional on the covariates' block; the block's
+own residuals are zero by construction (NaN here).
+
 Missing data (``missing="fiml"``, lavaan's ``missing = "ml"``): as lavaan, the "sample" moments
 are the h1 (EM) estimates of the mean vector and covariance matrix (``lavInspect(fit, "h1")``,
 ``res.sample``), so raw residuals are ``h1 - implied`` and the correlation types scale by the
@@ -44,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import OptionError
+from ..estimation.core.fitting import x_indices
 
 TYPES = ("raw", "cor", "cor.bollen", "cor.bentler", "standardized", "standardized.mplus",
          "normalized")
@@ -98,7 +105,8 @@ def _group_residuals(res, g, kind):
                               "available yet; use type='normalized' or a correlation type.")
         acov, gamma = _fiml_acov(res, g)
     else:
-        gamma = _gamma_nt(S, gs.mean, ms)
+        keep = _not_x(p, ms, x_indices(res.table))
+        gamma = _masked_inverse(np.linalg.inv(_gamma_nt(S, gs.mean, ms)), keep)
         acov = gamma / N
         if kind.startswith("standardized"):
             d_sig = imp.dsigma[:, r, cidx]                      # npar x q
@@ -106,7 +114,7 @@ def _group_residuals(res, g, kind):
             if kind == "standardized.mplus":
                 acov = acov - delta.T @ res.vcov_free @ delta
             else:
-                Q = _projection(res, g, imp, delta)
+                Q = _projection(res, g, imp, delta, keep)
                 acov = Q @ acov @ Q.T
     var = np.diag(acov)
     tiny = var < np.sqrt(np.finfo(float).eps) * max(1.0, float(np.abs(np.diag(gamma)).max())) / N
@@ -122,12 +130,30 @@ def _group_residuals(res, g, kind):
     return z_c, z_m
 
 
-def _projection(res, g, imp, delta):
+def _not_x(p, ms, x_idx) -> np.ndarray:
+    """Mask of the (means, vech) elements (np.tril_indices order) outside the fixed-x block."""
+    x = np.isin(np.arange(p), list(x_idx))
+    r, c = np.tril_indices(p)
+    block = x[r] & x[c]
+    return ~np.concatenate([x, block]) if ms else ~block
+
+
+def _masked_inverse(info, keep) -> np.ndarray:
+    """lavaan's ``lav_matrix_symmetric_inverse`` of an information whose fixed-x rows and
+    columns are zero: the inverse of the rest, zeros elsewhere."""
+    out = np.zeros_like(info)
+    out[np.ix_(keep, keep)] = np.linalg.inv(info[np.ix_(keep, keep)])
+    return out
+
+
+def _projection(res, g, imp, delta, keep):
     """lavaan's ``Q = I - (N_g/N) Delta A0^-1 Delta' A1`` of group ``g`` (module docstring).
 
     ``A1`` is the normal-theory unit information of (means, vech Sigma) at the implied
-    moments, the inverse of ``Gamma`` there; ``A0`` the model's unit expected information
-    (groups weighted by N_g / N), inverted with a pseudo-inverse as lavaan's ``use.ginv``.
+    moments, the inverse of ``Gamma`` there, its fixed-x rows and columns zeroed (``keep``
+    False there, lavaan's ``x.idx`` masking in ``lav_mvnorm_information_expected``); ``A0``
+    the model's unit expected information (groups weighted by N_g / N), inverted with a
+    pseudo-inverse as lavaan's ``use.ginv``.
     """
     problem = res.state.problem
     ms = problem.model.meanstructure
@@ -136,7 +162,7 @@ def _projection(res, g, imp, delta):
         # the least-squares estimators weight groups by (N_g - 1) / N; lavaan's A0 uses N_g / N
         info = info * problem.ntotal / (problem.ntotal - problem.model.ngroups)
     a0_inv = np.linalg.pinv(info)
-    a1 = np.linalg.inv(_gamma_nt(imp.sigma, imp.mu, ms))
+    a1 = np.linalg.inv(_gamma_nt(imp.sigma, imp.mu, ms)) * np.outer(keep, keep)
     gw = res.stats.groups[g].nobs / problem.ntotal
     return np.eye(len(a1)) - gw * (delta.T @ a0_inv @ delta) @ a1
 

@@ -41,6 +41,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import special
 
+from .._errors import ModelSyntaxError
+
 MAX_TOKENS = 4096
 MAX_DEPTH = 64
 
@@ -319,3 +321,20 @@ def compile_expression(text: str) -> Expression:
     if not isinstance(text, str):
         raise ExpressionError(f"An expression must be text; got {type(text).__name__}", 0)
     return _Compiler(text).run()
+
+
+def compile_checked(text: str, what: str) -> Expression:
+    """:func:`compile_expression` for the estimation steps (``:=`` definitions, ``==``/``<``/
+    ``>`` constraints): a malformed expression is a :class:`ModelSyntaxError` naming ``what``
+    (``"the definition of 'ind'"``) and the character of the culprit.
+
+    Examples
+    --------
+    >>> compile_checked("a*b", "the definition of 'ind'").names
+    ('a', 'b')
+    """
+    try:
+        return compile_expression(text)
+    except ExpressionError as exc:
+        raise ModelSyntaxError(f"{exc.message} in {what}: {text!r} "
+                               f"(character {exc.offset + 1})") from None

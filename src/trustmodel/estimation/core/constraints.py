@@ -16,19 +16,26 @@ lavaan's ``ceq.function`` / ``cin.function`` (``R/lav_partable_constraints.R``):
   in ``R/lav_model_information.R``, used by ``R/lav_model_vcov.R``): the ``[1:npar, 1:npar]``
   block of the generalized inverse of ``[[I, H'], [H, 0]]``, ``H`` the Jacobian (lavaan's
   ``con.jac``) of the equalities and the *active* inequalities. For linear equalities this is
-  ``K (K' I K)^-1 K'`` with ``K`` a basis of the null space of ``H``.
+  ``K (K' I K)^-1 K'`` with ``K`` a basis of the null space of ``H``. (lavaan augments
+  ``I + H'H`` and a ``2 diag(lambda)`` block decoupled from the rest: the same
+  ``[1:npar, 1:npar]`` block.) Every inverse of an information matrix goes through
+  :func:`information_inverse`: the expected/observed SEs, the robust sandwiches
+  (``lav_model_nvcov_robust_sandwich``: ``E.inv B0 E.inv`` with the augmented ``E.inv``) and
+  the scaled tests' ``E.inv`` (``lav_test_yuan_bentler``, ``lav_test_satorra_bentler``).
 - **Degrees of freedom.** Each equality adds one (lavaan's ``lav_partable_df``); inequalities
   none.
 
 Expressions use parameter labels, ``.pN.`` plabels and ``:=`` names, with the functions of
-:mod:`.expressions`. Jacobians by central differences (exact up to rounding for linear ones).
+:mod:`trustmodel.syntax.expressions` (the one compiler of ``:=`` definitions and
+constraints). Jacobians by central differences (exact up to rounding for linear ones).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ..._errors import ModelSyntaxError
-from .expressions import _FUNCS, compile_expression
+from ...syntax.expressions import compile_checked
+from .linalg import inv_or_pinv
 from .numdiff import jacobian
 from .optimize import OptimResult
 
@@ -49,6 +56,7 @@ class Constraints:
     """
 
     def __init__(self, table):
+        self._table = table
         c = table.cols
         par = c.op != ":="
         self.lookup: dict = {}
@@ -56,14 +64,14 @@ class Constraints:
             if label and label not in self.lookup:
                 self.lookup[label] = k
             self.lookup[plabel] = k
-        self.defs = [(lhs, compile_expression(rhs, lhs))
+        self.defs = [(lhs, compile_checked(rhs, f"the definition of {lhs!r}"))
                      for lhs, op, rhs in zip(c.lhs, c.op, c.rhs) if op == ":="]
-        known = set(self.lookup) | {d for d, _ in self.defs} | set(_FUNCS)
+        known = set(self.lookup) | {d for d, _ in self.defs}
         self.eq, self.ineq, self.text = [], [], []
         for s in table.constraints:
             expr = f"({s.lhs}) - ({s.rhs})" if s.op != "<" else f"({s.rhs}) - ({s.lhs})"
-            code = compile_expression(expr, f"{s.lhs} {s.op} {s.rhs}")
-            unknown = [n for n in code.co_names if n not in known]
+            code = compile_checked(expr, f"the constraint '{s.lhs} {s.op} {s.rhs}'")
+            unknown = [n for n in code.names if n not in known]
             if unknown:
                 raise ModelSyntaxError(
                     f"Constraint '{s.lhs} {s.op} {s.rhs}' uses {unknown[0]!r}, which is not a "
@@ -71,18 +79,33 @@ class Constraints:
                     s.line, s.column)
             (self.eq if s.op == "==" else self.ineq).append(code)
             self.text.append(f"{s.lhs} {s.op} {s.rhs}")
+        self._used_only()
+
+    def _used_only(self):
+        """Keep the names and ``:=`` definitions the constraints use (directly or through
+        definitions): ``rows`` are the parameter rows the constraints depend on."""
+        defs = dict(self.defs)
+        used, todo = set(), [n for code in self.eq + self.ineq for n in code.names]
+        while todo:
+            n = todo.pop()
+            if n not in used:
+                used.add(n)
+                todo += list(defs[n].names) if n in defs else []
+        self.defs = [(n, code) for n, code in self.defs if n in used]
+        self.lookup = {n: k for n, k in self.lookup.items() if n in used}
+        self.rows = np.array(sorted(set(self.lookup.values())), dtype=int)
+
+    def __reduce__(self):   # compiled programs hold closures: rebuilt from the table
+        return (Constraints, (self._table,))
 
     def __len__(self) -> int:
         return len(self.eq) + len(self.ineq)
 
     def _eval(self, codes, values) -> np.ndarray:
-        env = dict(_FUNCS)
-        env.update({name: values[k] for name, k in self.lookup.items()})
-        with np.errstate(all="ignore"):
-            for name, code in self.defs:
-                env[name] = float(eval(code, {"__builtins__": {}}, env))
-            return np.array([float(eval(code, {"__builtins__": {}}, env))
-                             for code in codes])
+        env = {name: values[k] for name, k in self.lookup.items()}
+        for name, code in self.defs:
+            env[name] = float(code.evaluate(env))
+        return np.array([float(code.evaluate(env)) for code in codes])
 
     def equalities(self, values) -> np.ndarray:
         return self._eval(self.eq, values)
@@ -108,22 +131,23 @@ def _active(con, problem, x, active):
 def _sqp(problem, x, con, active, max_iter=300, tol=1e-12):
     """Minimise fmin subject to the equalities and the given inequalities held at 0."""
     exact = getattr(problem, "has_hessian", False)
-    f, g, I = problem.evaluate(x, hessian=exact)
+    f, g, I = problem.evaluate(x, hessian=True) if exact else problem.evaluate(x)
     lam = None
+    plain = False   # True: this step uses the expected information (positive definite)
     for it in range(1, max_iter + 1):
         c, J = _active(con, problem, x, active)
         m = len(c)
         H = I
-        if exact and lam is not None and m:
-            # Hessian of the Lagrangian: minus the constraints' curvature (differences of
-            # differences, steps 1e-4: error about 1e-8, enough for a Newton step)
-            def lag_grad(z, lam=lam):
-                return jacobian(lambda w: np.atleast_1d(lam @ _values(con, problem, w, active)),
-                                z, 1e-4)[0]
-            C = jacobian(lag_grad, x, 1e-4)
-            H = H - 0.5 * (C + C.T)
+        if exact and not plain:
+            if lam is not None and m:
+                # Hessian of the Lagrangian: minus the constraints' curvature
+                H = H - _curvature(con, problem, x, active, lam)
+            # away from the optimum (a warm start on other data) the Hessian can be
+            # indefinite on the constraints' null space: the expected information instead
             if np.linalg.eigvalsh(_reduced(H, J)).min() <= 0:
-                H = problem.evaluate(x)[2]
+                plain = True
+        if plain:
+            H = problem.evaluate(x)[2]
         K = np.block([[H, J.T], [J, np.zeros((m, m))]]) if m else H
         rhs = np.concatenate([-g, -c])
         try:
@@ -143,10 +167,14 @@ def _sqp(problem, x, con, active, max_iter=300, tol=1e-12):
                 break
             t *= 0.5
         else:
+            if exact and not plain:   # no descent along the Newton step: a scoring step
+                plain = True
+                continue
             xn = x
+        plain = False
         step = np.max(np.abs(xn - x))
         x, lam = xn, lam_new
-        f, g, I = problem.evaluate(x, hessian=exact)
+        f, g, I = problem.evaluate(x, hessian=True) if exact else problem.evaluate(x)
         kkt = g - (J.T @ lam if m else 0.0)
         if step < 1e-12 * max(1.0, np.max(np.abs(x))) or (
                 np.max(np.abs(kkt)) < tol and (not m or np.max(np.abs(c)) < tol)):
@@ -154,6 +182,27 @@ def _sqp(problem, x, con, active, max_iter=300, tol=1e-12):
             ok = bool(np.max(np.abs(kkt)) < 1e-6 and (not m or np.max(np.abs(c)) < 1e-8))
             return x, f, g, lam, ok, it
     return x, f, g, lam, False, max_iter
+
+
+def _curvature(con, problem, x, active, lam) -> np.ndarray:
+    """Hessian of lam' c(x) (differences of differences, steps 1e-4: error about 1e-8, enough
+    for a Newton step), over the free parameters the constraints involve (zero elsewhere)."""
+    idx = np.unique(np.asarray(problem.free_of)[np.isin(problem.free_pos, con.rows)])
+    out = np.zeros((len(x), len(x)))
+    if not len(idx):
+        return out
+
+    def at(sub):
+        z = x.copy()
+        z[idx] = sub
+        return z
+
+    def lag_grad(sub):
+        return jacobian(lambda w: np.atleast_1d(lam @ _values(con, problem, at(w), active)),
+                        sub, 1e-4)[0]
+    C = jacobian(lag_grad, x[idx], 1e-4)
+    out[np.ix_(idx, idx)] = 0.5 * (C + C.T)
+    return out
 
 
 def _reduced(H, J):
@@ -209,3 +258,15 @@ def constrained_inverse(info: np.ndarray, H: np.ndarray) -> np.ndarray:
     q, m = info.shape[0], H.shape[0]
     E = np.block([[info, H.T], [H, np.zeros((m, m))]])
     return np.linalg.pinv(E, rcond=np.finfo(float).eps ** 0.75)[:q, :q]
+
+
+def information_inverse(problem, x, info: np.ndarray, what: str = "the information matrix",
+                        fallback: str = "using the pseudo-inverse") -> np.ndarray:
+    """The inverse of an information matrix of ``problem`` at ``x``: lavaan's augmented
+    (constrained) inverse when the fit has general constraints (``problem.constraint_set``,
+    set by the constrained optimiser), else ``inv_or_pinv`` (a warning naming ``what`` if
+    ``info`` is singular)."""
+    cs = getattr(problem, "constraint_set", None)
+    if cs is None:
+        return inv_or_pinv(info, what, fallback)
+    return constrained_inverse(info, constraint_jacobian(problem, x, cs[0], cs[1]))

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ...model.ram import RamModel
-from .linalg import SE_FALLBACK, inv_or_pinv
+from .constraints import Constraints, constrained_minimize, information_inverse
+from .linalg import SE_FALLBACK
 from .optimize import OptimResult, minimize
 from .problem import Problem
 from .start import start_values
@@ -59,14 +60,21 @@ def build_problem(table, stats, estimator: str) -> tuple[Problem, np.ndarray]:
 
 def estimate(table, stats, estimator: str = "ML", x0=None) -> FitState:
     problem, start = build_problem(table, stats, estimator)
-    if table.constraints:   # ==, <, > beyond shared labels: .constraints
-        from .constraints import Constraints, constrained_minimize
-        con = Constraints(table)
-        res, active = constrained_minimize(problem, start if x0 is None else x0, con)
-        problem.constraint_set = (con, active)
-    else:
-        res = minimize_with_restart(problem, table, stats, start if x0 is None else x0)
+    res = fit_problem(problem, table, stats, start if x0 is None else x0)
     return FitState(problem, res.x, problem.values(res.x), res)
+
+
+def fit_problem(problem, table, stats, x0) -> OptimResult:
+    """Minimise ``problem`` from ``x0``: under the table's general constraints (``==``, ``<``,
+    ``>`` beyond shared labels, :mod:`.constraints`; the constraints and the active set are
+    kept on ``problem.constraint_set`` for the inverses of the information), else with
+    restarts (:func:`minimize_with_restart`)."""
+    if table.constraints:
+        con = Constraints(table)
+        res, active = constrained_minimize(problem, x0, con)
+        problem.constraint_set = (con, active)
+        return res
+    return minimize_with_restart(problem, table, stats, x0)
 
 
 def minimize_with_restart(problem, table, stats, x0):
@@ -159,12 +167,8 @@ def expected_vcov(state: FitState) -> np.ndarray:
         scale = problem.ntotal - problem.model.ngroups
     else:
         scale = problem.ntotal
-    cs = getattr(problem, "constraint_set", None)
-    if cs is not None:   # lavaan's augmented (constrained) information
-        from .constraints import constrained_inverse, constraint_jacobian
-        H = constraint_jacobian(problem, state.x, cs[0], cs[1])
-        return constrained_inverse(info, H) / scale
-    return inv_or_pinv(info, "the information matrix", SE_FALLBACK) / scale
+    # lavaan's augmented (constrained) inverse under general constraints
+    return information_inverse(problem, state.x, info, fallback=SE_FALLBACK) / scale
 
 
 def x_indices(table) -> list:

@@ -7,8 +7,9 @@ import numpy as np
 
 from ..._errors import DataWarning, NonConvergenceWarning
 from ...moments import PatternMoments
-from ..core.fitting import FitState, build_problem, minimize_with_restart, x_indices
-from ..core.linalg import SE_FALLBACK, inv_or_pinv
+from ..core.constraints import information_inverse
+from ..core.fitting import FitState, build_problem, fit_problem, x_indices
+from ..core.linalg import SE_FALLBACK
 from .h1 import baseline_loglik, h1_moments, observed_moments, pairwise_moments
 from .patterns import Patterns
 from .problem import FimlProblem, observed_information_fiml
@@ -59,7 +60,7 @@ def h1_stats(stats, x_idx=()):
         pt = Patterns.from_data(g.data, g.patterns)   # pattern statistics computed once
         S, m, ll, ok = h1_moments(g.data, pt)
         if not ok:
-                warn("The unrestricted (h1) model for the incomplete data did not converge; "
+            warn("The unrestricted (h1) model for the incomplete data did not converge; "
                  "chisq and unrestricted_logl may be off.", NonConvergenceWarning)
         groups.append(replace(g, cov=S, mean=m))
         pats.append(pt)
@@ -81,16 +82,18 @@ def estimate_fiml(table, stats, x0=None):
     problem = FimlProblem(base_problem.model, base_problem.covs, base_problem.means,
                           base_problem.nobs, "ML", base_problem.base, base_problem.free_pos,
                           base_problem.free_of, patterns=pats, logl_h1=lls, baseline_logl=bl,
-                          baseline_moments=[observed_moments(pt, xi) for pt in pats],
-                          pairwise_moments=[pairwise_moments(pt) for pt in pats])
-    res = minimize_with_restart(problem, table, st1, start if x0 is None else x0)
+                          baseline_moments=[observed_moments(pt) for pt in pats],
+                          pairwise_moments=[pairwise_moments(pt) for pt in pats],
+                          x_idx=tuple(xi))
+    res = fit_problem(problem, table, st1, start if x0 is None else x0)
     return FitState(problem, res.x, problem.values(res.x), res), st1
 
 
 def observed_vcov(state) -> np.ndarray:
     """lavaan's default for missing = "ml": observed information (the Hessian of fmin)."""
-    V = inv_or_pinv(observed_information_fiml(state.problem, state.x),
-                    "the observed information matrix", SE_FALLBACK) / state.problem.ntotal
+    V = information_inverse(state.problem, state.x,
+                            observed_information_fiml(state.problem, state.x),
+                            "the observed information matrix", SE_FALLBACK) / state.problem.ntotal
     return 0.5 * (V + V.T)
 
 

@@ -95,12 +95,10 @@ def h1_moments(Y, pats: Patterns | None = None):
     return S, m, pats.loglik(S, m), bool(res.converged)
 
 
-def observed_moments(Y, x_idx=()):
-    """Each variable's observed mean and variance (the FIML independence model); () with
-    fixed-x covariates (their block is saturated there: not built). ``Y``: the rows, their
-    :class:`Patterns` or :class:`~trustmodel.moments.PatternMoments`."""
-    if len(x_idx):
-        return ()
+def observed_moments(Y):
+    """Each variable's observed mean and variance (the FIML independence model; a fixed-x
+    block is saturated there, its covariances are taken from the h1 moments). ``Y``: the
+    rows, their :class:`Patterns` or :class:`~trustmodel.moments.PatternMoments`."""
     _, mean, var = _pattern_moments(Y).available()
     return mean, var
 

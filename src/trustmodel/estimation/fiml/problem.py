@@ -25,6 +25,7 @@ class FimlProblem(Problem):
     baseline_logl: float = np.nan
     baseline_moments: list = field(default_factory=list)   # per group (means, variances)
     pairwise_moments: list = field(default_factory=list)  # (cov, mean) per group, for GFI
+    x_idx: tuple = ()   # positions of the fixed-x covariates (lavaan's x.idx)
 
     def _group_terms(self, v, g, derivatives, info):
         imp = self.model.implied(v, g, derivatives=derivatives)

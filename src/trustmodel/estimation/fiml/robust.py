@@ -11,12 +11,20 @@ Zhang & Savalei (2023) version V3 (``lav_fit_fiml_corrected``).
 
 Casewise scores, row i in pattern k (r = y_o - mu_o, z = Sigma_oo^-1 r):
 d log f / d Sigma = 1/2 P'(z z' - Sigma_oo^-1)P and d log f / d mu = P'z.
+
+Fixed-x covariates: lavaan zeroes the rows and columns of the covariates' own block (their
+means and the (co)variances among them) in the h1 information and scores
+(``lav_mvnorm_missing_logl_hessian_samplestats``, ``lav_mvnorm_missing_scores_mu_vech_sigma``
+with ``x.idx``) and inverts the rest (``lav_matrix_symmetric_inverse`` drops zero rows); here
+those elements are left out of the saturated basis (:func:`saturated_derivatives` with
+``x_idx``), the same traces.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ..core.linalg import SE_FALLBACK, TEST_FALLBACK, inv_or_pinv
+from ..core.constraints import information_inverse
+from ..core.linalg import SE_FALLBACK, TEST_FALLBACK
 from ..core.saturated import saturated_derivatives
 from .problem import observed_information_fiml
 
@@ -51,17 +59,29 @@ def structured_scores(problem, x):
     return out
 
 
-def h1_observed(pats, S, m, dsat):
-    """Observed information of the saturated incomplete-data likelihood, (vech, mu) order."""
+def not_x(p: int, x_idx=()) -> np.ndarray:
+    """Positions, in the full (vech, mu) basis, of the elements outside the fixed-x block
+    (lavaan's ``eliminate.pstar.idx``): the basis of ``saturated_derivatives(p, True, x_idx)``."""
+    x = set(int(i) for i in x_idx)
+    keep = [not (i in x and j in x) for j in range(p) for i in range(j, p)]
+    return np.flatnonzero(keep + [i not in x for i in range(p)])
+
+
+def h1_observed(pats, S, m, x_idx=()):
+    """Observed information of the saturated incomplete-data likelihood, (vech, mu) order,
+    the fixed-x block left out."""
     p = pats.p
     _, _, Hss, R, Wsum = pats.hessian_parts(S, m)
-    ns = int(np.sum(np.any(dsat.reshape(len(dsat), -1) != 0, axis=1)))
+    dsat = saturated_derivatives(p, True)[0]
+    ns = p * (p + 1) // 2
     D = dsat[:ns].reshape(ns, p * p)
     out = np.zeros((ns + p, ns + p))
     out[:ns, :ns] = D @ Hss @ D.T
     out[:ns, ns:] = D @ R
     out[ns:, :ns] = out[:ns, ns:].T
     out[ns:, ns:] = Wsum
+    keep = not_x(p, x_idx)
+    out = out[np.ix_(keep, keep)]
     return 0.5 * (out + out.T) / pats.nobs
 
 
@@ -77,22 +97,23 @@ def mlr_vcov(problem, x, A=None):
     scores = structured_scores(problem, x)
     N = float(sum(len(s) for s in scores))
     B = sum(s.T @ s for s in scores) / N
-    Ai = inv_or_pinv(A, "the observed information matrix", SE_FALLBACK)
+    Ai = information_inverse(problem, x, A, "the observed information matrix", SE_FALLBACK)
     V = Ai @ B @ Ai / N
     return 0.5 * (V + V.T)
 
 
 def yb_trace(problem, x, A=None):
-    """tr(U Gamma) of the Yuan-Bentler Mplus variant for a FIML fit, with h1 and h0 parts."""
+    """tr(U Gamma) of the Yuan-Bentler Mplus variant for a FIML fit, with h1 and h0 parts
+    (the h1 part over the elements outside the fixed-x block, lavaan's ``h1.ndat``)."""
     A = observed_information_fiml(problem, x) if A is None else A
-    Ai = inv_or_pinv(A, "the observed information matrix", TEST_FALLBACK)
+    Ai = information_inverse(problem, x, A, "the observed information matrix", TEST_FALLBACK)
     p = problem.model.p
-    dsat, dmsat = saturated_derivatives(p, True)
+    dsat, dmsat = saturated_derivatives(p, True, problem.x_idx)
     N = float(sum(problem.nobs))
     h1, h0 = [], []
     for g, (pats, sc) in enumerate(zip(problem.patterns, structured_scores(problem, x))):
         S, m = problem.covs[g], problem.means[g]
-        A1 = h1_observed(pats, S, m, dsat)
+        A1 = h1_observed(pats, S, m, problem.x_idx)
         s1 = h1_scores(pats, S, m, dsat, dmsat)
         B1 = s1.T @ s1 / len(s1)
         h1.append(float(np.sum(B1 * np.linalg.inv(A1).T)))

@@ -11,6 +11,10 @@ version V6 for the unscaled test (``lav_fit_fiml_corrected`` in ``R/lav_fit_util
   moments, E = sum_g f_g Delta_g' Wm_g Delta_g (observed.information = "h1", unstructured);
 - c.hat3 = k / df; the same for the independence model (its FIML estimates: each variable's
   observed mean and variance).
+
+With fixed-x covariates lavaan zeroes the covariates' block in Wm, Wc and the scores and
+inverts the rest (:mod:`..fiml.robust`); the independence model keeps that block at the h1
+(co)variances. Here the block is left out of the saturated basis: the same traces.
 """
 from __future__ import annotations
 
@@ -18,8 +22,9 @@ import numpy as np
 from scipy.linalg import block_diag
 
 from ..core import discrepancy as disc
+from ..core.constraints import information_inverse
 from ..core.saturated import delta_in_pi, expected_information, saturated_derivatives
-from ..fiml.robust import h1_observed, h1_scores, yb_trace
+from ..fiml.robust import h1_observed, h1_scores, not_x, yb_trace
 from .scaled import robust_measures, scaled_measures
 
 
@@ -32,31 +37,31 @@ def fiml_corrected(problem, x, version: str = "V6"):
     """
     v = problem.values(x)
     p = problem.model.p
-    dsat, dmsat = saturated_derivatives(p, True)
-    ns = dsat.shape[0] - p
+    xi = list(problem.x_idx)
+    dsat, dmsat = saturated_derivatives(p, True, xi)
+    # independence model: the variances (diagonal vech elements) and the means outside x
+    free_b = [k for k in range(len(dsat))
+              if np.count_nonzero(dsat[k]) == 1 or np.any(dmsat[k])]
+    DB = np.eye(len(dsat))[free_b]
     total = float(sum(problem.nobs))
     parts = []
     for g, pats in enumerate(problem.patterns):
         S, m = problem.covs[g], problem.means[g]
-        Wm = h1_observed(pats, S, m, dsat)
+        Wm = h1_observed(pats, S, m, xi)
         Wc = expected_information(S, dsat, dmsat, True)
         imp = problem.model.implied(v, g, derivatives=True)
         Delta = delta_in_pi(imp.dsigma, imp.dmu, dsat, dmsat, True)
-        # independence model: variances (the diagonal vech elements) and means
-        diag = [k for k in range(ns) if np.count_nonzero(dsat[k]) == 1]
-        DB = np.zeros((2 * p, ns + p))
-        DB[np.arange(p), diag] = 1.0
-        DB[p + np.arange(p), ns + np.arange(p)] = 1.0
         parts.append((pats.nobs / total, S, m, Wm, Wc, Delta, DB, imp))
     E = sum(f * D @ Wm @ D.T for f, _, _, Wm, _, D, _, _ in parts)
     # the independence model has its own means and variances in every group (lavaan's
     # lav_object_independence): its information is block diagonal over the groups
     EB = block_diag(*(f * DB @ Wm @ DB.T for f, _, _, Wm, _, _, DB, _ in parts))
-    Ei, EBi = np.linalg.inv(E), np.linalg.inv(EB)
+    # lavaan's inverted.information: augmented under the model's general constraints
+    Ei, EBi = information_inverse(problem, x, E), np.linalg.inv(EB)
     k = kb = XX3 = XX3b = 0.0
     if version == "V3":
         k, kb = _v3_traces(problem, parts, dsat, dmsat, Ei, EBi)
-    nb = 2 * p
+    nb = DB.shape[0]   # the same independence parameters in every group
     for g, ((f, S, m, Wm, Wc, D, DB, imp), pats, bmv) in enumerate(
             zip(parts, problem.patterns, problem.baseline_moments)):
         if version != "V3":
@@ -68,11 +73,15 @@ def fiml_corrected(problem, x, version: str = "V6"):
         ld = np.linalg.slogdet(S)[1]
         XX3 += 2 * n * disc.ml_value(S, m, imp.sigma, imp.mu, ld, True)
         bmean, bvar = bmv
-        XX3b += 2 * n * disc.ml_value(S, m, np.diag(bvar), bmean, ld, True)
+        bsig = np.diag(bvar)
+        bsig[np.ix_(xi, xi)] = S[np.ix_(xi, xi)]   # the covariates' block stays saturated
+        bmean = np.where(np.isin(np.arange(p), xi), m, bmean)
+        XX3b += 2 * n * disc.ml_value(S, m, bsig, bmean, ld, True)
     return XX3, k, XX3b, kb
 
 
 def _v3_traces(problem, parts, dsat, dmsat, Ei, EBi):
+    """k and k_null of version V3 (lavaan's block-diagonal form over the groups)."""
     Wm_all, Wmi_all, Wc_all, Gam_all, Ds, DBs = [], [], [], [], [], []
     for (f, S, m, Wm, Wc, D, DB, _), pats in zip(parts, problem.patterns):
         Wmi = np.linalg.inv(Wm)
@@ -101,7 +110,7 @@ def scaled_fiml_measures(problem, x, baseline, df, bdf, N, G, nx_free=None) -> d
     bst = baseline
     btr = yb_trace(bst.problem, bst.x)[0]
     p = problem.model.p
-    ndat = len(problem.patterns) * (p * (p + 1) // 2 + p)
+    ndat = len(problem.patterns) * len(not_x(p, problem.x_idx))
     out = scaled_measures(chisq=chisq, df=df, c=tr / df, bchisq=bchisq, bdf=bdf, cb=btr / bdf,
                           N=N, G=G, h1_traces=h1, h1_ndat=ndat, h0_traces=h0,
                           npar=problem.npar if nx_free is None else nx_free)

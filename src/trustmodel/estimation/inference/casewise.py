@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...moments import as_source
+from ..core.constraints import information_inverse
 from ..core.linalg import SE_FALLBACK, TEST_FALLBACK, inv_or_pinv
 from ..core.numdiff import gradient_hessian
 from ..core.saturated import delta_in_pi, expected_information, saturated_derivatives
@@ -62,6 +63,12 @@ class RobustParts:
     B0: list            # per group: mean outer product of the scores (q x q)
     A: np.ndarray       # unit information sum_g f_g A_g (observed or expected)
     weights: list       # N_g / N
+    Ainv: np.ndarray | None = None   # its inverse, augmented under general constraints
+
+    def inverse(self, fallback: str) -> np.ndarray:
+        if self.Ainv is not None:
+            return self.Ainv
+        return inv_or_pinv(self.A, "the information matrix", fallback)
 
 
 def observed_information(problem, x) -> np.ndarray:
@@ -81,7 +88,7 @@ def unit_information(problem, x, kind: str) -> np.ndarray:
 
 def sandwich_vcov(parts: RobustParts, ntotal: int) -> np.ndarray:
     """Huber-White: A^-1 B0 A^-1 / N (``lav_model_vcov``, ``se = "robust.huber.white"``)."""
-    Ainv = inv_or_pinv(parts.A, "the information matrix", SE_FALLBACK)
+    Ainv = parts.inverse(SE_FALLBACK)
     B = sum(w * b for w, b in zip(parts.weights, parts.B0))
     V = Ainv @ B @ Ainv / ntotal
     return 0.5 * (V + V.T)
@@ -221,13 +228,15 @@ def _robust_parts(problem, x, stats, information) -> RobustParts:
         center = imp.mu if ms else ybar
         (G,) = src.reduce(rank2_score_gram, center, W, *_rank2_args(imp, W), ms)
         B0.append(G / len(src))
-    return RobustParts(B0=B0, A=unit_information(problem, x, information),
-                       weights=[n / total for *_, n in groups])
+    A = unit_information(problem, x, information)
+    Ainv = (information_inverse(problem, x, A) if getattr(problem, "constraint_set", None)
+            else None)
+    return RobustParts(B0=B0, A=A, weights=[n / total for *_, n in groups], Ainv=Ainv)
 
 
 def yb_mplus_trace(parts: RobustParts, stats, meanstructure: bool, x_idx=()):
     """trace(U Gamma) of the Yuan-Bentler Mplus variant, with its h1 and h0 parts."""
-    Ainv = inv_or_pinv(parts.A, "the information matrix", TEST_FALLBACK)
+    Ainv = parts.inverse(TEST_FALLBACK)
     h1 = [h1_trace(src, ybar, S, meanstructure, x_idx)[0] for src, ybar, S, _ in _groups(stats)]
     h0 = [w * float(np.sum(B * Ainv.T)) for w, B in zip(parts.weights, parts.B0)]
     return sum(h1) - sum(h0), h1, h0
@@ -259,14 +268,14 @@ def _mlm_terms(problem, x, stats, x_idx):
 
 def satorra_bentler_trace(problem, x, stats, x_idx=()) -> float:
     """tr(U Gamma) = sum_g [tr(A1 Gamma) - f_g tr(A^-1 J Gamma J')] without forming Gamma."""
-    Ainv = inv_or_pinv(problem.evaluate(x)[2], "the information matrix", TEST_FALLBACK)
+    Ainv = information_inverse(problem, x, problem.evaluate(x)[2], fallback=TEST_FALLBACK)
     return sum(tr - f * float(np.sum(Ainv * JGJ.T))
                for f, JGJ, tr in _mlm_terms(problem, x, stats, x_idx))
 
 
 def robust_sem_vcov(problem, x, stats, x_idx=()) -> np.ndarray:
     """lavaan's ``se = "robust.sem"``: A^-1 (sum_g f_g J Gamma J') A^-1 / N."""
-    Ainv = inv_or_pinv(problem.evaluate(x)[2], "the information matrix", SE_FALLBACK)
+    Ainv = information_inverse(problem, x, problem.evaluate(x)[2], fallback=SE_FALLBACK)
     B = sum(f * JGJ for f, JGJ, _ in _mlm_terms(problem, x, stats, x_idx))
     V = Ainv @ B @ Ainv / stats.ntotal
     return 0.5 * (V + V.T)

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..._errors import ModelSyntaxError, NumericalWarning
-from ...syntax.expressions import Expression, ExpressionError
-from ...syntax.expressions import compile_expression as _compile
+from ..._errors import NumericalWarning
+from ...syntax.expressions import Expression, compile_checked
 from ..core.numdiff import jacobian
 from ..._warnings import warn
 
 
 def compile_expression(text: str, name: str) -> Expression:
     """The compiled form of ``name := text`` (:mod:`trustmodel.syntax.expressions`)."""
-    try:
-        return _compile(text)
-    except ExpressionError as exc:
-        raise ModelSyntaxError(f"{exc.message} in the definition of {name!r}: {text!r} "
-                               f"(character {exc.offset + 1})") from None
+    return compile_checked(text, f"the definition of {name!r}")
 
 
 class Definitions:

@@ -8,7 +8,9 @@ ML a chunk is refitted in lockstep (:func:`..core.batched.bfgs_refit`), a refit 
 converge falls back to the regular optimizer (Fisher scoring, then BFGS). For Bollen-Stine
 the rows are first transformed so that the model holds exactly,
 ``Z = (X - xbar) S^-1/2 Sigma_hat^1/2 (+ mu_hat)`` (Bollen & Stine 1992; lavaan's
-``lav_bootstrap_internal``, ``R/lav_bootstrap.R``).
+``lav_bootstrap_internal``, ``R/lav_bootstrap.R``). Under general constraints every
+replicate is refitted with them (:func:`..core.constraints.constrained_minimize`, one at a
+time).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import numpy as np
 
 from ..._errors import OptionError
 from ..core.batched import bfgs_refit
+from ..core.constraints import constrained_minimize
 from ..core.optimize import minimize
 from ..core.problem import Problem
 from ..fiml.patterns import Patterns
@@ -36,6 +39,7 @@ class _Context:
     h_inv: np.ndarray       # initial inverse Hessian of fmin
     exo: list               # per group: list of (row position, kind, i, j) of fixed-x rows
     chisq: bool = False
+    con: object = None      # the fit's general constraints (core.constraints.Constraints)
 
     def moments(self, counts_by_group):
         """Weighted means and N-divisor covariances of a chunk: lists [g] of (k, p), (k, p, p)."""
@@ -66,17 +70,25 @@ class _Context:
                        self.problem.free_of)
         ok = False
         nev = 0
-        if prob.estimator == "ML":  # a batch of one
+        if prob.estimator == "ML" and self.con is None:  # a batch of one
             X, fs, conv, it = bfgs_refit(prob, [S[None] for S in covs], [m[None] for m in means],
                                          self.x0, self.h_inv, base[None])
             x, f, ok, nev = X[0], float(fs[0]), bool(conv[0]), int(it[0])
         if not ok:
-            res = minimize(prob, self.x0)
+            res = _minimize(prob, self.x0, self.con)
             nev += res.iterations
             if not res.converged:
                 return None, np.nan, nev, "optimizer did not converge"
             x, f = res.x, res.fmin
         return x, f, nev, ""
+
+
+def _minimize(problem, x0, con):
+    """A replicate's refit: under the fit's general constraints when it has any (lavaan's
+    bootstrap refits the model with its constraints, ``lav_bootstrap_internal``)."""
+    if con is None:
+        return minimize(problem, x0)
+    return constrained_minimize(problem, x0, con)[0]
 
 
 _CHUNK = 100  # replicates per batched task: fixed, so results never depend on n_jobs
@@ -102,7 +114,7 @@ def _run_chunk(ctx: _Context, seeds) -> list:
     covs_k = [0.5 * (mom[1] + np.swapaxes(mom[1], 1, 2)) for mom in moments]
     means_k = [mom[0] for mom in moments]
     done = [None] * K
-    if ctx.problem.estimator == "ML" and K:
+    if ctx.problem.estimator == "ML" and K and ctx.con is None:
         bases = None
         if any(ctx.exo):
             bases = np.tile(ctx.problem.base, (K, 1))
@@ -175,7 +187,12 @@ def _context(table, stats, state, transform=False):
         data.append(Xc)
         center.append(np.asarray(ctr, dtype=float))
     return _Context(problem, data, center, state.x.copy(), _initial_inverse(state),
-                    _exo_rows(table, problem.model))
+                    _exo_rows(table, problem.model), con=_constraints(state))
+
+
+def _constraints(state):
+    cs = getattr(state.problem, "constraint_set", None)
+    return None if cs is None else cs[0]
 
 
 def _sym_power(M, power):
@@ -223,6 +240,7 @@ class _FimlContext:
     data: list               # per group: (n_g, p) rows with NaN
     x0: np.ndarray
     exo: list                # per group: list of (row position, kind, i, j) of fixed-x rows
+    con: object = None       # the fit's general constraints
 
     def refit(self, rows):
         for Y in rows:
@@ -242,7 +260,7 @@ class _FimlContext:
         prob = replace(self.problem, base=base, patterns=[Patterns.from_data(Y) for Y in rows],
                        logl_h1=[0.0] * len(rows), baseline_moments=[],
                        pairwise_moments=[], _cache={})
-        res = minimize(prob, self.x0)
+        res = _minimize(prob, self.x0, self.con)
         if not res.converged or not np.all(np.isfinite(res.x)):
             return None, np.nan, int(res.iterations), "optimizer did not converge"
         return res.x, float(res.fmin), int(res.iterations), ""
@@ -265,7 +283,7 @@ def _fiml_context(table, stats, state) -> _FimlContext:
             raise OptionError("se='bootstrap' needs raw data (data=), not sample_cov=.")
         data.append(np.asarray(gs.data, dtype=float))
     return _FimlContext(state.problem, data, state.x.copy(),
-                        _exo_rows(table, state.problem.model))
+                        _exo_rows(table, state.problem.model), con=_constraints(state))
 
 
 def _is_fiml(state) -> bool:
