@@ -88,3 +88,44 @@ def test_free_parameter_names():
     hs = tm.datasets.load("holzinger_swineford")
     res = tm.fit("visual =~ x1 + x2 + x3", hs)
     assert res.table.free_names(readable=True)[0] == "visual =~ x2"
+
+
+def test_unidentified_parameters_get_nan_standard_errors_not_zero():
+    # speed has no covariance with anything and x7 ~~ x8 is free: 7 parameters for the
+    # 6 moments of its block. lavaan 0.6-14 returns NA for the standard errors whose
+    # sampling variance comes out negative (lav_model_vcov_se); a 0 would read as "exact".
+    model = ("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9\n"
+             "x7 ~~ x8\ntextual ~ visual\nvisual ~ sex\nx8 ~ sex")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tm.TrustModelWarning)
+        res = tm.fit(model, tm.datasets.load("holzinger_swineford"))
+    assert any(issubclass(w.category, tm.IdentificationWarning) for w in res.warnings)
+    free = res.params[res.table.rows["free"].to_numpy() > 0]
+    assert free["se"].isna().any()
+    assert not (free["se"] == 0).any()
+    identified = free.query("lhs == 'visual' and op == '=~'")
+    assert identified["se"].notna().all() and (identified["se"] > 0).all()
+
+
+@pytest.mark.parametrize("estimator, missing", [("ML", "listwise"), ("MLM", "listwise"),
+                                                ("MLR", "listwise"), ("ML", "fiml"),
+                                                ("MLR", "fiml")])
+def test_a_fit_without_an_admissible_point_reports_na_not_an_exception(estimator, missing):
+    # g's only indicator has its loading fixed at 0 and (single indicator) its residual at 0:
+    # the implied variance of x4 is 0 at every parameter value. lavaan 0.6-14: "Model
+    # estimation FAILED! Returning starting values", converged FALSE.
+    data = tm.datasets.load("holzinger_swineford")
+    if missing == "fiml":
+        data = data.assign(x1=data["x1"].mask(data.index < 20))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tm.TrustModelWarning)
+        res = tm.fit("visual =~ x1 + x2 + x3\ng =~ 0*x4", data, estimator=estimator,
+                     missing=missing)
+    assert not res.converged
+    assert any(issubclass(w.category, tm.NonConvergenceWarning) for w in res.warnings)
+    fm = res.fit_measures
+    assert np.isnan(fm[["chisq", "cfi", "logl", "aic"]].to_numpy(float)).all()
+    assert fm["df"] == 2
+    free = res.params[res.table.rows["free"].to_numpy() > 0]
+    assert free["se"].isna().all()
+    assert "Estimate" in str(res.summary())

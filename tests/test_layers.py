@@ -54,9 +54,7 @@ CONVENIENCE = {
 }
 
 #: lazy imports that close a cycle inside one package, each to be folded by its owner
-KNOWN_CYCLES = {
-    ("practice.drivers", "practice.latent"),  # drivers(FitResult) -> latent -> drivers.estimate
-}
+KNOWN_CYCLES: set = set()
 
 
 def module_of(path: Path) -> str:

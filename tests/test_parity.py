@@ -1,6 +1,8 @@
 """trustmodel against lavaan 0.6-14 on the parity cases of issue 11 (tests/refs/parity/).
 
-Every JSON in tests/refs/parity/ was written by tests/refs/scripts/parity.R: the issue's
+Every JSON in tests/refs/parity/ was written by tests/refs/scripts/parity.R (``f<n>_*``: by
+parity_fixes.R, cases a held-out randomized comparison found, with lavaan's FIML h1 EM run to
+convergence, em.h1.tol = 1e-12): the issue's
 reproducers (``i<item>_*``) and a seeded random set of realistic models (``r<nn>_*``: CFA, SEM
 with covariates and mediators, mean structures, multi-group with random ``group_equal`` sets,
 FIML, covariance-matrix input; ML/MLR/MLM/GLS/ULS). lavaan was fitted with BFGS at

@@ -114,6 +114,39 @@ class TestPopulation:
         assert_allclose(pop.sigma.loc[common, common], ref.sigma.loc[common, common],
                         atol=1e-12)
 
+    @pytest.mark.parametrize("builder", [
+        lambda: tm.ExpectationDisconfirmation(
+            expectation=["e1", "e2", "e3"], performance=["p1", "p2", "p3"],
+            disconfirmation=["d1", "d2", "d3"], satisfaction=["s1", "s2", "s3"],
+            loyalty=["l1", "l2", "l3"], complaints=["c1", "c2", "c3"]),
+        lambda: tm.ThreeLevelTrust(satisfaction=["s1", "s2", "s3"], cognitive=["c1", "c2", "c3"],
+                                   affective=["a1", "a2", "a3"], behavioral=["b1", "b2", "b3"]),
+        lambda: tm.SatisfactionLoyalty(satisfaction=["s1", "s2", "s3"], loyalty=["l1", "l2", "l3"],
+                                       antecedents={"PERF": ["p1", "p2", "p3"],
+                                                    "EXP": ["e1", "e2", "e3"]},
+                                       reciprocal=True,
+                                       instruments={"SAT": ["PERF"], "LOY": ["EXP"]}),
+        lambda: tm.ExpectationDisconfirmation(
+            expectation=["e1", "e2", "e3"], performance=["p1", "p2", "p3"],
+            disconfirmation=["d1", "d2", "d3"], satisfaction=["s1", "s2", "s3"],
+            loyalty=["l1"], reliability={"LOY": 0.8}),
+    ], ids=["edt", "trust", "reciprocal", "single_item"])
+    def test_builder_population_is_the_simulated_population(self, builder):
+        """One source of population values: what simulate draws from is the builder's
+        population covariance (theory.population_covariance), value for value."""
+        from trustmodel.theory import population_covariance
+        b = builder()
+        names, sigma, values = population_covariance(b)
+        pop = population_model(b)
+        assert_allclose(pop.sigma.loc[names, names].to_numpy(), sigma, atol=1e-12)
+        assert_allclose(np.diag(sigma), 1.0, atol=1e-12)
+        p = pop.params
+        mine = b.table.rows[b.table.rows["op"] != ":="]
+        key = ["lhs", "op", "rhs"]
+        by_key = p.set_index(key)["value"]
+        assert_allclose(values, [by_key[tuple(k)] for k in mine[key].itertuples(index=False)],
+                        atol=0)
+
     @settings(max_examples=25, deadline=None)
     @given(st.lists(st.floats(0.2, 0.95), min_size=2, max_size=6))
     def test_one_factor_standardized_is_lambda_lambda(self, lam):

@@ -146,3 +146,17 @@ def test_table_repr_and_syntax():
     assert "ParameterTable" in repr(t)
     assert t.syntax.splitlines()[0] == "f =~ x1"
     assert np.array_equal(t.frame.columns, t.rows.columns)
+
+
+def test_covariances_are_stored_in_lavaans_variable_order():
+    # lavaan 0.6-14 (lavaanify): "x3 ~~ x5" with x5 named first becomes "x5 ~~ x3";
+    # "speed ~~ visual" becomes "visual ~~ speed" (latent variables in order of appearance)
+    t = build_table("textual =~ x4 + x5 + x6\nvisual =~ x1 + x2 + x3\nx3 ~~ x5")
+    user = t.rows.query("op == '~~' and lhs != rhs and user == 1")
+    assert user[["lhs", "rhs"]].values.tolist() == [["x5", "x3"]]
+    t = build_table("visual =~ x1 + x2 + x3\nspeed =~ x7 + x8\nspeed ~~ visual\nx2 ~~ x1")
+    user = t.rows.query("op == '~~' and lhs != rhs and user == 1")
+    assert user[["lhs", "rhs"]].values.tolist() == [["visual", "speed"], ["x1", "x2"]]
+    t = build_table("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nx3 ~~ x5")
+    user = t.rows.query("op == '~~' and lhs != rhs and user == 1")
+    assert user[["lhs", "rhs"]].values.tolist() == [["x3", "x5"]]

@@ -5,10 +5,11 @@ disconfirmation, customer-delivered-value and three-level-trust models in one ca
 them in the theory's own terms.
 """
 from . import datasets
-from ._errors import (BootstrapFailureWarning, ConvergenceError, DataError, DataWarning,
-                      HeywoodCaseWarning, IdentificationError, IdentificationWarning,
-                      ModelSyntaxError, NonConvergenceWarning, NotPositiveDefiniteWarning,
-                      NumericalWarning, OptionError, ReadOnlyError, SmallSampleWarning,
+from ._errors import (BootstrapFailureWarning, CollinearityWarning, ConvergenceError, DataError,
+                      DataWarning, HeywoodCaseWarning, IdentificationError,
+                      IdentificationWarning, ModelSyntaxError, NonConvergenceWarning,
+                      NotPositiveDefiniteWarning, NumericalWarning, OptionError, ReadOnlyError,
+                      SingularMatrixWarning, SmallSampleWarning, StandardErrorWarning,
                       TrustModelError, TrustModelWarning, UnsupportedFeatureError)
 from ._version import __version__
 from .api import fit, lower_to_cov
@@ -41,6 +42,7 @@ __all__ = [
     "IdentificationError", "ConvergenceError", "TrustModelWarning", "NonConvergenceWarning",
     "HeywoodCaseWarning", "NotPositiveDefiniteWarning", "IdentificationWarning",
     "SmallSampleWarning", "BootstrapFailureWarning", "DataWarning", "NumericalWarning",
+    "SingularMatrixWarning", "CollinearityWarning", "StandardErrorWarning",
     "UnsupportedFeatureError", "ReadOnlyError", "__version__",
     "invariance", "InvarianceResult",
     "ExpectationDisconfirmation", "CustomerDeliveredValue", "ThreeLevelTrust",

@@ -124,8 +124,17 @@ class NumericalWarning(TrustModelWarning):
     """A computed quantity is not finite (a defined parameter divides by zero, overflows...)."""
 
 
+class CollinearityWarning(IdentificationWarning):
+    """Latent variables so highly correlated that their effects cannot be told apart."""
+
+
+class StandardErrorWarning(TrustModelWarning):
+    """Standard errors far too large for the scale of the estimates."""
+
+
 __all__ = [
     "BootstrapFailureWarning",
+    "CollinearityWarning",
     "ConvergenceError",
     "DataError",
     "DataWarning",
@@ -140,6 +149,7 @@ __all__ = [
     "ReadOnlyError",
     "SingularMatrixWarning",
     "SmallSampleWarning",
+    "StandardErrorWarning",
     "TrustModelError",
     "TrustModelWarning",
     "UnsupportedFeatureError",

@@ -13,6 +13,12 @@ so the caller's filters (``ignore``, ``error``, ``pytest.warns``) work as for an
 Threads start with an empty context, asyncio tasks with a copy of their creator's, so every
 thread or task running ``tm.fit`` records only its own warnings.
 
+Every warning points at the caller's line: :func:`warn` issues it with the stack level of the
+first frame outside trustmodel (and outside the standard library's glue, such as
+``functools.cached_property``), so a warning of a fit, of a study that runs several fits
+(``tm.invariance``, ``tm.power``...) or of a result's lazily computed fit measures names the
+line of the user's code that asked for it, however deep inside the library it arose.
+
 References
 ----------
 Python documentation, ``warnings.catch_warnings`` ("not thread-safe") and PEP 567
@@ -20,10 +26,55 @@ Python documentation, ``warnings.catch_warnings`` ("not thread-safe") and PEP 56
 """
 from __future__ import annotations
 
+import os
+import sys
+import sysconfig
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ._errors import ACTIVE_COLLECTOR
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_STDLIB = tuple({os.path.abspath(sysconfig.get_paths()[k]) + os.sep
+                 for k in ("stdlib", "platstdlib")})
+
+
+def _inside(filename: str) -> bool:
+    """A frame of trustmodel, of the standard library (not its site-packages) or frozen."""
+    if filename.startswith("<frozen"):
+        return True
+    path = os.path.abspath(filename) if filename[:1] != "<" else filename
+    if path.startswith(_PACKAGE):
+        return True
+    return path.startswith(_STDLIB) and "-packages" + os.sep not in path
+
+
+def caller_stacklevel(skip: int = 1) -> int:
+    """The ``stacklevel`` that makes :func:`warnings.warn`, called ``skip`` frames below the
+    caller of this function, name the first frame outside trustmodel (the outermost frame
+    when there is none: a worker thread of the library's own)."""
+    frame = sys._getframe(skip + 1)
+    level = 1
+    while frame.f_back is not None and _inside(frame.f_code.co_filename):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def warn(message: str, category: type) -> None:
+    """:func:`warnings.warn` pointing at the user's line (see the module docstring).
+
+    Examples
+    --------
+    >>> import trustmodel as tm
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warn("something to know", tm.DataWarning)
+    >>> caught[0].filename.endswith(".py")      # this doctest, not _warnings.py
+    False
+    """
+    warnings.warn(message, category, stacklevel=caller_stacklevel(1) + 1)
 
 
 @dataclass(frozen=True)

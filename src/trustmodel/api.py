@@ -408,7 +408,7 @@ def _estimate(table, stats, estimator, se, fiml, robust):
     else:
         state = estimate(table, stats, "ML" if robust else estimator)
         vcov = expected_vcov(state) if se != "none" else np.zeros((table.npar, table.npar))
-    if robust and not fiml:                                             # 4 robust SEs
+    if robust and not fiml and np.isfinite(state.fmin):                 # 4 robust SEs
         rvcov = robust_vcov(table, stats, state, estimator=estimator, se=se)
         vcov = rvcov if rvcov is not None else vcov
     return state, stats, vcov, extra
@@ -489,7 +489,8 @@ def _theory_of(model, data) -> dict:
     return {"theory": model}
 
 
-_PLS_OPTIONS = ("scheme", "tol", "max_iter", "interaction", "hoc", "missing_value")
+_PLS_OPTIONS = ("scheme", "tol", "max_iter", "interaction", "hoc", "missing_value",
+                "bootstrap_indices")
 _KNOWN_OPTIONS = tuple(p for p in inspect.signature(fit).parameters
                        if p not in ("model", "data", "options"))   # for "did you mean"
 _DEFAULTS = {p: inspect.signature(fit).parameters[p].default for p in _KNOWN_OPTIONS}

@@ -16,13 +16,13 @@ negative ``cd`` gives no test (lavaan: "scaling factor is negative", NA).
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
 
 from ._errors import OptionError, TrustModelWarning
 from .estimation.fit_measures.difference import chisq_difference
+from ._warnings import warn
 
 COLUMNS = ["model", "npar", "df", "chisq", "aic", "bic", "chisq_diff", "df_diff", "pvalue",
            "scaled"]
@@ -109,14 +109,14 @@ def _difference(free, restricted, name_free, name_restricted) -> dict:
     d = chisq_difference(free, restricted)
     problem = d.pop("problem")
     if problem == "not nested":
-        warnings.warn(f"Models {name_free!r} and {name_restricted!r} have the same degrees of "
-                      "freedom: they are not nested; compare them by AIC/BIC only.",
-                      TrustModelWarning, stacklevel=3)
+        warn(f"Models {name_free!r} and {name_restricted!r} have the same degrees of "
+             "freedom: they are not nested; compare them by AIC/BIC only.",
+             TrustModelWarning)
         d.pop("scaled")
     elif problem:  # Satorra-Bentler 2001 can fail; lavaan then suggests the 2010 version
-        warnings.warn("The Satorra-Bentler (2001) scaling correction is negative; the scaled "
-                      "difference test is not available for these models.",
-                      TrustModelWarning, stacklevel=3)
+        warn("The Satorra-Bentler (2001) scaling correction is negative; the scaled "
+             "difference test is not available for these models.",
+             TrustModelWarning)
     elif not d["scaled"]:
         d.pop("scaled")
     return d

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +15,7 @@ import pandas as pd
 from ._errors import DataError, DataWarning
 from ._validation import did_you_mean
 from .moments import complete_moments, float_matrix
+from ._warnings import warn
 
 
 @dataclass(frozen=True)
@@ -63,92 +63,22 @@ class SampleStats:
     def from_frame(cls, data, names, *, missing: str = "listwise", group: str | None = None,
                    min_rows: int | None = None) -> SampleStats:
         """Pick ``names`` from ``data`` (never modified), apply the missing policy, get moments."""
-        if not isinstance(data, pd.DataFrame):
-            if isinstance(data, np.ndarray):
-                raise DataError("data= must be a pandas DataFrame with named columns; got a numpy "
-                                "array. Wrap it: pd.DataFrame(array, columns=[...]).")
-            raise DataError(f"data= must be a pandas DataFrame; got {type(data).__name__}.")
-        cols = [str(c) for c in data.columns]
-        counts = Counter(cols)
-        used = set(names) | ({str(group)} if group is not None else set())
-        dup = sorted(c for c, k in counts.items() if k > 1 and c in used)
-        if dup:  # duplicates the model does not use are ignored
-            raise DataError(f"data has duplicated column names used by the model: "
-                            f"{', '.join(map(repr, dup))}; rename or drop the copies.")
-        check_present(names, cols)
-        if group is not None and group not in cols:
-            raise DataError(f"group={group!r} is not a column of data." + did_you_mean([group], cols))
-        position = {c: k for k, c in enumerate(cols)}
-        dtypes = data.dtypes.to_numpy()
-        for name in names:
-            check_dtype(name, dtypes[position[name]], numeric=True)
-        values = model_columns(data, [position[n] for n in names], dtypes)
-        values.flags.writeable = False   # may share memory with the caller's frame
-        _check_finite(values, names, data.index)
-        with np.errstate(over="ignore", invalid="ignore"):  # overflow: _check_moments
-            scan = complete_moments(values) if names else None  # one blocked pass
-        all_nan = [] if scan is None or scan.complete is None else \
-            [n for j, n in enumerate(names) if np.isnan(values[:, j]).all()]
-        if all_nan:
-            raise DataError(f"Column{'s' if len(all_nan) > 1 else ''} "
-                            f"{', '.join(map(repr, all_nan))} hold{'' if len(all_nan) > 1 else 's'} "
-                            "no values at all.")
-        if group is not None:
-            gcol = data.iloc[:, position[str(group)]] if str(group) in position else data[group]
-            if gcol.isna().any():
-                raise DataError(f"Group column {group!r} has {int(gcol.isna().sum())} missing "
-                                "value(s); drop or recode those rows.")
-            labels = list(pd.unique(gcol))
-            gidx = [np.flatnonzero((gcol == lab).to_numpy()) for lab in labels]
-        else:
-            labels, gidx = [None], [np.arange(len(values))]
+        values, position, scan = _model_columns(data, names, group)
+        labels, gidx = _group_rows(data, group, position, len(values))
         groups, dropped, notes = [], 0, []
         for lab, idx in zip(labels, gidx):
             whole = group is None and scan is not None
-            x = values if whole else values[idx]
-            with np.errstate(over="ignore", invalid="ignore"):
-                mom = scan if whole else complete_moments(x) if len(names) else None
-            row_ok = np.ones(len(x), bool) if mom is None or mom.complete is None \
-                else mom.complete
-            if missing == "listwise" and mom is not None and mom.complete is None:
-                keep = idx                                      # no copy: every row complete
-            elif missing == "listwise":
-                keep = idx[row_ok]
-                dropped += int((~row_ok).sum())
-                x = x[row_ok]
-            else:
-                empty = np.isnan(x).all(axis=1)
-                keep = idx[~empty]
-                dropped += int(empty.sum())
-                x = x[~empty]
-            n = len(x)
-            need = max(min_rows or 0, 2)
-            where = "" if lab is None else f" in group {lab!r}"
-            if n < need:
-                raise DataError(f"Found {n} usable row(s){where} while a minimum of {need} is "
-                                f"required for {len(names)} observed variables"
-                                + (" (rows with missing values were dropped listwise; try "
-                                   "missing='fiml')." if dropped else "."))
-            with np.errstate(over="ignore", invalid="ignore"):  # overflow: _check_scale
-                if missing == "listwise" and mom is not None:
-                    mean, cov = mom.mean, mom.cov
-                elif missing == "listwise":
-                    mean = x.mean(axis=0)
-                    xc = x - mean
-                    cov = xc.T @ xc / n
-                else:
-                    mean = np.nanmean(x, axis=0)
-                    cov = pd.DataFrame(x).cov(min_periods=2).to_numpy() * (n - 1) / n
-            if missing != "listwise":
-                notes += _check_coverage(x, names, where)
-            _check_moments(cov, names, where, mean, x)
-            groups.append(GroupStats(label=lab, nobs=n, cov=cov, mean=mean, data=x, rows=keep))
+            g, n_out, more = _group_stats(values if whole else values[idx], idx, lab, names,
+                                          scan if whole else None, missing, min_rows, dropped)
+            groups.append(g)
+            dropped += n_out
+            notes += more
         if dropped:
             msg = (f"{dropped} row(s) with missing values were dropped (listwise deletion); "
                    f"{sum(g.nobs for g in groups)} remain. Use missing='fiml' to keep them.")
             if missing != "listwise":
                 msg = f"{dropped} row(s) with no observed values at all were dropped."
-            warnings.warn(msg, DataWarning, stacklevel=3)
+            warn(msg, DataWarning)
             notes.append(msg)
         return cls(names=list(names), groups=groups, missing=missing, n_dropped=dropped,
                    group_var=group, notes=notes)
@@ -188,7 +118,44 @@ class SampleStats:
         return cls(names=list(names), groups=groups, missing="listwise")
 
 
-def model_columns(data: pd.DataFrame, positions, dtypes) -> np.ndarray:
+def _model_columns(data, names, group):
+    """The model's columns of ``data`` as a read-only float matrix, after the checks (a
+    DataFrame, names present and unique, numeric, finite, not all missing); also the column
+    positions and the one-pass complete-data moments (None without columns)."""
+    if not isinstance(data, pd.DataFrame):
+        if isinstance(data, np.ndarray):
+            raise DataError("data= must be a pandas DataFrame with named columns; got a numpy "
+                            "array. Wrap it: pd.DataFrame(array, columns=[...]).")
+        raise DataError(f"data= must be a pandas DataFrame; got {type(data).__name__}.")
+    cols = [str(c) for c in data.columns]
+    counts = Counter(cols)
+    used = set(names) | ({str(group)} if group is not None else set())
+    dup = sorted(c for c, k in counts.items() if k > 1 and c in used)
+    if dup:  # duplicates the model does not use are ignored
+        raise DataError(f"data has duplicated column names used by the model: "
+                        f"{', '.join(map(repr, dup))}; rename or drop the copies.")
+    check_present(names, cols)
+    if group is not None and group not in cols:
+        raise DataError(f"group={group!r} is not a column of data." + did_you_mean([group], cols))
+    position = {c: k for k, c in enumerate(cols)}
+    dtypes = data.dtypes.to_numpy()
+    for name in names:
+        check_dtype(name, dtypes[position[name]], numeric=True)
+    values = _float_columns(data, [position[n] for n in names], dtypes)
+    values.flags.writeable = False   # may share memory with the caller's frame
+    _check_finite(values, names, data.index)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: _check_moments
+        scan = complete_moments(values) if names else None  # one blocked pass
+    all_nan = [] if scan is None or scan.complete is None else \
+        [n for j, n in enumerate(names) if np.isnan(values[:, j]).all()]
+    if all_nan:
+        raise DataError(f"Column{'s' if len(all_nan) > 1 else ''} "
+                        f"{', '.join(map(repr, all_nan))} hold{'' if len(all_nan) > 1 else 's'} "
+                        "no values at all.")
+    return values, position, scan
+
+
+def _float_columns(data: pd.DataFrame, positions, dtypes) -> np.ndarray:
     """The columns at ``positions`` of ``data`` as one float64 array (rows x columns), NaN
     for NA; ``dtypes`` is ``data.dtypes.to_numpy()``. The caller's frame is never modified
     (the result may share memory with it: treat it as read-only).
@@ -212,6 +179,61 @@ def model_columns(data: pd.DataFrame, positions, dtypes) -> np.ndarray:
 _WHOLE_FRAME_CELLS = 100_000   # below this a whole-frame copy is cheaper than any selection
 
 
+def _group_rows(data, group, position, n: int):
+    """Group labels (in order of appearance) and the row positions of each group."""
+    if group is None:
+        return [None], [np.arange(n)]
+    gcol = data.iloc[:, position[str(group)]] if str(group) in position else data[group]
+    if gcol.isna().any():
+        raise DataError(f"Group column {group!r} has {int(gcol.isna().sum())} missing "
+                        "value(s); drop or recode those rows.")
+    labels = list(pd.unique(gcol))
+    return labels, [np.flatnonzero((gcol == lab).to_numpy()) for lab in labels]
+
+
+def _group_stats(x, idx, lab, names, mom, missing: str, min_rows, dropped_before: int):
+    """One group's ``GroupStats`` from its rows ``x`` (positions ``idx``) under the missing
+    policy; ``mom`` the rows' complete-data moments when already computed. Returns the
+    group, the number of rows it dropped and its notes (coverage)."""
+    if mom is None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            mom = complete_moments(x) if len(names) else None
+    row_ok = np.ones(len(x), bool) if mom is None or mom.complete is None else mom.complete
+    dropped = 0
+    if missing == "listwise" and mom is not None and mom.complete is None:
+        keep = idx                                      # no copy: every row complete
+    elif missing == "listwise":
+        keep = idx[row_ok]
+        dropped = int((~row_ok).sum())
+        x = x[row_ok]
+    else:
+        empty = np.isnan(x).all(axis=1)
+        keep = idx[~empty]
+        dropped = int(empty.sum())
+        x = x[~empty]
+    n = len(x)
+    need = max(min_rows or 0, 2)
+    where = "" if lab is None else f" in group {lab!r}"
+    if n < need:
+        raise DataError(f"Found {n} usable row(s){where} while a minimum of {need} is "
+                        f"required for {len(names)} observed variables"
+                        + (" (rows with missing values were dropped listwise; try "
+                           "missing='fiml')." if dropped_before + dropped else "."))
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow: _check_scale
+        if missing == "listwise" and mom is not None:
+            mean, cov = mom.mean, mom.cov
+        elif missing == "listwise":
+            mean = x.mean(axis=0)
+            xc = x - mean
+            cov = xc.T @ xc / n
+        else:
+            mean = np.nanmean(x, axis=0)
+            cov = pd.DataFrame(x).cov(min_periods=2).to_numpy() * (n - 1) / n
+    notes = _check_coverage(x, names, where) if missing != "listwise" else []
+    _check_moments(cov, names, where, mean, x)
+    return GroupStats(label=lab, nobs=n, cov=cov, mean=mean, data=x, rows=keep), dropped, notes
+
+
 def _check_coverage(x, names, where) -> list:
     """lavaan's coverage warnings (``lav_data.R``): the share of rows observing each pair."""
     seen = (~np.isnan(x)).astype(float)
@@ -228,7 +250,7 @@ def _check_coverage(x, names, where) -> list:
     else:
         msg = (f"Due to missing values, some pairwise combinations have less than 10% "
                f"coverage{where} (lowest: {pair}, {coverage[i, j]:.1%}).")
-    warnings.warn(msg, DataWarning, stacklevel=4)
+    warn(msg, DataWarning)
     return [msg]
 
 
@@ -322,7 +344,7 @@ def _check_variance_ratio(var, names, where) -> list:
                         "rescale the columns (e.g. to similar units) and fit again.")
     msg = (f"Some observed variances{where} are (at least) a factor 1000 times larger than "
            f"others ({big!r} vs {small!r}: {ratio:.3g}); consider rescaling.")
-    warnings.warn(msg, DataWarning, stacklevel=5)
+    warn(msg, DataWarning)
     return [msg]
 
 

@@ -23,7 +23,6 @@ Examples
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -38,6 +37,7 @@ from .moments import (
     initial_shift,
     single_threaded_blas,
 )
+from ._warnings import warn
 
 
 def is_dask_frame(obj) -> bool:
@@ -120,7 +120,7 @@ def sample_stats_from_dask(ddf, names, *, min_rows: int | None = None) -> Sample
     if dropped:
         msg = (f"{dropped} row(s) with missing values were dropped (listwise deletion); {n} "
                "remain.")
-        warnings.warn(msg, DataWarning, stacklevel=3)
+        warn(msg, DataWarning)
         notes.append(msg)
     group = GroupStats(label=None, nobs=n, cov=cov, mean=mean, data=None,
                        source=DaskRowSource(ddf, names, n))

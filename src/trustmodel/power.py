@@ -33,12 +33,12 @@ from .estimation.core.fitting import build_problem
 from .estimation.core.numdiff import jacobian
 from .estimation.core.optimize import minimize
 from .estimation.inference.defined import Definitions
+from .model.population import parse_key as _parse_key
 from .simulate import (
     _check_likert,
     _check_n,
     _discretize,
     _draw,
-    _parse_key,
     _thresholds,
     population_model,
 )

@@ -27,6 +27,7 @@ from scipy import stats as sstats
 
 from ._errors import DataError, DataWarning, OptionError
 from ._validation import check_option, did_you_mean
+from ._warnings import warn
 
 __all__ = ["response_surface", "ResponseSurface", "SURFACE_CONTRASTS"]
 
@@ -302,9 +303,8 @@ def response_surface(data: pd.DataFrame | None = None, *, performance, expectati
                         f"({len(P)}, {len(E)}, {len(Z)}).")
     keep = ~(np.isnan(P) | np.isnan(E) | np.isnan(Z))
     if not keep.all():
-        import warnings
-        warnings.warn(f"{int((~keep).sum())} of {len(keep)} rows with missing values were "
-                      "dropped (listwise).", DataWarning, stacklevel=2)
+        warn(f"{int((~keep).sum())} of {len(keep)} rows with missing values were "
+             "dropped (listwise).", DataWarning)
         P, E, Z = P[keep], E[keep], Z[keep]
     if len(Z) < 7:
         raise DataError(f"Found {len(Z)} complete row(s) while a minimum of 7 is required for "

@@ -15,7 +15,6 @@ are solved so that every observed and latent variable has variance 1, which is w
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal, Sequence
@@ -28,26 +27,13 @@ from ._errors import OptionError, TrustModelWarning
 from ._validation import check_option, check_seed
 from .syntax.statements import statements_of
 from .estimation.inference.defined import Definitions
-from .model.population import solve_unit_variances
+from .model.population import (BUILDER_LOADING, BUILDER_PATH, LITERATURE_PATHS,  # noqa: F401
+                               population_dict, population_values)
 from .model.ram import RamModel
-from .syntax import ParameterTable, build_table
+from .syntax import ParameterTable
+from ._warnings import warn
 
 __all__ = ["simulate", "population_model", "Population"]
-
-#: Standardized structural paths used when a theory builder leaves one without a population
-#: value (the values of the bundled simulated data sets, ``trustmodel/datasets/*_population.lav``).
-LITERATURE_PATHS = {
-    ("PERF", "~", "EXP"): 0.4, ("DISC", "~", "PERF"): 0.65, ("DISC", "~", "EXP"): -0.3,
-    ("SAT", "~", "DISC"): 0.5, ("SAT", "~", "PERF"): 0.25, ("SAT", "~", "EXP"): 0.1,
-    ("LOY", "~", "SAT"): 0.6, ("COMP", "~", "SAT"): -0.4, ("LOY", "~", "COMP"): -0.2,
-    ("VAL", "~", "TCV"): 0.55, ("VAL", "~", "TCC"): -0.35, ("SAT", "~", "VAL"): 0.6,
-    ("COG", "~", "SAT"): 0.6, ("AFF", "~", "COG"): 0.45, ("AFF", "~", "SAT"): 0.25,
-    ("BEH", "~", "AFF"): 0.55, ("BEH", "~", "SAT"): 0.1,
-}
-#: Defaults of a builder's parameters that have no population value: a standardized loading in
-#: the middle of the usual .70-.85 range, a small-to-medium path, uncorrelated residuals.
-BUILDER_LOADING, BUILDER_PATH = 0.8, 0.3
-
 
 # --------------------------------------------------------------------------------------------
 # population
@@ -114,57 +100,6 @@ class Population:
         return out.reset_index(drop=True)
 
 
-def _key(lhs: str, op: str, rhs: str) -> tuple:
-    return (lhs, op, rhs)
-
-
-def _population_dict(spec, where: str) -> dict:
-    """Normalise population values: keys (lhs, op, rhs), "lhs op rhs" text, or a label."""
-    if spec is None:
-        return {}
-    if not isinstance(spec, dict):
-        raise OptionError(f"{where} must be a dict {{(lhs, op, rhs) or 'lhs op rhs' or label: "
-                          f"value}}; got {type(spec).__name__}.")
-    out = {}
-    for k, v in spec.items():
-        try:
-            val = float(v)
-        except (TypeError, ValueError):
-            raise OptionError(f"{where}: the value of {k!r} must be a number; got {v!r}.") from None
-        if isinstance(k, tuple) and len(k) == 3:
-            out[tuple(str(x) for x in k)] = val
-        elif isinstance(k, str):
-            out[_parse_key(k)] = val
-        else:
-            raise OptionError(f"{where}: key {k!r} must be (lhs, op, rhs), 'lhs op rhs' or a "
-                              "parameter label.")
-    return out
-
-
-def _parse_key(text: str):
-    for op in ("=~", "~~", ":=", "~1", "~"):
-        if op in text:
-            lhs, rhs = text.split(op, 1)
-            if op == "~" and rhs.strip() == "1":
-                return (lhs.strip(), "~1", "")
-            return (lhs.strip(), op, rhs.strip())
-    return text.strip()   # a label
-
-
-def _lookup(d: dict, lhs, op, rhs, label):
-    if (lhs, op, rhs) in d:
-        return d[(lhs, op, rhs)]
-    if op == "~~" and (rhs, op, lhs) in d:
-        return d[(rhs, op, lhs)]
-    if label and label in d:
-        return d[label]
-    return None
-
-
-def _literature(lhs, op, rhs):
-    return LITERATURE_PATHS.get((lhs.upper(), op, rhs.upper()))
-
-
 def population_model(model, population: dict | None = None, *,
                standardized: bool | None = None) -> Population:
     """The population model behind :func:`simulate`: every value filled, moments computed.
@@ -194,91 +129,19 @@ def population_model(model, population: dict | None = None, *,
     is_builder = callable(builder_values) and not isinstance(model, (str, ParameterTable))
     if standardized is None:
         standardized = is_builder
-    given = _population_dict(population, "population=")
-    from_builder = _population_dict(builder_values() if is_builder else None,
-                                    "population_values()")
-    statements = statements_of(model)
-    table = build_table(statements, std_lv=True, auto_fix_first=False, auto_fix_single=False,
-                        fixed_x=False)
-    _check_keys(given, table, "population=")
-    rows = table.rows[table.rows["op"] != ":="]
-    n = len(rows)
-    values = np.zeros(n)
-    specified = np.zeros(n, dtype=bool)
-    unset_paths = []
-    for k, r in enumerate(rows.itertuples(index=False)):
-        v = _lookup(given, r.lhs, r.op, r.rhs, r.label)
-        if v is None and not np.isnan(r.ustart) and (r.user or not r.free):
-            v = float(r.ustart)     # fixed in the syntax (or by the std_lv rule)
-            if not r.user and r.op == "~~" and r.lhs == r.rhs and standardized:
-                v = None           # lv (residual) variance fixed at 1 by std_lv: solve instead
-                if r.lhs in table.names.lv_x:
-                    v = 1.0
-        if v is None and is_builder:
-            v = _lookup(from_builder, r.lhs, r.op, r.rhs, r.label)
-            if v is None and r.op == "~":
-                v = _literature(r.lhs, r.op, r.rhs)
-                if v is None:
-                    v = BUILDER_PATH
-            elif v is None and r.op == "=~":
-                v = BUILDER_LOADING
-        if v is not None:
-            values[k], specified[k] = v, True
-            continue
-        if r.op == "=~":
-            values[k] = 0.7 if standardized else 1.0
-        elif r.op == "~~" and r.lhs == r.rhs:
-            values[k] = 1.0
-        elif r.op == "~":
-            unset_paths.append(f"{r.lhs} ~ {r.rhs}")
-    if unset_paths:
-        warnings.warn(f"Regression coefficient{'s' if len(unset_paths) > 1 else ''} "
-                      f"{', '.join(map(repr, unset_paths))} ha{'ve' if len(unset_paths) > 1 else 's'}"
-                      " no population value and will be set to zero (as lavaan's simulateData);"
-                      " write the value into the syntax ('y ~ 0.3*x') or pass population=.",
-                      TrustModelWarning, stacklevel=3)
-    if standardized:
-        values = _standardize(table, values, specified)
-    return Population(table=table, values=values, standardized=bool(standardized))
-
-
-def _check_keys(given: dict, table, where: str) -> None:
-    rows = table.rows
-    known = set()
-    for r in rows.itertuples(index=False):
-        known.add((r.lhs, r.op, r.rhs))
-        if r.op == "~~":
-            known.add((r.rhs, r.op, r.lhs))
-        if r.label:
-            known.add(r.label)
-    bad = [k for k in given if k not in known]
-    if bad:
-        text = ", ".join(repr(" ".join(k) if isinstance(k, tuple) else k) for k in bad)
-        raise OptionError(f"{where} names parameter{'s' if len(bad) > 1 else ''} {text} that "
-                          "the model does not have.")
-
-
-def _standardize(table, values, specified) -> np.ndarray:
-    """Solve the unspecified residual variances so that every variable has variance 1."""
-    model = RamModel.from_table(table)
-    rows = table.rows[table.rows["op"] != ":="]
-    names = model.ov + model.lv
-    pos = {v: i for i, v in enumerate(names)}
-    target, index = [], []
-    for k, r in enumerate(rows.itertuples(index=False)):
-        if r.op == "~~" and r.lhs == r.rhs and not specified[k]:
-            target.append(k)
-            index.append(pos[r.lhs])
-    if not target:
-        return values.copy()
-    values = solve_unit_variances(model, values, target, index)
-    bad = [(names[i], v) for i, v in zip(index, values[target]) if v < 0]
-    if bad:
-        name, v = bad[0]
-        raise OptionError(f"The population values explain more than all the variance of {name!r} "
-                          f"(its residual variance would be {v:.3f}); lower the loadings or paths "
-                          "that point at it.")
-    return values
+    given = population_dict(population, "population=")
+    from_builder = population_dict(builder_values(), "population_values()") if is_builder \
+        else None
+    pv = population_values(statements_of(model), given, from_builder,
+                           standardized=bool(standardized))
+    if pv.unset_paths:
+        unset = pv.unset_paths
+        warn(f"Regression coefficient{'s' if len(unset) > 1 else ''} "
+             f"{', '.join(map(repr, unset))} ha{'ve' if len(unset) > 1 else 's'}"
+             " no population value and will be set to zero (as lavaan's simulateData);"
+             " write the value into the syntax ('y ~ 0.3*x') or pass population=.",
+             TrustModelWarning)
+    return Population(table=pv.table, values=pv.values, standardized=bool(standardized))
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,17 +9,18 @@ parameters than moments.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .._errors import (DataError, HeywoodCaseWarning, IdentificationError, IdentificationWarning,
-                       NonConvergenceWarning, NotPositiveDefiniteWarning, TrustModelWarning)
+from .._errors import (CollinearityWarning, DataError, HeywoodCaseWarning,
+                       IdentificationError, IdentificationWarning, NonConvergenceWarning,
+                       NotPositiveDefiniteWarning, StandardErrorWarning)
 from .._validation import did_you_mean
 from ..estimation.fit_measures.indices import ndat
 from ..model.standardized import standardize
+from .._warnings import warn
 
 
 def check_variables(table, data, sample_cov) -> None:
@@ -65,18 +66,18 @@ def check_identification(table, stats) -> None:
     for g in range(1, table.ngroups + 1):
         for lv in names.lv:
             if (lv, g) not in scaled:
-                warnings.warn(f"Latent variable {lv!r} has no fixed loading and no fixed variance: "
-                              "its scale is not identified. Fix one loading (1*item) or its "
-                              f"variance ({lv} ~~ 1*{lv}), or use std_lv=True.",
-                              IdentificationWarning, stacklevel=4)
+                warn(f"Latent variable {lv!r} has no fixed loading and no fixed variance: "
+                     "its scale is not identified. Fix one loading (1*item) or its "
+                     f"variance ({lv} ~~ 1*{lv}), or use std_lv=True.",
+                     IdentificationWarning)
 
 
 def admissibility(table, state, vcov) -> None:
     if not state.converged:
-        warnings.warn(f"The optimizer did not converge ({state.optim.message} after "
-                      f"{state.optim.iterations} iterations); estimates are not trustworthy. "
-                      "Check the model's identification and the starting values.",
-                      NonConvergenceWarning, stacklevel=4)
+        warn(f"The optimizer did not converge ({state.optim.message} after "
+             f"{state.optim.iterations} iterations); estimates are not trustworthy. "
+             "Check the model's identification and the starting values.",
+             NonConvergenceWarning)
     c = table.cols
     values = state.values
     lv = set(table.names.lv)
@@ -86,9 +87,8 @@ def admissibility(table, state, vcov) -> None:
     for k in heywood:
         kind = "latent (residual) variance" if c.lhs[k] in lv else "residual variance"
         grp = f" in group {c.group[k]}" if table.ngroups > 1 else ""
-        warnings.warn(f"The {kind} of {c.lhs[k]!r}{grp} is negative ({values[k]:.4g}), a Heywood "
-                      "case; see res.params.query(\"op == '~~'\").", HeywoodCaseWarning,
-                      stacklevel=4)
+        warn(f"The {kind} of {c.lhs[k]!r}{grp} is negative ({values[k]:.4g}), a Heywood "
+             "case; see res.params.query(\"op == '~~'\").", HeywoodCaseWarning)
     model = state.problem.model
     p = model.p
     for g in range(model.ngroups):
@@ -97,13 +97,13 @@ def admissibility(table, state, vcov) -> None:
         if model.lv:
             psi = S[p:, p:]
             if len(psi) and np.linalg.eigvalsh(psi)[0] < -1e-10:
-                warnings.warn(f"The covariance matrix of latent variables{grp} is not positive "
-                              "definite; use res.params to inspect the latent (co)variances.",
-                              NotPositiveDefiniteWarning, stacklevel=4)
+                warn(f"The covariance matrix of latent variables{grp} is not positive "
+                     "definite; use res.params to inspect the latent (co)variances.",
+                     NotPositiveDefiniteWarning)
         theta = S[:p, :p]
         if np.linalg.eigvalsh(theta)[0] < -1e-10 and not (np.diag(theta) < 0).any():
-            warnings.warn(f"The residual covariance matrix (Theta){grp} is not positive definite.",
-                          NotPositiveDefiniteWarning, stacklevel=4)
+            warn(f"The residual covariance matrix (Theta){grp} is not positive definite.",
+                 NotPositiveDefiniteWarning)
     if table.npar and vcov is not None and np.any(vcov):
         info = state.optim.info
         if info is not None:
@@ -112,20 +112,12 @@ def admissibility(table, state, vcov) -> None:
             eig, vec = np.linalg.eigh(scaled)
             if eig[0] < 1e-10:
                 involved = _null_space_names(table, vec[:, 0])
-                warnings.warn("The information matrix is singular at the solution (rank "
-                              f"{int((eig > 1e-10).sum())} of {len(eig)}): the model may not be "
-                              "(empirically) identified; standard errors are unreliable. "
-                              f"Parameters involved (null-space direction): {involved}.",
-                              IdentificationWarning, stacklevel=4)
+                warn("The information matrix is singular at the solution (rank "
+                     f"{int((eig > 1e-10).sum())} of {len(eig)}): the model may not be "
+                     "(empirically) identified; standard errors are unreliable. "
+                     f"Parameters involved (null-space direction): {involved}.",
+                     IdentificationWarning)
     check_collinearity(table, state, vcov)
-
-
-class CollinearityWarning(IdentificationWarning):
-    """Latent variables so highly correlated that their effects cannot be told apart."""
-
-
-class StandardErrorWarning(TrustModelWarning):
-    """Standard errors far too large for the scale of the estimates."""
 
 
 LATENT_R_MAX = 0.95     # |latent correlation| above this: near-collinear latents
@@ -223,13 +215,13 @@ def _collinear_latents(model, rows, g) -> set:
                     k = k[0]
                     paths.append(f"{y} ~ {x} = {values[k]:.3g} (SE {se[k]:.3g})")
                     blamed.add(k)
-        warnings.warn(f"Latent variables {lv[i]!r} and {lv[j]!r}{grp} are nearly collinear "
-                      f"(latent correlation {corr[i, j]:.3f}) and both predict "
-                      f"{', '.join(map(repr, ys))}: their separate effects cannot be "
-                      f"estimated and the standard errors explode ({'; '.join(paths)}). "
-                      "Merge the two constructs, drop one as a predictor, or model a "
-                      "higher-order factor; check their discriminant validity (HTMT).",
-                      CollinearityWarning, stacklevel=6)
+        warn(f"Latent variables {lv[i]!r} and {lv[j]!r}{grp} are nearly collinear "
+             f"(latent correlation {corr[i, j]:.3f}) and both predict "
+             f"{', '.join(map(repr, ys))}: their separate effects cannot be "
+             f"estimated and the standard errors explode ({'; '.join(paths)}). "
+             "Merge the two constructs, drop one as a predictor, or model a "
+             "higher-order factor; check their discriminant validity (HTMT).",
+             CollinearityWarning)
     # a direct path between two latents (stability, dem60 -> dem65) may well carry r > .95
     linked = {frozenset(pair) for pair in reg}
     others = [(lv[i], lv[j], corr[i, j]) for i in range(len(lv)) for j in range(i + 1, len(lv))
@@ -237,10 +229,10 @@ def _collinear_latents(model, rows, g) -> set:
               and frozenset((lv[i], lv[j])) not in linked]
     if others:
         listed = ", ".join(f"{a!r} and {b!r} ({r:.3f})" for a, b, r in others)
-        warnings.warn(f"Latent correlations above {LATENT_R_MAX}{grp}: {listed}. Such "
-                      "constructs are not empirically distinct (discriminant validity); "
-                      "expect unstable estimates and large standard errors.",
-                      CollinearityWarning, stacklevel=6)
+        warn(f"Latent correlations above {LATENT_R_MAX}{grp}: {listed}. Such "
+             "constructs are not empirically distinct (discriminant validity); "
+             "expect unstable estimates and large standard errors.",
+             CollinearityWarning)
     return blamed
 
 
@@ -258,8 +250,8 @@ def _absurd_standard_errors(rows, blamed) -> None:
         if std_se > STD_SE_MAX or (se[k] > 10 * abs(est) and abs(std_all[k]) > 0.1):
             bad.append(f"{lhs[k]} {op[k]} {rhs[k]} = {est:.3g} (SE {se[k]:.3g})")
     if bad:
-        warnings.warn(f"Absurdly large standard errors: {'; '.join(bad[:6])}"
-                      f"{' ...' if len(bad) > 6 else ''}. The model is close to empirically "
-                      "under-identified: look for near-collinear latents (latent correlations "
-                      "near 1), Heywood cases or a factor with too few indicators.",
-                      StandardErrorWarning, stacklevel=6)
+        warn(f"Absurdly large standard errors: {'; '.join(bad[:6])}"
+             f"{' ...' if len(bad) > 6 else ''}. The model is close to empirically "
+             "under-identified: look for near-collinear latents (latent correlations "
+             "near 1), Heywood cases or a factor with too few indicators.",
+             StandardErrorWarning)

@@ -158,18 +158,26 @@ def plot_path(res, *, ax=None, what: str = "std_all", group=None, alpha: float =
         raise OptionError(f"what= must be one of {', '.join(map(repr, WHAT))}; got {what!r}.")
     column = WHAT[what]
     plt = pyplot()
-    from matplotlib.patches import Ellipse, FancyArrowPatch, FancyBboxPatch
 
     p = _params_for_group(res, group)
     lay = layout(p)
     nodes = lay["nodes"]
     if not nodes:
         raise OptionError("The model has no latent variables or regressions to draw.")
-    layer_of = lay["layer_of"]
+    edges = _edges(p, nodes, lay["layer_of"], covariances, residual_covariances)
+    extent = _extent(nodes, edges)
+    fig, ax = _new_figure(ax, extent, plt)
+    patches = _draw_nodes(ax, nodes)
+    extra = _draw_edges(ax, nodes, edges, patches, _labels_for(fig, ax, nodes, extent),
+                        column, decimals, alpha)
+    _finish(ax, extent, extra, title, column)
+    return fig
+
+
+def _edges(p, nodes, layer_of, covariances: bool, residual_covariances: bool) -> list:
+    """The edges to draw: ``(a, b, row, arrowstyle, rad)``, the arrow pointing at ``b``."""
     lat = set(p.loc[p["op"] == "=~", "lhs"])
     indicator_of = {r.rhs: r.lhs for r in p[p["op"] == "=~"].itertuples() if r.rhs not in lat}
-
-    # ---- the edges: (a, b, row, arrowstyle, rad); the arrow points at b
     edges = []
     for r in p[p["op"] == "=~"].itertuples():
         if r.rhs in nodes and r.lhs in nodes:
@@ -192,8 +200,11 @@ def plot_path(res, *, ax=None, what: str = "std_all", group=None, alpha: float =
         bulge = BOX_W / 2 + 0.3 + 0.04 * dist if ind else 0.3 + 0.12 * dist
         rad = _bulge_rad(nodes[a][:2], nodes[b][:2], normal, bulge)
         edges.append((a, b, r, "<|-|>", rad))
+    return edges
 
-    # ---- extent: nodes and curves
+
+def _extent(nodes, edges) -> tuple[float, float, float, float]:
+    """``xmin, ymin, xmax, ymax`` of the nodes and the curved edges, with a margin."""
     pts = [np.array([x + sx * hw, y + sy * hh]) for x, y, kind in nodes.values()
            for hw, hh in [_half(kind)] for sx in (-1, 1) for sy in (-1, 1)]
     for a, b, _, _, rad in edges:
@@ -201,18 +212,33 @@ def plot_path(res, *, ax=None, what: str = "std_all", group=None, alpha: float =
             pts += list(bezier(nodes[a][:2], nodes[b][:2], rad, np.linspace(0, 1, 21)))
     pts = np.array(pts)
     (xmin, ymin), (xmax, ymax) = pts.min(axis=0) - 0.45, pts.max(axis=0) + 0.45
-    if ax is None:
-        scale = min(0.95, 22 / (xmax - xmin), 30 / (ymax - ymin))
-        fig, ax = plt.subplots(figsize=(max(5.0, (xmax - xmin) * scale),
-                                        max(3.0, (ymax - ymin) * scale + 0.4)))
-        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.92)
-    else:
-        fig = ax.figure
+    return xmin, ymin, xmax, ymax
+
+
+def _new_figure(ax, extent, plt):
+    """The given axes' figure, or a new figure sized to the diagram."""
+    xmin, ymin, xmax, ymax = extent
+    if ax is not None:
+        return ax.figure, ax
+    scale = min(0.95, 22 / (xmax - xmin), 30 / (ymax - ymin))
+    fig, ax = plt.subplots(figsize=(max(5.0, (xmax - xmin) * scale),
+                                    max(3.0, (ymax - ymin) * scale + 0.4)))
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.92)
+    return fig, ax
+
+
+def _labels_for(fig, ax, nodes, extent) -> _Labels:
+    """Label placement with the label size in data units of this axes."""
+    xmin, ymin, xmax, ymax = extent
     bbox = ax.get_position()
     fw, fh = fig.get_size_inches()
     inch = min(fw * bbox.width / (xmax - xmin), fh * bbox.height / (ymax - ymin))
-    labels = _Labels(nodes, char_w=0.55 * LABEL_FS / 72 / inch, height=1.35 * LABEL_FS / 72 / inch)
+    return _Labels(nodes, char_w=0.55 * LABEL_FS / 72 / inch, height=1.35 * LABEL_FS / 72 / inch)
 
+
+def _draw_nodes(ax, nodes) -> dict:
+    """Ellipses for latent variables, boxes for the others, with their names."""
+    from matplotlib.patches import Ellipse, FancyBboxPatch
     patches = {}
     for name, (x, y, kind) in nodes.items():
         if kind == "latent":
@@ -228,6 +254,13 @@ def plot_path(res, *, ax=None, what: str = "std_all", group=None, alpha: float =
         ax.text(x, y, name, ha="center", va="center", fontsize=10 if kind == "latent" else 8,
                 zorder=4, fontweight="bold" if kind == "latent" else "normal",
                 gid=f"node:{name}")
+    return patches
+
+
+def _draw_edges(ax, nodes, edges, patches, labels: _Labels, column: str, decimals: int,
+                alpha: float) -> list:
+    """The arrows (dashed when p >= alpha) and their estimates; returns the label boxes."""
+    from matplotlib.patches import FancyArrowPatch
 
     def text_of(r) -> str:
         v = getattr(r, column)
@@ -250,6 +283,12 @@ def plot_path(res, *, ax=None, what: str = "std_all", group=None, alpha: float =
             ax.text(xy[0], xy[1], txt, ha="center", va="center", fontsize=LABEL_FS, zorder=5,
                     bbox={"boxstyle": "round,pad=0.15", "facecolor": "white",
                           "edgecolor": "none", "alpha": 0.9}, gid="estimate")
+    return extra
+
+
+def _finish(ax, extent, extra, title, column: str) -> None:
+    """Limits that hold the nodes, curves and labels; no axes; the title."""
+    xmin, ymin, xmax, ymax = extent
     if extra:
         e = np.array(extra)
         xmin, ymin = min(xmin, e[:, 0].min() - 0.1), min(ymin, e[:, 1].min() - 0.1)
@@ -264,7 +303,6 @@ def plot_path(res, *, ax=None, what: str = "std_all", group=None, alpha: float =
         title = f"Path diagram, {kind} estimates; * p < .05, ** p < .01, *** p < .001"
     if title:
         ax.set_title(title, fontsize=9)
-    return fig
 
 
 __all__ = ["plot_path", "layout", "stars", "bezier"]

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .quality import htmt_batch, htmt_pairs
+
 
 def reliability(spec, S, L, rho) -> pd.DataFrame:
     rows = []
@@ -32,19 +34,11 @@ def reliability(spec, S, L, rho) -> pd.DataFrame:
 
 
 def htmt(spec, S) -> pd.DataFrame:
+    """HTMT of every construct pair as a symmetric table (see :func:`quality.htmt_batch`)."""
     J = spec.n_constructs
-    mono = np.ones(J)
-    for j in range(J):
-        idx = spec.block_of(j)
-        if len(idx) > 1:
-            R = S[np.ix_(idx, idx)]
-            mono[j] = R[np.triu_indices(len(idx), 1)].mean()
     H = np.full((J, J), np.nan)
-    for i in range(J):
-        for j in range(J):
-            if i != j:
-                het = S[np.ix_(spec.block_of(i), spec.block_of(j))].mean()
-                H[i, j] = het / np.sqrt(mono[i] * mono[j])
+    for (i, j), h in zip(htmt_pairs(spec), htmt_batch(np.asarray(S)[None], spec)[0]):
+        H[i, j] = H[j, i] = h
     return pd.DataFrame(H, index=list(spec.constructs), columns=list(spec.constructs))
 
 

@@ -11,7 +11,6 @@ seminr's ``bootstrap_model`` re-runs ``estimate_pls`` on each resample.
 """
 from __future__ import annotations
 
-import warnings
 from functools import partial
 
 import numpy as np
@@ -19,12 +18,25 @@ import numpy as np
 from .._errors import BootstrapFailureWarning, OptionError
 from .._parallel import parallel_map, spawn_seeds
 from .pipeline import estimate_batch
+from .._warnings import warn
 
 CHUNK = 50
 
 
 def _indices(children, n: int) -> np.ndarray:
-    return np.stack([np.random.default_rng(c).integers(0, n, n) for c in children])
+    """Row indices of the replicates: drawn from each child seed, or given as index rows."""
+    return np.stack([c if isinstance(c, np.ndarray) else
+                     np.random.default_rng(c).integers(0, n, n) for c in children])
+
+
+def check_indices(indices, n: int) -> np.ndarray:
+    """Given resample rows as an int array ``(B, n)`` with entries in ``[0, n)``."""
+    idx = np.asarray(indices)
+    if idx.ndim != 2 or idx.shape[1] != n or idx.shape[0] < 2 \
+            or not np.issubdtype(idx.dtype, np.integer) or idx.min() < 0 or idx.max() >= n:
+        raise OptionError(f"indices= must be an integer array of shape (B, {n}), B >= 2, "
+                          f"with 0-based rows in [0, {n}); got shape {idx.shape}.")
+    return idx
 
 
 def stack_columns(X: np.ndarray, names, idx: np.ndarray) -> dict:
@@ -42,13 +54,16 @@ def _chunk_rows(children, X, names, plan, kw, W0, extract):
 
 
 def run_bootstrap(X, names, plan, kw, W0, extract, *, B: int, seed, n_jobs: int = 1,
-                  backend: str | None = None, progress=None):
+                  backend: str | None = None, progress=None, indices=None):
     """Bootstrap statistics ``extract(out)`` (shape (b, k)) over ``B`` replicates.
 
     Parameters
     ----------
     X : ndarray, shape (n, p)
         Raw item data (after the missing-value treatment), columns ``names``.
+    indices : ndarray, shape (B, n), optional
+        0-based resample rows to use instead of drawing them (``B`` is then their number),
+        e.g. another program's draws.
 
     Returns
     -------
@@ -57,9 +72,13 @@ def run_bootstrap(X, names, plan, kw, W0, extract, *, B: int, seed, n_jobs: int 
     failed : int
         Their number (a :class:`BootstrapFailureWarning` is issued if any).
     """
-    if not isinstance(B, (int, np.integer)) or B < 2:
+    if indices is not None:
+        children = list(check_indices(indices, X.shape[0]))
+        B = len(children)
+    elif not isinstance(B, (int, np.integer)) or B < 2:
         raise OptionError(f"bootstrap= must be an integer of at least 2; got {B!r}.")
-    children = spawn_seeds(seed, int(B))
+    else:
+        children = spawn_seeds(seed, int(B))
     func = partial(_chunk_rows, X=X, names=tuple(names), plan=plan, kw=kw, W0=W0,
                    extract=extract)
     rows = parallel_map(func, children, n_jobs=n_jobs, backend=backend or "loky",
@@ -69,8 +88,8 @@ def run_bootstrap(X, names, plan, kw, W0, extract, *, B: int, seed, n_jobs: int 
     stats[~ok] = np.nan
     failed = int((~ok).sum())
     if failed:
-        warnings.warn(f"{failed} of {B} bootstrap resamples failed (no convergence or an "
-                      "inadmissible PLSc correction); they are counted in n_boot_failed and "
-                      "left out of the standard errors and intervals.",
-                      BootstrapFailureWarning, stacklevel=4)
+        warn(f"{failed} of {B} bootstrap resamples failed (no convergence or an "
+             "inadmissible PLSc correction); they are counted in n_boot_failed and "
+             "left out of the standard errors and intervals.",
+             BootstrapFailureWarning)
     return stats, failed

@@ -25,7 +25,8 @@ def fit_pls(model, data: pd.DataFrame, *, estimator: Literal["PLS", "PLSc"] = "P
             progress=None, tol: float = 1e-7, max_iter: int = 300,
             missing: Literal["listwise", "mean"] = "listwise",
             interaction: str | None = None, hoc: str | None = None,
-            boot_ci_type: str = "perc", group: str | None = None, missing_value=None):
+            boot_ci_type: str = "perc", group: str | None = None, missing_value=None,
+            bootstrap_indices=None):
     """Fit a PLS path model (Mode A ``=~``, Mode B ``<~``, inner model ``~``).
 
     Parameters
@@ -73,6 +74,10 @@ def fit_pls(model, data: pd.DataFrame, *, estimator: Literal["PLS", "PLSc"] = "P
         Approach for higher-order constructs (default "two_stage", seminr's).
     boot_ci_type : {"perc", "bca"}
         Bootstrap intervals: percentile or BCa (jackknife acceleration).
+    bootstrap_indices : int array, shape (B, n), optional
+        With ``se="bootstrap"``: the resamples' rows (0-based positions in the estimation
+        sample) instead of ``bootstrap=`` draws from ``seed=``, e.g. another program's
+        draws to reproduce its bootstrap exactly.
     group : str, optional
         Column of ``data`` naming groups: one fit per group, returned as a
         :class:`~trustmodel.pls.groups.PLSGroupResult` with ``compare_groups()``.
@@ -123,10 +128,15 @@ def fit_pls(model, data: pd.DataFrame, *, estimator: Literal["PLS", "PLSc"] = "P
         raise OptionError(f"max_iter= must be a positive integer; got {max_iter!r}.")
     if not (isinstance(tol, (int, float)) and tol > 0):
         raise OptionError(f"tol= must be a positive number; got {tol!r}.")
+    if bootstrap_indices is not None:
+        bootstrap = len(bootstrap_indices)
     opts = dict(estimator=estimator, scheme=scheme, se=se, bootstrap=bootstrap, level=level,
                 n_jobs=n_jobs, tol=tol, max_iter=max_iter, missing=missing,
                 interaction=interaction, hoc=hoc, boot_ci_type=boot_ci_type,
                 missing_value=missing_value)
+    if bootstrap_indices is not None and (se != "bootstrap" or group is not None):
+        raise OptionError("bootstrap_indices= gives the resamples of se='bootstrap' for one "
+                          "group; set se='bootstrap' (and no group=).")
     if group is not None:
         return fit_groups(model, data, group, opts, seed=seed, backend=backend,
                           progress=progress)
@@ -145,7 +155,8 @@ def fit_pls(model, data: pd.DataFrame, *, estimator: Literal["PLS", "PLSc"] = "P
             extract = partial(stat_vector, layout=layout)
             boot, failed = run_bootstrap(X, plan.raw_items, plan, kw, est["W"], extract,
                                          B=bootstrap, seed=seed, n_jobs=n_jobs,
-                                         backend=backend, progress=progress)
+                                         backend=backend, progress=progress,
+                                         indices=bootstrap_indices)
             if boot_ci_type == "bca":
                 from .inference import jackknife
                 jack = jackknife(X, plan, kw, extract)

@@ -75,7 +75,7 @@ class PLSGroupResult:
         return str(self)
 
     def compare_groups(self, method: str = "permutation", *, B: int = 1000, seed=None,
-                       n_jobs: int = 1, groups=None) -> pd.DataFrame:
+                       n_jobs: int = 1, groups=None, indices=None) -> pd.DataFrame:
         """Test every path for a difference between two groups.
 
         Parameters
@@ -87,6 +87,10 @@ class PLSGroupResult:
             Defaults to the fit's seed.
         groups : pair of labels, optional
             Which two groups (default: the first two).
+        indices : pair of int arrays, optional
+            For the bootstrap methods: each group's resample rows, shape ``(B, n_g)``,
+            0-based positions in the group's data (in data order), instead of drawing them,
+            e.g. to reproduce seminr's draws (``B`` is then their number).
 
         Returns
         -------
@@ -116,14 +120,18 @@ class PLSGroupResult:
                             "rhs": [sp.constructs[k] for k, _ in sp.paths],
                             f"est_{g1}": b1, f"est_{g2}": b2, "diff": b1 - b2})
         if method == "permutation":
+            if indices is not None:
+                raise OptionError("indices= gives bootstrap resamples; the permutation test "
+                                  "draws permutations from seed=.")
             d = self._permuted_diffs(g1, g2, B, seed, n_jobs)
             ok = d[np.all(np.isfinite(d), axis=1)]
             cnt = (np.abs(ok) >= np.abs(b1 - b2)[None, :] - 1e-12).sum(axis=0)
             return out.assign(statistic=np.nan, df=np.nan, pvalue=(1 + cnt) / (len(ok) + 1),
                               n_permutations=len(ok))
         s1, s2 = spawn_seeds(seed, 2)
-        boot1 = _path_boot(r1, B, s1, n_jobs)
-        boot2 = _path_boot(r2, B, s2, n_jobs)
+        i1, i2 = (None, None) if indices is None else indices
+        boot1 = _path_boot(r1, B, s1, n_jobs, i1)
+        boot2 = _path_boot(r2, B, s2, n_jobs, i2)
         if method == "mga":
             p = np.array([_mga_p(boot1[:, k], boot2[:, k]) for k in range(len(b1))])
             return out.assign(statistic=np.nan, df=np.nan, pvalue=p)
@@ -243,14 +251,15 @@ def _mga_p(x, y) -> float:
     return float(1 - greater / (len(u) * len(v)))
 
 
-def _path_boot(res, B, seed, n_jobs):
+def _path_boot(res, B, seed, n_jobs, indices=None):
     from .bootstrap import run_bootstrap
     sp = res.spec
     k, j = np.array(sp.paths).T
     kw = dict(consistent=res.estimator == "PLSc", scheme=res.scheme,
               tol=res.options.get("tol", 1e-7), max_iter=res.options.get("max_iter", 300))
     stats, _ = run_bootstrap(res._raw, res.plan.raw_items, res.plan, kw, res._est["W"],
-                             lambda out: out["B"][:, k, j], B=B, seed=seed, n_jobs=n_jobs)
+                             lambda out: out["B"][:, k, j], B=B, seed=seed, n_jobs=n_jobs,
+                             indices=indices)
     return stats
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import DataWarning, OptionError
+from .._warnings import warn
 
 
 def _bounds(value, names, what):
@@ -37,14 +38,12 @@ def scale_bounds(res, lower, upper):
     the data (one scale for all items, as a questionnaire has) with a DataWarning."""
     if lower is not None and upper is not None:
         return lower, upper
-    import warnings
     X = res._raw
     lo = float(np.min(X)) if lower is None else lower
     hi = float(np.max(X)) if upper is None else upper
-    warnings.warn(f"Scale bounds for the 0-100 index taken from the data: lower={lo:g}, "
-                  f"upper={hi:g}; pass lower= and upper= (e.g. 1 and 10 for the ACSI/ECSI "
-                  "questionnaires) to state the questionnaire's scale.", DataWarning,
-                  stacklevel=4)
+    warn(f"Scale bounds for the 0-100 index taken from the data: lower={lo:g}, "
+         f"upper={hi:g}; pass lower= and upper= (e.g. 1 and 10 for the ACSI/ECSI "
+         "questionnaires) to state the questionnaire's scale.", DataWarning)
     return lo, hi
 
 
@@ -62,9 +61,8 @@ def _parts(res, lower, upper):
         raise OptionError("upper= must exceed lower= for every item; got "
                           f"lower={lower!r}, upper={upper!r}.")
     if np.any(res._means < lo) or np.any(res._means > hi):
-        import warnings
-        warnings.warn("Some item means lie outside [lower, upper]; check the scale bounds given "
-                      "to the index.", DataWarning, stacklevel=4)
+        warn("Some item means lie outside [lower, upper]; check the scale bounds given "
+             "to the index.", DataWarning)
     rng = hi - lo
     w = res._est["W"][np.arange(len(spec.indicators)), spec.block]
     u = w * rng / res._sds                      # weights of the 0-100 items (up to 100)

@@ -65,14 +65,17 @@ def _products(cols, plan, name, params=None):
     return {nm: P[..., k] for k, nm in enumerate(names)}, names, params
 
 
-def interaction_columns(cols: dict, plan, out: dict) -> dict:
+def interaction_columns(cols: dict, plan, out: dict, given: bool = False) -> dict:
     """``cols`` with the interaction items of ``plan`` built as estimate ``out`` built them
-    (for new data: training moments, orthogonalizing regressions and stage-1 weights)."""
+    (for new data: training moments, orthogonalizing regressions and stage-1 weights); with
+    ``given=True`` a two-stage item ``"A:B_intxn"`` already in ``cols`` is kept as it is."""
     cols = dict(cols)
     for c in plan.constructs:
         if c not in plan.interactions:
             continue
         if plan.interaction == "two_stage":
+            if given and f"{c}_intxn" in cols:
+                continue
             ts = out["two_stage"]
             tsp = ts["spec"]
             X = np.stack([_column(cols, x) for x in tsp.indicators], axis=-1)
@@ -138,7 +141,7 @@ def estimate_batch(cols: dict, plan, kw: dict, W0=None) -> dict:
         if sub is not None:
             out["converged"] = out["converged"] & sub["converged"]
     out.update(spec=spec, Z=Z, mean=mean, sd=sd, scale=scale, first=first, S=S, inter=inter,
-               two_stage=two_stage,
+               two_stage=two_stage, consistent=bool(kw.get("consistent", False)),
                scores=(Z @ out["W"]) * scale[:, None, :])
     return out
 

@@ -9,7 +9,9 @@ weights), scores are ``Z W``, the endogenous scores are predicted from
 * ``"EA"`` (earliest antecedents, ``predict_EA``): exogenous scores propagated through the
   inner model in causal order;
 
-and items are ``Y_hat L'`` put back on their scales (Shmueli et al. 2016). PLSpredict
+and items are ``Y_hat L'`` put back on their scales (Shmueli et al. 2016); PLSc estimates
+predict with the model-implied conditional expectation instead
+(:mod:`trustmodel.pls.plsc_predict`). PLSpredict
 (Shmueli et al. 2019) shuffles the rows, cuts them into ``folds`` as R's ``cut(seq(n),
 breaks = folds)`` does, predicts every fold from a model trained on the others, and averages
 the predictions over ``repeats`` shuffles; the linear-model benchmark regresses each
@@ -25,6 +27,7 @@ import pandas as pd
 
 from .._errors import DataError, OptionError
 from .pipeline import interaction_columns
+from .plsc_predict import predict_standardized as plsc_predict_standardized
 
 TECHNIQUES = ("DA", "EA")
 
@@ -52,23 +55,31 @@ def check_predictable(plan, estimator):
     if plan.hocs:
         raise OptionError("Prediction of higher-order-construct models has no published "
                           "solution (seminr refuses it too); predict from the first-order model.")
-    if estimator != "PLS":
-        raise OptionError("Prediction uses the composite (PLS) construct-score chain; refit with "
+    if estimator == "PLSc" and plan.interactions:
+        raise OptionError("PLSc models with interaction terms have no model-implied prediction "
+                          "rule (seminr refuses them too, sem-in-r/seminr#427); refit with "
                           "estimator='PLS'.")
 
 
-def predict_batch(out, plan, cols, technique="DA"):
-    """Predicted items ``(B, m, p)`` (original units, spec order) and scores for the stacked
-    estimates ``out`` applied to the stacked new data ``cols``."""
-    cols = interaction_columns(cols, plan, out)
+def predict_batch(out, plan, cols, technique="DA", given=False):
+    """Predicted items ``(B, m, p)`` (original units, spec order), construct scores and, per
+    estimate, why its PLSc solution cannot predict ("" if it can; always "" under PLS), for
+    the stacked estimates ``out`` applied to the stacked new data ``cols`` (``given``: see
+    :func:`~trustmodel.pls.pipeline.interaction_columns`). PLSc estimates predict with the
+    model-implied conditional expectation (:mod:`trustmodel.pls.plsc_predict`)."""
+    cols = interaction_columns(cols, plan, out, given)
     spec = out["spec"]
     X = np.stack([cols[x] if x in cols else cols[x.split("@")[0]] for x in spec.indicators],
                  axis=-1)
     Z = (X - out["mean"][:, None, :]) / out["sd"][:, None, :]
-    Y = Z @ out["W"]
-    Yhat = _technique(Y, out["B"], spec, technique)
-    Xhat = np.einsum("bnj,bpj->bnp", Yhat, out["L"])
-    return Xhat * out["sd"][:, None, :] + out["mean"][:, None, :], Yhat
+    if out.get("consistent"):
+        Zhat, reasons = plsc_predict_standardized(out, Z, technique)
+        Yhat = Zhat @ out["W"]
+    else:
+        Yhat = _technique(Z @ out["W"], out["B"], spec, technique)
+        Zhat = np.einsum("bnj,bpj->bnp", Yhat, out["L"])
+        reasons = np.full(Z.shape[0], "", dtype=object)
+    return Zhat * out["sd"][:, None, :] + out["mean"][:, None, :], Yhat, reasons
 
 
 def item_positions(spec, plan, constructs=None):
@@ -94,8 +105,11 @@ def predict_result(res, new_data, technique="DA") -> pd.DataFrame:
         raise DataError("new_data has missing item values; predictions need complete rows "
                         "(impute them first).")
     out = res._est["_batch"]
-    Xhat, _ = predict_batch(out, res.plan, {nm: X[None, :, k] for k, nm in enumerate(names)},
-                            technique)
+    Xhat, _, why = predict_batch(out, res.plan,
+                                 {nm: X[None, :, k] for k, nm in enumerate(names)}, technique)
+    if why[0]:
+        raise DataError(f"The PLSc solution is inadmissible ({why[0]}), so it has no "
+                        "model-implied prediction; check the model or use estimator='PLS'.")
     spec = out["spec"]
     pos = item_positions(spec, res.plan)
     return pd.DataFrame(Xhat[0][:, pos], index=new_data.index,

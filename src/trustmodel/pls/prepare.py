@@ -2,7 +2,6 @@
 item matrix after the missing-value treatment, and the full-sample estimate."""
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -11,6 +10,7 @@ from .._errors import DataError, DataWarning, NonConvergenceWarning
 from ..data import check_present
 from .model import plan_from_statements, protect_interactions
 from .pipeline import estimate_batch
+from .._warnings import warn
 
 
 def plan_of(model, *, interaction=None, hoc=None):
@@ -41,9 +41,9 @@ def estimate_single(X, plan, kw, *, max_iter, tol) -> dict:
             raise DataError("PLSc cannot correct this model: rho_A is not positive for "
                             f"{', '.join(map(repr, bad))}; estimate them as composites "
                             "(estimator='PLS') or check the items' signs.")
-        warnings.warn(f"PLS did not converge in {max_iter} iterations (outer weight change "
-                      f"still above tol={tol:g}); raise max_iter= or try scheme='factorial'.",
-                      NonConvergenceWarning, stacklevel=4)
+        warn(f"PLS did not converge in {max_iter} iterations (outer weight change "
+             f"still above tol={tol:g}); raise max_iter= or try scheme='factorial'.",
+             NonConvergenceWarning)
     return est
 
 
@@ -75,16 +75,15 @@ def prepare_raw(data, names, missing: str = "listwise", missing_value=None):
                                 "mean replacement is impossible.")
             X = np.where(bad, means[None, :], X)
             report["replaced"] = {nm: int(c) for nm, c in zip(names, counts) if c}
-            warnings.warn(f"{int(counts.sum())} missing item value(s) in "
-                          f"{int(bad.any(axis=1).sum())} row(s) were replaced by item means "
-                          "(missing='mean', seminr's mean_replacement).", DataWarning,
-                          stacklevel=4)
+            warn(f"{int(counts.sum())} missing item value(s) in "
+                 f"{int(bad.any(axis=1).sum())} row(s) were replaced by item means "
+                 "(missing='mean', seminr's mean_replacement).", DataWarning)
         else:
             ok = ~bad.any(axis=1)
             report["rows_dropped"] = int((~ok).sum())
-            warnings.warn(f"{int((~ok).sum())} row(s) with missing indicator values were "
-                          "dropped (listwise); missing='mean' replaces them by item means "
-                          "instead.", DataWarning, stacklevel=4)
+            warn(f"{int((~ok).sum())} row(s) with missing indicator values were "
+                 "dropped (listwise); missing='mean' replaces them by item means "
+                 "instead.", DataWarning)
             X, rows = X[ok], rows[ok]
     n = X.shape[0]
     if n < 3:

@@ -2,8 +2,10 @@
 
 * HTMT (Henseler, Ringle & Sarstedt 2015): mean heterotrait correlation over the geometric
   mean of the two mean monotrait correlations; HTMT2 (Roemer, Schuberth & Henseler 2021):
-  geometric means of the absolute correlations instead of arithmetic means. One-item blocks
-  have monotrait mean 1 (seminr's convention).
+  geometric means instead of arithmetic means. Both use absolute correlations, as seminr's
+  ``HTMT`` (R/evaluate_validity.R) and semTools' ``htmt(absolute = TRUE)`` do, so a
+  correlation that turns negative in a bootstrap resample does not lower the ratio. One-item
+  blocks have monotrait mean 1 (seminr's convention).
 * SRMR, d_ULS and d_G (Dijkstra & Henseler 2015) compare the item correlations ``S`` with
   those implied by the composite model, ``Sigma_jj = S_jj`` within a block and ``Sigma_ij =
   S_ii w_i r_ij w_j' S_jj`` between blocks (Dijkstra 2017); ``r`` is the construct
@@ -26,7 +28,7 @@ def htmt_pairs(spec) -> list:
 
 def htmt_batch(S: np.ndarray, spec, geometric: bool = False) -> np.ndarray:
     """HTMT (or HTMT2) of every construct pair ``i < j``, shape (B, n_pairs)."""
-    A = np.abs(S) if geometric else S
+    A = np.abs(S)
 
     def mean(block):
         if geometric:

@@ -298,6 +298,17 @@ class PLSResult:
                                            name="construct"))
 
     @cached_property
+    def it_criteria(self) -> pd.DataFrame:
+        """AIC and BIC of every endogenous construct's regression, ``n ln(SSE / n) + 2 (k + 1)``
+        and ``n ln(SSE / n) + (k + 1) ln n`` with ``SSE = (1 - R²)(n - 1)`` on the
+        standardized scores (Sharma et al. 2019, JAIS 20(4); seminr's
+        ``calculate_itcriteria``), for choosing between models of the same data."""
+        r2, n = self.r2["r2"], self.nobs
+        k = np.array([len(self.spec.predecessors(j)) for j in self.spec.endogenous]) + 1
+        fit = n * np.log((1 - r2) * (n - 1) / n)
+        return pd.DataFrame({"AIC": fit + 2 * k, "BIC": fit + k * np.log(n)})
+
+    @cached_property
     def f2(self) -> pd.DataFrame:
         """Cohen's f² of every path, ``(R²_incl - R²_excl) / (1 - R²_incl)``, with
         ``R²_excl`` from re-estimating the model without the path, as seminr's ``fSquared``
@@ -482,6 +493,22 @@ class PLSResult:
         """Correlation of every indicator with every construct score."""
         c, i = self._names
         return pd.DataFrame(self._S @ self._est["W"], index=i, columns=c)
+
+    def q2(self, omission_distance: int = 7) -> pd.DataFrame:
+        """Stone-Geisser Q² by blindfolding: SSO, SSE and ``q2`` (cross-validated
+        redundancy) and ``q2_communality`` per endogenous Mode A construct; see
+        :mod:`trustmodel.pls.blindfold`.
+
+        Examples
+        --------
+        >>> import trustmodel as tm
+        >>> res = tm.fit("Image =~ IMAG1 + IMAG2 + IMAG3\\nSat =~ CUSA1 + CUSA2 + CUSA3\\n"
+        ...              "Sat ~ Image", tm.datasets.load("mobi"), estimator="PLS")
+        >>> bool(res.q2().loc["Sat", "q2"] > 0)
+        True
+        """
+        from .blindfold import blindfold
+        return blindfold(self, omission_distance)
 
     # ---------------------------------------------------------------- prediction
     def predict(self, new_data, technique: str = "DA") -> pd.DataFrame:

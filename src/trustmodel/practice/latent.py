@@ -15,7 +15,7 @@ import pandas as pd
 from .._errors import OptionError
 from .._validation import did_you_mean
 from . import importance as imp
-from .drivers import estimate, from_rows
+from .shares import estimate, from_rows
 
 
 def _group_index(res, group) -> int:

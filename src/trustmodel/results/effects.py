@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats as sst
 
+from ..estimation.core.linalg import se_from_variances
 from ..estimation.core.numdiff import jacobian
 
 COLUMNS = ["name", "kind", "from", "to", "via", "est", "se", "z", "pvalue", "ci_lower",
@@ -81,23 +82,45 @@ def effects_table(res) -> pd.DataFrame:
     >>> list(eff["kind"][eff["from"].eq("ind60") & eff["to"].eq("dem65")])
     ['direct', 'indirect', 'total']
     """
-    table = res.table
     model = res.state.problem.model
-    nodes, edges = structure(table)
+    nodes, edges = structure(res.table)
     theory = res.extra.get("theory") if isinstance(res.extra, dict) else None
     named = list(getattr(theory, "named_effects", []) or [])
     if not nodes or not edges:
         return pd.DataFrame(columns=COLUMNS)
-    k = len(nodes)
     at = {v: i for i, v in enumerate(nodes)}
-    adj = np.zeros((k, k), dtype=bool)  # adj[from, to]
+    adj = np.zeros((len(nodes), len(nodes)), dtype=bool)  # adj[from, to]
     for a, b in edges:
         adj[at[a], at[b]] = True
-    reach = _closure(adj)
+    specs, n_named = _specs(nodes, adj, named)
     pos = {v: i for i, v in enumerate(model.ov + model.lv)}
     idx = np.array([pos[v] for v in nodes])
+    x = np.asarray(res.state.x, dtype=float)
+    level = res.options.get("level", 0.95) if isinstance(res.options, dict) else 0.95
+    boot = res.bootstrap if getattr(res, "se_kind", "standard") == "bootstrap" else None
+    if boot is not None and boot.draws.shape[1] != len(x):
+        boot = None
+    frames = []
+    for g in range(model.ngroups):
+        evaluate = _evaluator(res.state.problem, idx, [s[5] for s in specs], g)
+        est = evaluate(x)
+        if boot is not None:
+            se, lo, hi = _bootstrap_columns(boot, evaluate, est, level)
+        else:
+            se, lo, hi = _delta_columns(evaluate, est, x, np.asarray(res.vcov_free, dtype=float),
+                                        level)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se > 0, est / se, np.nan)
+        frames.append(_frame(specs, est, se, z, lo, hi, model, res, g, n_named))
+    return pd.concat(frames, ignore_index=True)
 
-    # the list of effects: (name, kind, from, to, via, spec) with spec saying how to compute it
+
+def _specs(nodes, adj, named) -> tuple[list[tuple], int]:
+    """The effects to list, ``(name, kind, from, to, via, spec)`` with ``spec`` saying how to
+    compute it: the theory's named ones first (their number is returned too), then for every
+    connected ordered pair its direct, indirect and total effect, each unless already listed."""
+    at = {v: i for i, v in enumerate(nodes)}
+    reach = _closure(adj)
     specs: list[tuple] = []
     for e in named:
         chain = [e.source, *e.via, e.target]
@@ -127,54 +150,44 @@ def effects_table(res) -> pd.DataFrame:
                 generic.append((f"{a}->{b}", "indirect", a, b, via, ("indirect", i, j)))
             generic.append((f"{a}->{b}", "total", a, b, via, ("total", i, j)))
             specs += [sp for sp in generic if _identity(sp[5], adj) not in seen]
+    return specs, n_named
 
-    problem = res.state.problem
-    x = np.asarray(res.state.x, dtype=float)
-    vcov = np.asarray(res.vcov_free, dtype=float)
-    level = res.options.get("level", 0.95) if isinstance(res.options, dict) else 0.95
+
+def _evaluator(problem, idx, specs, g):
+    """``x -> effects``: every spec evaluated from the free parameters ``x`` in group ``g``."""
+    model = problem.model
+    k = len(idx)
+
+    def evaluate(xv):
+        A = model.matrices(problem.values(xv), g)[0]
+        B = A[np.ix_(idx, idx)].T          # B[from, to]
+        with np.errstate(all="ignore"):
+            try:
+                T = np.linalg.inv(np.eye(k) - B.T).T - np.eye(k)
+            except np.linalg.LinAlgError:
+                T = np.full((k, k), np.nan)
+        out = np.empty(len(specs))
+        for n, sp in enumerate(specs):
+            if sp[0] == "chain":
+                c = sp[1]
+                out[n] = np.prod([B[c[m], c[m + 1]] for m in range(len(c) - 1)])
+            elif sp[0] == "direct":
+                out[n] = B[sp[1], sp[2]]
+            elif sp[0] == "indirect":
+                out[n] = T[sp[1], sp[2]] - B[sp[1], sp[2]]
+            else:
+                out[n] = T[sp[1], sp[2]]
+        return out
+    return evaluate
+
+
+def _delta_columns(evaluate, est, x, vcov, level):
+    """(se, ci_lower, ci_upper) by the delta method: ``J V J'``, J by central differences."""
     q = sst.norm.ppf(0.5 + level / 2)
-    boot = res.bootstrap if getattr(res, "se_kind", "standard") == "bootstrap" else None
-    if boot is not None and boot.draws.shape[1] != len(x):
-        boot = None
-    frames = []
-    for g in range(model.ngroups):
-        def evaluate(xv, g=g):
-            A = model.matrices(problem.values(xv), g)[0]
-            B = A[np.ix_(idx, idx)].T          # B[from, to]
-            with np.errstate(all="ignore"):
-                try:
-                    T = np.linalg.inv(np.eye(k) - B.T).T - np.eye(k)
-                except np.linalg.LinAlgError:
-                    T = np.full((k, k), np.nan)
-            out = np.empty(len(specs))
-            for n, s in enumerate(specs):
-                sp = s[5]
-                if sp[0] == "chain":
-                    c = sp[1]
-                    out[n] = np.prod([B[c[m], c[m + 1]] for m in range(len(c) - 1)])
-                elif sp[0] == "direct":
-                    out[n] = B[sp[1], sp[2]]
-                elif sp[0] == "indirect":
-                    out[n] = T[sp[1], sp[2]] - B[sp[1], sp[2]]
-                else:
-                    out[n] = T[sp[1], sp[2]]
-            return out
-
-        est = evaluate(x)
-        if boot is not None:
-            se, lo, hi = _bootstrap_columns(boot, evaluate, est, level)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                z = np.where(se > 0, est / se, np.nan)
-            frames.append(_frame(specs, est, se, z, lo, hi, model, res, g, n_named))
-            continue
-        J = jacobian(evaluate, x)
-        cov = J @ vcov @ J.T if len(x) else np.zeros((len(specs), len(specs)))
-        se = np.sqrt(np.clip(np.diag(cov), 0, None))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(se > 0, est / se, np.nan)
-        frames.append(_frame(specs, est, se, z, est - q * se, est + q * se, model, res, g,
-                             n_named))
-    return pd.concat(frames, ignore_index=True)
+    J = jacobian(evaluate, x)
+    cov = J @ vcov @ J.T if len(x) else np.zeros((len(est), len(est)))
+    se = se_from_variances(np.diag(cov))
+    return se, est - q * se, est + q * se
 
 
 def _identity(spec, adj) -> tuple:

@@ -1,6 +1,7 @@
 """FitResult: immutable, built once by ``tm.fit``; tidy pandas views computed lazily."""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -10,17 +11,24 @@ from scipy import stats as sst
 
 from ..data import SampleStats
 from ..estimation.core.fitting import FitState
+from ..estimation.core.linalg import se_from_variances
 from ..estimation.fit_measures.assemble import fit_measures as assemble_fit_measures
 from ..estimation.fit_measures.statistics import FitStatistics, fit_statistics, model_df
 from ..estimation.inference.defined import Definitions
 from ..syntax import ParameterTable
 from ..model.standardized import standardize
+from .._warnings import recorded_warnings
+
+#: guards the one-time addition of lazily issued warnings to ``FitResult.warnings``
+_LAZY = threading.Lock()
 
 PARAM_COLUMNS = ["lhs", "op", "rhs", "group", "label", "est", "se", "z", "pvalue", "ci_lower",
                  "ci_upper", "std_lv", "std_all"]
 
 
 @dataclass(frozen=True)
+
+
 class FitResult:
     """The result of :func:`trustmodel.fit`.
 
@@ -37,6 +45,8 @@ class FitResult:
     converged : bool
     n_iter : int
     warnings : tuple of RecordedWarning (category, message)
+        Those of the fit and, once ``statistics`` / ``fit_measures`` is first read, those the
+        test-statistic and baseline step issued (a baseline refit's, a pseudo-inverse's).
     options : dict
     seed : int or None
     table : ParameterTable
@@ -105,12 +115,12 @@ class FitResult:
         est[par_mask] = self.state.values
         free = rows["free"].to_numpy().astype(int)
         fsel = free > 0
-        sd_free = np.sqrt(np.clip(np.diag(self.vcov_free), 0, None))
+        sd_free = se_from_variances(np.diag(self.vcov_free))
         se[fsel] = sd_free[free[fsel] - 1]
         dest, dcov = self._defined
         if len(dest):
             est[~par_mask] = dest
-            se[~par_mask] = np.sqrt(np.clip(np.diag(dcov), 0, None))
+            se[~par_mask] = se_from_variances(np.diag(dcov))
         if "se" in self.extra:  # bootstrap SDs (defined rows from their own draws, as lavaan)
             se = np.asarray(self.extra["se"], dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -163,8 +173,21 @@ class FitResult:
     def statistics(self) -> FitStatistics:
         """The test-statistic and baseline step, computed once on first use; ``fit_measures``
         reads it. See :class:`~trustmodel.estimation.fit_measures.statistics.FitStatistics`."""
-        return fit_statistics(self.table, self.stats, self.state, self.estimator,
-                              self.extra.get("fit_measures", {}))
+        with recorded_warnings() as caught:   # e.g. a baseline refit's: kept on res.warnings
+            out = fit_statistics(self.table, self.stats, self.state, self.estimator,
+                                 self.extra.get("fit_measures", {}))
+        return self._keep_lazy("statistics", out, caught)
+
+    def _keep_lazy(self, name: str, value, caught):
+        """``value`` of the lazily computed ``name``, its warnings added to ``warnings`` once
+        (when two threads compute it at the same time, the first one's result is kept)."""
+        with _LAZY:
+            done = self.__dict__.setdefault("_lazy_done", {})
+            if name not in done:
+                done[name] = value
+                if caught:
+                    object.__setattr__(self, "warnings", tuple(self.warnings) + tuple(caught))
+            return done[name]
 
     @cached_property
     def _fit_measures(self) -> pd.Series:

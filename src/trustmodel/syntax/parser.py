@@ -150,14 +150,11 @@ def _find_outside_quotes(text: str, needle: str) -> int:
 _SPECIAL = re.compile(r"[\"'()=~<>:|]")  # the characters _find_operator must look at
 
 
-def _find_operator(text: str) -> tuple[str, int]:
-    """First operator outside parentheses and quotes (longest match first).
-
-    Only the characters that open or close a quote or parenthesis, or start an operator, are
-    visited (a regular-expression scan), so long formulas are read at C speed.
-    """
+def _outside(text: str, pattern: re.Pattern):
+    """``(match, position)`` of every match of ``pattern`` outside quotes and parentheses
+    (``pattern`` must also match the quote and parenthesis characters)."""
     depth, quote = 0, None
-    for m in _SPECIAL.finditer(text):
+    for m in pattern.finditer(text):
         ch, i = m.group(), m.start()
         if quote:
             if ch == quote:
@@ -169,30 +166,28 @@ def _find_operator(text: str) -> tuple[str, int]:
         elif ch == ")":
             depth -= 1
         elif depth == 0:
-            for op in OPERATORS:
-                if text.startswith(op, i):
-                    return op, i
+            yield ch, i
+
+
+def _find_operator(text: str) -> tuple[str, int]:
+    """First operator outside parentheses and quotes (longest match first).
+
+    Only the characters that open or close a quote or parenthesis, or start an operator, are
+    visited (a regular-expression scan), so long formulas are read at C speed.
+    """
+    for _ch, i in _outside(text, _SPECIAL):
+        for op in OPERATORS:
+            if text.startswith(op, i):
+                return op, i
     return "", -1
 
 
 def _split_top(text: str, sep: str) -> list[tuple[str, int]]:
     """Split on ``sep`` outside parentheses/quotes; return (piece, offset) pairs."""
-    out, depth, quote, start = [], 0, None, 0
-    for m in re.finditer(rf"[\"'()]|{re.escape(sep)}", text):
-        ch, i = m.group(), m.start()
-        if quote:
-            if ch == quote:
-                quote = None
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == sep and depth == 0:
-            out.append((text[start:i], start))
-            start = i + 1
+    out, start = [], 0
+    for _ch, i in _outside(text, re.compile(rf"[\"'()]|{re.escape(sep)}")):
+        out.append((text[start:i], start))
+        start = i + 1
     out.append((text[start:], start))
     return out
 

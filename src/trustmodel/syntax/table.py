@@ -350,14 +350,23 @@ def _default_rows(param_stmts, names, meanstructure, cov_lv_x, cov_y) -> list[tu
 
 
 def _user_rows(param_stmts, names, g, ngroups, rules) -> list[dict]:
-    """Stage 2: the user's rows of group ``g`` with their modifiers and the metric rules."""
+    """Stage 2: the user's rows of group ``g`` with their modifiers and the metric rules.
+
+    A covariance is stored with its variables in lavaan's order (latent, then observed, as
+    first named): ``x3 ~~ x5`` becomes ``x5 ~~ x3`` when x5 comes first, as lavaan's
+    ``lav_partable_covariance_reorder()`` (called by ``lavParseModelString``) does.
+    """
     first_ind: dict = {}
     for s in param_stmts:
         if s.op == "=~":
             first_ind.setdefault(s.lhs, s.rhs)
     lv = set(names.lv)
+    order = {v: i for i, v in enumerate(names.lv + names.ov)}
     rows = []
     for s in param_stmts:
+        lhs, rhs = s.lhs, s.rhs
+        if s.op == "~~" and order.get(lhs, -1) > order.get(rhs, -1):
+            lhs, rhs = rhs, lhs     # lavaan's lav_partable_covariance_reorder (lavParseModelString)
         fixed = _per_group(s.modifier.fixed, g, ngroups, "values", s)
         label = _per_group(s.modifier.label, g, ngroups, "labels", s) or ""
         start = _per_group(s.modifier.start, g, ngroups, "starting values", s)
@@ -370,7 +379,7 @@ def _user_rows(param_stmts, names, g, ngroups, rules) -> list[dict]:
                 free, ustart = False, 1.0
             elif rules.std_lv and s.op == "~~" and s.lhs == s.rhs and s.lhs in lv:
                 free, ustart = False, 1.0      # lavaan: std.lv fixes user-written f ~~ f too
-        rows.append({"lhs": s.lhs, "op": s.op, "rhs": s.rhs, "user": 1, "group": g + 1, "free": free,
+        rows.append({"lhs": lhs, "op": s.op, "rhs": rhs, "user": 1, "group": g + 1, "free": free,
                          "ustart": ustart, "exo": 0, "label": label,
                          "start": np.nan if start is None else start})
     return rows

@@ -18,9 +18,10 @@ import numpy as np
 
 from .._errors import IdentificationError, ModelSyntaxError, OptionError
 from .._validation import did_you_mean
-from ..model.population import solve_unit_variances
+from ..model.population import population_dict, population_values
 from ..model.ram import RamModel
 from ..syntax import build_table
+from ..syntax.statements import statements_of
 
 _IDENT_OK = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.")
 
@@ -469,34 +470,27 @@ class TheoryModel:
 def population_covariance(builder, *, values: dict | None = None):
     """Observed covariance implied by the builder's standardized population values.
 
-    Residual variances of every endogenous variable (items and latents) are set so that each
-    variable has unit variance; exogenous latents have variance 1. Returns ``(names, Sigma)``.
+    The population values are those :func:`trustmodel.simulate` draws a builder's data from
+    (:func:`trustmodel.model.population.population_values`, one source for both): the
+    builder's ``population_values()`` (or ``values``), literature defaults for the rest, and
+    the residual variances of every endogenous variable (items and latents) solved so that each
+    variable has unit variance; exogenous latents have variance 1. Returns ``(names, Sigma,
+    values)``, ``values`` on the rows of ``builder.table`` (the population loading in the
+    marker rows).
     """
-    table = builder.table
     vals = builder.population_values() if values is None else values
-    rows = table.rows
-    par = rows[rows["op"] != ":="]
-    model = RamModel.from_table(table)
-    v = np.zeros(len(par))
-    for k, r in enumerate(par.itertuples()):
-        key = (r.lhs, r.op, r.rhs)
-        if key in vals:
-            v[k] = vals[key]
-        elif r.op == "~~" and (r.rhs, "~~", r.lhs) in vals:
-            v[k] = vals[(r.rhs, "~~", r.lhs)]
-        elif r.op == "~~" and r.lhs == r.rhs:
-            v[k] = 1.0 if not (r.free == 0 and r.ustart == 0) else 0.0
-        elif r.free == 0 and not np.isnan(r.ustart) and r.op != "=~":
-            v[k] = r.ustart
-    var_rows = [k for k, r in enumerate(par.itertuples())
-                if r.op == "~~" and r.lhs == r.rhs and not (r.free == 0 and r.ustart == 0)
-                and (r.lhs, "~~", r.rhs) not in vals]
-    pos = {name: k for k, name in enumerate(model.ov + model.lv)}
-    idx = [pos[par.iloc[k]["lhs"]] for k in var_rows]
-    v = solve_unit_variances(model, v, var_rows, idx)
-    full, _m = model.lv_moments(v, 0)
+    pv = population_values(statements_of(builder),
+                           builder=population_dict(vals, "population_values()"),
+                           standardized=True)
+    model = RamModel.from_table(pv.table)
+    full, _m = model.lv_moments(pv.values, 0)
+    rows = pv.table.rows
+    keys = rows.loc[rows["op"] != ":=", ["lhs", "op", "rhs", "group"]].itertuples(index=False)
+    at = dict(zip(map(tuple, keys), pv.values))
+    mine = builder.table.rows
+    mine = mine.loc[mine["op"] != ":=", ["lhs", "op", "rhs", "group"]].itertuples(index=False)
     p = model.p
-    return list(model.ov), full[:p, :p], v
+    return list(model.ov), full[:p, :p], np.array([at[tuple(k)] for k in mine])
 
 
 def parse_paths(owner: str, spec, known: Iterable[str]) -> list[tuple[str, str]]:

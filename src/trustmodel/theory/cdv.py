@@ -1,7 +1,6 @@
 """Customer-delivered value (Kotler): total customer value minus total customer cost."""
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -9,6 +8,7 @@ import pandas as pd
 from .._errors import DataWarning, OptionError
 from .._validation import check_option, did_you_mean
 from .base import TheoryModel
+from .._warnings import warn
 
 VALUE_DIMS = {"product": "PV", "service": "SV", "personnel": "PSV", "image": "IV"}
 COST_DIMS = {"monetary": "MC", "time": "TC", "energy": "EC", "physical": "PC"}
@@ -191,10 +191,10 @@ class CustomerDeliveredValue(TheoryModel):
         if (c.dropna() > 0).all():
             out["value_cost_ratio"] = v / c
         else:
-            warnings.warn("The value/cost ratio needs total cost on a positive scale (ratings "
-                          "such as 1-7); some cost scores are zero or negative (centred data?), "
-                          "so value_cost_ratio is NaN. delivered_value (the difference) is "
-                          "always defined.", DataWarning, stacklevel=2)
+            warn("The value/cost ratio needs total cost on a positive scale (ratings "
+                 "such as 1-7); some cost scores are zero or negative (centred data?), "
+                 "so value_cost_ratio is NaN. delivered_value (the difference) is "
+                 "always defined.", DataWarning)
             out["value_cost_ratio"] = np.nan
         return out
 

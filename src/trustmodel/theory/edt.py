@@ -1,10 +1,10 @@
 """Expectation-disconfirmation satisfaction (Oliver 1980; Churchill & Surprenant 1982)."""
 from __future__ import annotations
 
-import warnings
 
 from .._errors import DataWarning, ModelSyntaxError, OptionError
 from .base import TheoryModel, apply_paths, check_reliability
+from .._warnings import warn
 
 ROLES = {"expectation": "EXP", "performance": "PERF", "disconfirmation": "DISC",
          "satisfaction": "SAT", "loyalty": "LOY", "complaints": "COMP"}
@@ -182,13 +182,13 @@ class ExpectationDisconfirmation(TheoryModel):
     def validate_data(self, data) -> None:
         super().validate_data(data)
         if self.inferred:
-            warnings.warn(
+            warn(
                 "disconfirmation='inferred' models disconfirmation as the difference PERF - EXP. "
                 "Difference scores are unreliable when their components correlate and they "
                 "constrain the effects of performance and expectation to be equal and opposite "
                 "(Peter, Churchill & Brown 1993; Edwards 2001). Test that constraint with "
                 "polynomial regression and response surface analysis: tm.response_surface.",
-                DataWarning, stacklevel=4)
+                DataWarning)
 
     def population_values(self) -> dict:
         out = super().population_values()

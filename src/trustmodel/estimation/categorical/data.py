@@ -2,7 +2,6 @@
 integer codes, missing values (``"listwise"`` or lavaan's ``"pairwise"``) and groups."""
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -11,6 +10,7 @@ from ..._errors import DataError, DataWarning, OptionError
 from ..._validation import did_you_mean
 from ...data import SampleStats, check_present
 from .samplestats import categorical_stats
+from ..._warnings import warn
 
 
 def ordinal_columns(data: pd.DataFrame, observed, ordered, declared=()) -> list:
@@ -109,7 +109,7 @@ def sample_from_frame(data: pd.DataFrame, names, ordinal, *, missing="listwise",
         msg = (f"{dropped} row(s) with missing values were dropped (listwise deletion); "
                "missing='pairwise' keeps them for the pairs they have.") \
             if missing == "listwise" else f"{dropped} row(s) with no observed values were dropped."
-        warnings.warn(msg, DataWarning, stacklevel=4)
+        warn(msg, DataWarning)
         notes.append(msg)
     return SampleStats(names=list(names), groups=groups, missing=missing, n_dropped=dropped,
                        group_var=group, notes=notes)

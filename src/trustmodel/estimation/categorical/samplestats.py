@@ -17,7 +17,6 @@ doi:10.1007/BF02294210
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -26,6 +25,7 @@ import numpy as np
 from ..._errors import NotPositiveDefiniteWarning
 from .bivariate import pearson, polychoric, polyserial
 from .univariate import fit_numeric, fit_ordinal
+from ..._warnings import warn
 
 
 @dataclass(frozen=True)
@@ -228,12 +228,12 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
         H21[q, var_pos[j]] = np.sqrt(var[i]) * r / (2 * np.sqrt(var[j]))
         H22[q] = np.sqrt(var[i] * var[j])
     for msg, cat in caught:
-        warnings.warn(msg, cat, stacklevel=3)
+        warn(msg, cat)
     big = [(names[i], names[j]) for i, j in pairs if abs(COR[i, j]) > 0.99]
     if big:
-        warnings.warn("Correlation between " + ", ".join(f"{a!r} and {b!r}" for a, b in big)
-                      + " is (nearly) 1.0; the indicators may be redundant.",
-                      NotPositiveDefiniteWarning, stacklevel=3)
+        warn("Correlation between " + ", ".join(f"{a!r} and {b!r}" for a, b in big)
+             + " is (nearly) 1.0; the indicators may be redundant.",
+             NotPositiveDefiniteWarning)
     SC = np.hstack([np.hstack(sc_th), np.column_stack(sc_var) if sc_var else np.zeros((N, 0)),
                     SC_COR])
     INNER = SC.T @ SC

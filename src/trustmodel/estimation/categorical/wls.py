@@ -13,13 +13,13 @@ model to the polychoric matrix.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..._errors import NonConvergenceWarning, NotPositiveDefiniteWarning
 from .model import CategoricalModel
+from ..._warnings import warn
 
 #: estimator -> (weight matrix, se, test) as lavaan's defaults (``lav_options_set``)
 ESTIMATORS = {
@@ -120,9 +120,9 @@ def minimize(problem: WLSProblem, x0, max_iter: int = 500, tol: float = 1e-10):
             converged = True
             break
     if not converged:
-        warnings.warn(f"The {problem.weight_kind} fit did not converge after {it} iterations; "
-                      "see res.converged and try other starting values.",
-                      NonConvergenceWarning, stacklevel=3)
+        warn(f"The {problem.weight_kind} fit did not converge after {it} iterations; "
+             "see res.converged and try other starting values.",
+             NonConvergenceWarning)
     return x, Optim(it, converged)
 
 
@@ -142,9 +142,9 @@ def vcov(problem: WLSProblem, x, se: str):
     try:
         Ainv = np.linalg.inv(A)
     except np.linalg.LinAlgError:
-        warnings.warn("The information matrix is singular; standard errors use its "
-                      "pseudo-inverse. The model may not be identified.",
-                      NotPositiveDefiniteWarning, stacklevel=3)
+        warn("The information matrix is singular; standard errors use its "
+             "pseudo-inverse. The model may not be identified.",
+             NotPositiveDefiniteWarning)
         Ainv = np.linalg.pinv(A)
     if se == "standard":
         return Ainv / N, Ainv

@@ -1,7 +1,6 @@
 """Pipeline steps 3-4 under FIML: h1 moments, the structured fit, its vcov."""
 from __future__ import annotations
 
-import warnings
 from dataclasses import replace
 
 import numpy as np
@@ -13,6 +12,7 @@ from .h1 import baseline_loglik, h1_moments, observed_moments, pairwise_moments
 from .patterns import Patterns
 from .problem import FimlProblem, observed_information_fiml
 from .robust import mlr_vcov
+from ..._warnings import warn
 
 
 def drop_missing_x(stats, x_idx):
@@ -31,9 +31,9 @@ def drop_missing_x(stats, x_idx):
                         rows=None if g.rows is None else g.rows[keep])
         groups.append(g)
     if dropped:
-        warnings.warn(f"{dropped} row(s) with missing values on exogenous covariates were "
-                      "deleted (fixed_x=True, as lavaan's missing='ml'); use fixed_x=False to "
-                      "keep them.", DataWarning, stacklevel=4)
+        warn(f"{dropped} row(s) with missing values on exogenous covariates were "
+             "deleted (fixed_x=True, as lavaan's missing='ml'); use fixed_x=False to "
+             "keep them.", DataWarning)
     return replace(stats, groups=groups, n_dropped=stats.n_dropped + dropped)
 
 
@@ -48,9 +48,8 @@ def h1_stats(stats, x_idx=()):
         pt = Patterns.from_data(g.data)
         S, m, ll, ok = h1_moments(g.data, pt)
         if not ok:
-                warnings.warn("The unrestricted (h1) model for the incomplete data did not converge; "
-                          "chisq and unrestricted_logl may be off.", NonConvergenceWarning,
-                          stacklevel=3)
+                warn("The unrestricted (h1) model for the incomplete data did not converge; "
+                 "chisq and unrestricted_logl may be off.", NonConvergenceWarning)
         groups.append(replace(g, cov=S, mean=m))
         pats.append(pt)
         lls.append(ll)
@@ -90,6 +89,8 @@ def fiml_fit(table, stats, *, estimator: str = "ML", se: str = "standard"):
     q = state.problem.npar
     if se == "none":
         return state, st1, np.zeros((q, q))
+    if not np.isfinite(state.fmin):   # no admissible point: lavaan returns NA standard errors
+        return state, st1, np.full((q, q), np.nan)
     if estimator == "MLR" or se == "robust":
         return state, st1, mlr_vcov(state.problem, state.x)
     return state, st1, observed_vcov(state)

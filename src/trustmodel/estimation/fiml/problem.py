@@ -94,7 +94,11 @@ class FimlProblem(Problem):
                     M[np.ix_(xi, xi)] = 0.0
                 m[xi] = d[xi] = 0.0
             num = den = 0.0
-            for b, (W, _) in zip(pats.blocks, pats.inverses(imp.sigma)):
+            inverses = pats.inverses(imp.sigma)
+            if inverses is None:   # not positive definite: no admissible point, GFI is NA
+                out.append((np.nan, np.nan))
+                continue
+            for b, (W, _) in zip(pats.blocks, inverses):
                 WE, WS = W @ E[b.ii, b.jj], W @ S[b.ii, b.jj]
                 do, mo = d[b.obs], m[b.obs]
                 num += np.sum(b.n * (np.einsum("kij,kji->k", WE, WE)

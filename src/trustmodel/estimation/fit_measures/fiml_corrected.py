@@ -49,17 +49,21 @@ def fiml_corrected(problem, x, version: str = "V6"):
         DB[p + np.arange(p), ns + np.arange(p)] = 1.0
         parts.append((pats.nobs / total, S, m, Wm, Wc, Delta, DB, imp))
     E = sum(f * D @ Wm @ D.T for f, _, _, Wm, _, D, _, _ in parts)
-    EB = sum(f * DB @ Wm @ DB.T for f, _, _, Wm, _, _, DB, _ in parts)
+    # the independence model has its own means and variances in every group (lavaan's
+    # lav_object_independence): its information is block diagonal over the groups
+    EB = block_diag(*(f * DB @ Wm @ DB.T for f, _, _, Wm, _, _, DB, _ in parts))
     Ei, EBi = np.linalg.inv(E), np.linalg.inv(EB)
     k = kb = XX3 = XX3b = 0.0
     if version == "V3":
         k, kb = _v3_traces(problem, parts, dsat, dmsat, Ei, EBi)
-    for (f, S, m, Wm, Wc, D, DB, imp), pats, bmv in zip(parts, problem.patterns,
-                                                         problem.baseline_moments):
+    nb = 2 * p
+    for g, ((f, S, m, Wm, Wc, D, DB, imp), pats, bmv) in enumerate(
+            zip(parts, problem.patterns, problem.baseline_moments)):
         if version != "V3":
             base = float(np.sum(Wc * np.linalg.inv(Wm).T))
             k += base - f * float(np.sum((D @ Wc @ D.T) * Ei.T))
-            kb += base - f * float(np.sum((DB @ Wc @ DB.T) * EBi.T))
+            EBi_g = EBi[g * nb:(g + 1) * nb, g * nb:(g + 1) * nb]
+            kb += base - f * float(np.sum((DB @ Wc @ DB.T) * EBi_g.T))
         n = pats.nobs
         ld = np.linalg.slogdet(S)[1]
         XX3 += 2 * n * disc.ml_value(S, m, imp.sigma, imp.mu, ld, True)
@@ -78,7 +82,7 @@ def _v3_traces(problem, parts, dsat, dmsat, Ei, EBi):
         Gam_all.append(Wmi @ Jm @ Wmi / f), Ds.append(D), DBs.append(DB)
     Wm_all, Wmi_all, Wc_all, Gam_all = (block_diag(*a) for a in (Wm_all, Wmi_all, Wc_all,
                                                                  Gam_all))
-    Delta, DeltaB = np.hstack(Ds).T, np.hstack(DBs).T
+    Delta, DeltaB = np.hstack(Ds).T, block_diag(*DBs).T
     M = Wmi_all @ Wc_all @ Wmi_all
     out = []
     for Dl, E_inv in ((Delta, Ei), (DeltaB, EBi)):
@@ -87,9 +91,10 @@ def _v3_traces(problem, parts, dsat, dmsat, Ei, EBi):
     return out
 
 
-def scaled_fiml_measures(problem, x, baseline, df, bdf, N, G) -> dict:
+def scaled_fiml_measures(problem, x, baseline, df, bdf, N, G, nx_free=None) -> dict:
     """``*_scaled`` (Yuan-Bentler Mplus) and FIML-corrected V3 ``*_robust`` measures; ``baseline``
-    is the FIML fit (``FitState``) of the independence model."""
+    is the FIML fit (``FitState``) of the independence model; ``nx_free`` (lavaan's free rows
+    before equality constraints) divides the h0 trace of ``scaling_factor_h0``."""
     chisq = 2.0 * (sum(problem.logl_h1) - problem.loglik(x))
     bchisq = 2.0 * (sum(problem.logl_h1) - problem.baseline_logl)
     tr, h1, h0 = yb_trace(problem, x)
@@ -99,7 +104,7 @@ def scaled_fiml_measures(problem, x, baseline, df, bdf, N, G) -> dict:
     ndat = len(problem.patterns) * (p * (p + 1) // 2 + p)
     out = scaled_measures(chisq=chisq, df=df, c=tr / df, bchisq=bchisq, bdf=bdf, cb=btr / bdf,
                           N=N, G=G, h1_traces=h1, h1_ndat=ndat, h0_traces=h0,
-                          npar=problem.npar)
+                          npar=problem.npar if nx_free is None else nx_free)
     if all(len(v) for v in problem.baseline_moments):
         XX3, k, XX3b, kb = fiml_corrected(problem, x, version="V3")
         out.update(robust_measures(XX3, df, k / df, XX3b, bdf, kb / bdf, N, G))

@@ -28,8 +28,12 @@ def ndat(p: int, meanstructure: bool, nx: int = 0, fixed_x: bool = True) -> int:
 
 
 def loglik(S, mean, sigma, mu, n, meanstructure) -> float:
+    """Normal log-likelihood of a group; NaN when the implied covariance is not positive
+    definite (a fit that found no admissible point, as lavaan's NA)."""
     p = S.shape[0]
     sign, logdet = np.linalg.slogdet(sigma)
+    if sign <= 0:
+        return float("nan")
     W = S + np.outer(mean - mu, mean - mu) if meanstructure else S
     return -0.5 * n * (p * LOG2PI + logdet + np.sum(W * np.linalg.inv(sigma)))
 
@@ -92,7 +96,9 @@ def srmr_parts(S, mean, sigma, mu, meanstructure):
     """
     p = S.shape[0]
     isd = 1.0 / np.sqrt(np.diag(S))
-    isds = 1.0 / np.sqrt(np.diag(sigma))
+    ds = np.diag(sigma)
+    with np.errstate(divide="ignore", invalid="ignore"):   # a zero implied variance: NA CRMR
+        isds = np.where(ds > 0, 1.0 / np.sqrt(np.abs(ds)), np.nan)
     r, c = np.triu_indices(p)
     ps = len(r)
     raw = (S - sigma)[r, c]
@@ -118,7 +124,8 @@ def _srmr_mplus(S, mean, sigma, mu, meanstructure):
     """Mplus' SRMR (``lav_fit_srmr_mplus``, https://www.statmodel.com/download/SRMR.pdf):
     correlation residuals below the diagonal, relative variance residuals, standardized means."""
     p = S.shape[0]
-    sd, sds = np.sqrt(np.diag(S)), np.sqrt(np.diag(sigma))
+    sd = np.sqrt(np.diag(S))
+    sds = np.sqrt(np.where(np.diag(sigma) > 0, np.diag(sigma), np.nan))  # 0 variance: NA
     rc = S / np.outer(sd, sd) - sigma / np.outer(sds, sds)
     lo = np.sum(rc[np.tril_indices(p, -1)] ** 2)
     dv = np.sum(((np.diag(S) - np.diag(sigma)) / np.diag(S)) ** 2)
@@ -159,10 +166,10 @@ def gfi_parts(S, mean, sigma, mu, meanstructure, estimator, x_idx=()):
             num += np.sum(d ** 2)
             den += np.sum(mean ** 2)
         return num, den
-    if estimator == "GLS":
-        Winv = np.linalg.inv(S)
-    else:
-        Winv = np.linalg.inv(sigma)
+    try:
+        Winv = np.linalg.inv(S if estimator == "GLS" else sigma)
+    except np.linalg.LinAlgError:   # no admissible point: GFI is NA, as in lavaan
+        return float("nan"), float("nan")
     A = Winv @ E
     B = Winv @ S
     num = np.sum(A * A.T)

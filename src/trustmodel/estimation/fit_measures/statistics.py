@@ -145,6 +145,8 @@ def fit_statistics(table, stats, state, estimator: str = "ML", extra=None) -> Fi
         else:
             bstate = bl.refit(table, stats, problem.estimator)
             bchisq = np.nan if bstate is None else float(2 * N * bstate.fmin)
+    if not np.isfinite(logl):   # no admissible point
+        logl = np.nan
     if fixed_x and nx:   # lavaan reports the likelihood conditional on the covariates
         x_marg = x_marginal_loglik(table, stats)
         logl, logl_h1 = logl - x_marg, logl_h1 - x_marg
@@ -158,7 +160,9 @@ def fit_statistics(table, stats, state, estimator: str = "ML", extra=None) -> Fi
         gfi = [fm.gfi_parts(S, g.mean, i.sigma, i.mu, ms, problem.estimator, x_idx)
                for S, g, i in zip(covs, stats.groups, imps)]
     test = TESTS.get(estimator, "standard")
-    if fiml:
+    if not np.isfinite(state.fmin):   # no admissible point: no scaled tests (lavaan's NA)
+        scaled = {}
+    elif fiml:
         scaled = _fiml_measures(table, stats, state, test, df, bdf)
     elif test != "standard":
         scaled = _scaled_test(table, stats, state, test, df, bdf)
@@ -166,7 +170,8 @@ def fit_statistics(table, stats, state, estimator: str = "ML", extra=None) -> Fi
         scaled = {}
     return FitStatistics(
         estimator=estimator, discrepancy=problem.estimator, test=test,
-        chisq=float(2 * N * state.fmin), df=int(df), fmin=float(state.fmin),
+        chisq=float(2 * N * state.fmin) if np.isfinite(state.fmin) else np.nan,
+        df=int(df), fmin=float(state.fmin) if np.isfinite(state.fmin) else np.nan,
         npar=int(npar), ntotal=int(N), nobs=tuple(g.nobs for g in stats.groups), p=p,
         nx=nx, fixed_x=fixed_x, meanstructure=bool(ms), baseline_chisq=float(bchisq),
         baseline_df=int(bdf), logl=float(logl), unrestricted_logl=float(logl_h1),
@@ -213,6 +218,6 @@ def _fiml_measures(table, stats, state, test, df, bdf) -> dict:
             XX3, k, XX3b, kb = fiml_corrected(problem, x)
             return robust_measures(XX3, df, k / df, XX3b, bdf, kb / bdf, N, G)
         baseline = estimate_fiml(bl.baseline_table(table), stats)[0]
-        return scaled_fiml_measures(problem, x, baseline, df, bdf, N, G)
+        return scaled_fiml_measures(problem, x, baseline, df, bdf, N, G, free_rows(table))
     except np.linalg.LinAlgError:
         return {}

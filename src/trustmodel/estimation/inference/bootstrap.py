@@ -23,7 +23,6 @@ bias-corrected normal interval). Quantiles interpolate on the normal scale as ``
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -44,6 +43,7 @@ from .replicates import (
     _run_chunk_fiml,
     inadmissible_draws,
 )
+from ..._warnings import warn
 
 
 @dataclass(frozen=True)
@@ -188,9 +188,9 @@ def run_bootstrap(table, stats, state, B: int = 1000, *, seed=None, n_jobs=1,
                 D[b] = defs.evaluate(vals(X[b]))
         inadm = inadmissible_draws(state.problem, X)
         if len(failed):
-            warnings.warn(_failure_message(len(failed), B, reasons, "resamples",
-                                           int(inadm.sum())),
-                          BootstrapFailureWarning, stacklevel=3)
+            warn(_failure_message(len(failed), B, reasons, "resamples",
+                                  int(inadm.sum())),
+                 BootstrapFailureWarning)
     chisq = chisq_failed = pval = None
     if bollen_stine:
         ctx = _context(table, stats, state, transform=True)
@@ -203,9 +203,9 @@ def run_bootstrap(table, stats, state, B: int = 1000, *, seed=None, n_jobs=1,
         good = np.isfinite(chisq)
         pval = float(np.mean(chisq[good] > t_obs)) if good.any() else np.nan
         if len(chisq_failed):
-            warnings.warn(_failure_message(len(chisq_failed), B, bs_reasons,
-                                           "Bollen-Stine resamples"),
-                          BootstrapFailureWarning, stacklevel=3)
+            warn(_failure_message(len(chisq_failed), B, bs_reasons,
+                                  "Bollen-Stine resamples"),
+                 BootstrapFailureWarning)
     return BootstrapResult(draws=X, defined=D, failed=failed, reasons=reasons, names=names,
                            chisq=chisq, chisq_failed=chisq_failed, bollen_stine_pvalue=pval,
                            iterations=nev, inadmissible=inadm)

@@ -16,6 +16,7 @@ import pandas as pd
 from ..._errors import BootstrapFailureWarning, TrustModelError, TrustModelWarning
 from .bootstrap import BootstrapResult
 from .defined import Definitions
+from ..._warnings import warn
 
 
 def bootstrap(fit, statements, data: pd.DataFrame, *, B: int, rng, refit) -> BootstrapResult:
@@ -48,9 +49,9 @@ def bootstrap(fit, statements, data: pd.DataFrame, *, B: int, rng, refit) -> Boo
         if len(defs):
             defined[b] = defs.evaluate(res.values)
     if failed:
-        warnings.warn(f"{len(failed)} of {B} bootstrap resamples could not be analysed (an "
-                      "empty category or no convergence); they are left out.",
-                      BootstrapFailureWarning, stacklevel=3)
+        warn(f"{len(failed)} of {B} bootstrap resamples could not be analysed (an "
+             "empty category or no convergence); they are left out.",
+             BootstrapFailureWarning)
     names = table.free_names() + list(defs.names)
     return BootstrapResult(draws=draws, defined=defined, failed=np.asarray(failed, dtype=int),
                            reasons=tuple(reasons), names=names,

@@ -7,7 +7,6 @@ Jacobian is taken by central differences (lavaan: ``lav_func_jacobian_complex``)
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 
@@ -15,6 +14,7 @@ from ..._errors import ModelSyntaxError, NumericalWarning
 from ...syntax.expressions import Expression, ExpressionError
 from ...syntax.expressions import compile_expression as _compile
 from ..core.numdiff import jacobian
+from ..._warnings import warn
 
 
 def compile_expression(text: str, name: str) -> Expression:
@@ -60,10 +60,10 @@ class Definitions:
         (lavaan reports ``Inf``/``NaN`` as the estimate, too)."""
         for name, val, code in zip(self.names, self.evaluate(values), self.codes):
             if not np.isfinite(val):
-                warnings.warn(f"Defined parameter {name!r} := {code.text} is {val} at the "
-                              "estimates (division by zero, overflow or a value outside a "
-                              "function's domain); its standard error is not meaningful.",
-                              NumericalWarning, stacklevel=3)
+                warn(f"Defined parameter {name!r} := {code.text} is {val} at the "
+                     "estimates (division by zero, overflow or a value outside a "
+                     "function's domain); its standard error is not meaningful.",
+                     NumericalWarning)
 
     def jacobian(self, x: np.ndarray, values_of) -> np.ndarray:
         """d(defined)/d(free parameters) by central differences (nan where a definition is

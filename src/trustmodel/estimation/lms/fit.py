@@ -2,7 +2,6 @@
 the analytic mixture gradient), observed-information standard errors."""
 from __future__ import annotations
 
-import warnings
 from contextlib import nullcontext
 
 import numpy as np
@@ -16,6 +15,7 @@ from ..core.fitting import estimate, expected_vcov
 from .likelihood import Quadrature, loglik, loglik_grad
 from .result import LMSResult
 from .spec import LmsSpec, UnsupportedFeatureError, as_frame, lms_table
+from ..._warnings import warn
 
 
 def fit_lms(statements, data, *, nodes: int = 10, level: float = 0.95, se: str = "standard",
@@ -101,7 +101,7 @@ def _fit(statements, data, nodes, level, se, max_iter, adapt):
         msg = (f"{dropped} row(s) with missing indicator values were dropped (listwise "
                f"deletion); {len(Y)} remain. interaction='lms' has no FIML; "
                "interaction='dblcent' with missing='fiml' keeps them.")
-        warnings.warn(msg, DataWarning, stacklevel=4)
+        warn(msg, DataWarning)
         caught.append(RecordedWarning(DataWarning, msg))
         data = data.loc[np.all(np.isfinite(data[spec.ov].to_numpy(dtype=float)), axis=1)]
     quad = Quadrature(spec.m, int(nodes), len(Y), spec.degree)
@@ -150,7 +150,7 @@ def _fit(statements, data, nodes, level, se, max_iter, adapt):
     if not converged:
         msg = (f"The LMS optimisation did not converge ({opt.message}; max |gradient| "
                f"{np.max(np.abs(g / n)):.2g}); check res.params and try other nodes=.")
-        warnings.warn(msg, NonConvergenceWarning, stacklevel=3)
+        warn(msg, NonConvergenceWarning)
         caught.append(RecordedWarning(NonConvergenceWarning, msg))
     vcov = _observed_vcov(spec, Y, x, to_rows, quad, g) if se != "none" else \
         np.zeros((len(x), len(x)))
