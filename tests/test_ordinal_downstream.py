@@ -50,8 +50,31 @@ def test_invariance_ladder_with_ordered():
     np.testing.assert_allclose(inv.table["pvalue"].to_numpy()[1:], lrt["pvalue"][1:], rtol=1e-5)
     # the simulated data shift both latent means of group 2 by 0.3 SD
     assert np.all(np.abs(inv.latent_means["est"] - 0.3) < 0.15)
-    with pytest.raises(tm.UnsupportedFeatureError, match="intercept"):
+    with pytest.raises(tm.OptionError, match="intercepts"):
         tm.invariance(M2, DATA, group="g", ordered=YS, levels=("configural", "scalar"))
+    with pytest.raises(tm.OptionError, match="theta"):
+        tm.invariance(M2, DATA, group="g", ordered=YS, levels=("configural", "strict"))
+
+
+def test_invariance_ladder_theta_to_strict_and_means():
+    """Wu & Estabrook's ladder under theta (configural, thresholds, metric, strict, means)
+    against lavaan's fits and lavTestLRT (tests/refs/scripts/ordinal_invariance.R)."""
+    ref = json.loads((REFS / "ladder_theta.json").read_text())
+    inv = tm.invariance(M2, DATA, group="g", ordered=YS, parameterization="theta",
+                        levels=list(ref["levels"]))
+    assert list(inv.table["level"]) == list(ref["levels"])
+    for level, fm_ref in ref["fits"].items():
+        fm = inv.fits[level].fit_measures
+        assert fm["df"] == fm_ref["df"]
+        for key in ("chisq", "chisq.scaled", "cfi", "rmsea"):
+            assert fm[key.replace(".", "_")] == pytest.approx(fm_ref[key], rel=1e-5, abs=1e-7)
+    for row in ref["lrt"]:
+        mine = inv.table.set_index("level").loc[row["level"]]
+        assert mine["delta_df"] == row["df_diff"]
+        assert mine["delta_chisq"] == pytest.approx(row["chisq_diff"], rel=1e-5)
+        assert mine["pvalue"] == pytest.approx(row["pvalue"], rel=1e-5, abs=1e-10)
+    if inv.highest in ("metric", "strict"):
+        assert len(inv.latent_means) == 2
 
 
 @pytest.mark.parametrize("case", ["lrt_wlsmv", "lrt_wlsm", "lrt_groups"])
@@ -106,7 +129,7 @@ def test_simulated_likert_data_recover_the_latent_model(parameterization):
 @pytest.mark.slow
 def test_bootstrap_of_ordinal_fit():
     """Ordinary bootstrap rerunning the three stages: SEs near the robust (sandwich) ones,
-    the same seed gives the same draws, and BCa is refused (no three-stage jackknife)."""
+    the same seed gives the same draws; BCa needs as many resamples as cases (lavaan)."""
     model = "f =~ y1 + a*y2 + y3 + y4\nf ~~ v*f\nav := a*v"
     robust = tm.fit(model, DATA, ordered=True)
     boot = tm.fit(model, DATA, ordered=True, se="bootstrap", bootstrap=60, seed=11)
@@ -119,6 +142,35 @@ def test_bootstrap_of_ordinal_fit():
     lo, hi = boot.params["ci_lower"], boot.params["ci_upper"]
     assert ((lo <= boot.params["est"]) & (boot.params["est"] <= hi)).all()
     assert boot.options["se"] == "bootstrap"
-    with pytest.raises(tm.UnsupportedFeatureError, match="BCa"):
+    with pytest.raises(tm.OptionError, match="BCa intervals need at least"):
         tm.fit(model, DATA, ordered=True, se="bootstrap", bootstrap=5, seed=1,
                boot_ci_type="bca")
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::trustmodel.BootstrapFailureWarning")  # empty categories
+def test_bca_acceleration_from_regression_influence_values():
+    """lavaan's BCa for ordinal fits: influence values by regressing the draws on the case
+    frequencies. A threshold is qnorm of a cumulative proportion, whose influence function is
+    known: (1{y <= k} - p) / phi(t); the regression values must follow it."""
+    from scipy import stats as sst
+    small = DATA.iloc[:80]
+    model = "f =~ y1 + y2 + y3 + y4"
+    res = tm.fit(model, small, ordered=True, se="bootstrap", bootstrap=300, seed=3,
+                 boot_ci_type="bca")
+    k = res.table.free_names().index("y1|t2")
+    infl = -res.bootstrap.jackknife[:, k]
+    codes = np.searchsorted(np.sort(small["y1"].unique()), small["y1"].to_numpy())
+    p = np.mean(codes <= 1)
+    exact = ((codes <= 1) - p) / sst.norm.pdf(sst.norm.ppf(p))
+    assert np.corrcoef(infl, exact)[0, 1] > 0.95
+    from trustmodel.estimation.inference.intervals import interval
+    P = res.params
+    free = P["se"] > 0
+    assert ((P.loc[free, "ci_lower"] <= P.loc[free, "est"])
+            & (P.loc[free, "est"] <= P.loc[free, "ci_upper"])).all()
+    ok = res.bootstrap.ok
+    t = res.bootstrap.draws[ok, k]
+    row = P.index[(P["lhs"] == "y1") & (P["op"] == "|") & (P["rhs"] == "t2")][0]
+    simple = interval(t, P.loc[row, "est"], 0.95, "bca_simple")
+    assert (P.loc[row, "ci_lower"], P.loc[row, "ci_upper"]) != pytest.approx(simple)  # a != 0

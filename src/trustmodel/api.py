@@ -205,9 +205,13 @@ def fit(model, data: pd.DataFrame | None = None, *,
     85.306
     """
     if _is_ordinal(model, data, ordered, estimator):
-        if interaction is not None or ci != "standard":
-            raise UnsupportedFeatureError("interaction= and ci='montecarlo' are not available "
-                                          "with ordinal indicators (ordered=) yet.")
+        if interaction is not None:
+            from .results.ordinal import LATENT_PRODUCT_REFUSAL
+            raise UnsupportedFeatureError(f"interaction={interaction!r}: "
+                                          + LATENT_PRODUCT_REFUSAL)
+        if ci != "standard":
+            raise UnsupportedFeatureError("ci='montecarlo' is not available with ordinal "
+                                          "indicators (ordered=) yet.")
         return _fit_ordinal(model, data, ordered=ordered, estimator=estimator, missing=missing,
                             group=group, group_equal=group_equal, group_partial=group_partial,
                             std_lv=std_lv, se=se, level=level, seed=seed,
@@ -372,7 +376,7 @@ def _is_ordinal(model, data, ordered, estimator) -> bool:
 def _fit_ordinal(model, data, *, ordered, estimator, missing, se, sample_cov, bollen_stine,
                  options, bootstrap, boot_ci_type, **kw) -> FitResult:
     """Step list of the categorical pipeline (thresholds, polychorics, WLS fit)."""
-    from .results.ordinal import fit_ordinal
+    from .results.ordinal import fit_ordinal, observed_products
     estimator = check_option("estimator", "WLSMV" if estimator is None else estimator,
                              ORDINAL_ESTIMATORS)
     missing = check_option("missing", missing, ("listwise", "pairwise"))
@@ -382,12 +386,16 @@ def _fit_ordinal(model, data, *, ordered, estimator, missing, se, sample_cov, bo
         raise DataError("Ordinal indicators need the raw data (data=), not sample_cov=.")
     if bollen_stine:
         from ._errors import UnsupportedFeatureError
-        raise UnsupportedFeatureError("The Bollen-Stine bootstrap is not implemented for "
-                                      "ordinal indicators; use the scaled test statistics.")
+        raise UnsupportedFeatureError(
+            "The Bollen-Stine bootstrap is not available for ordinal indicators: it rotates "
+            "the data to fit the model exactly, which has no meaning for categories "
+            "(lavaan 0.6-14 refuses too: 'bollen.stine/yuan bootstrap not available for "
+            "categorical/ordinal data'); use the scaled test statistics (chisq_scaled).")
     se = None if se == "standard" else se   # "standard" = the estimator's lavaan default
     with recorded_warnings() as caught:
         theory = _theory_of(model, data)
         statements = tuple(statements_of(model))
+        data = observed_products(statements, data, ordered)     # lavaan's x:z columns
         res = fit_ordinal(statements, data, ordered=ordered, estimator=estimator,
                           missing=missing, se=se, bootstrap=bootstrap, boot_ci_type=boot_ci_type,
                           options={"missing": missing, "group": kw["group"],

@@ -53,11 +53,15 @@ LEVELS = {
 }
 #: the ladder of ordinal indicators (``ordered=``): thresholds first, as Wu & Estabrook (2016);
 #: lavaan frees the scale factors (delta) or residual variances (theta) and latent means of
-#: groups 2..G once thresholds are equal
+#: groups 2..G once thresholds are equal; "strict" fixes the residual variances of later
+#: groups back to 1 (theta only), "means" the latent means to 0. With categorical data lavaan
+#: equates the intercepts of continuous indicators together with the thresholds.
 LEVELS_ORDINAL = {
     "configural": (),
     "thresholds": ("thresholds",),
     "metric": ("thresholds", "loadings"),
+    "strict": ("thresholds", "loadings", "residuals"),
+    "means": ("thresholds", "loadings", "residuals", "means"),
 }
 RULES = ("chen2007", "chisq")
 CFI_CUT, RMSEA_CUT = -0.010, 0.015
@@ -145,7 +149,11 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
         Passed to :func:`trustmodel.fit`.
     levels : sequence of str
         Levels in increasing order of constraint, from ``"configural"``, ``"metric"``,
-        ``"scalar"``, ``"strict"``, ``"means"``.
+        ``"scalar"``, ``"strict"``, ``"means"``. With ``ordered=`` (Wu & Estabrook 2016):
+        ``"configural"``, ``"thresholds"``, ``"metric"`` (thresholds + loadings),
+        ``"strict"`` (+ residual variances; ``parameterization="theta"`` only) and
+        ``"means"`` (+ latent means); the default is all but ``"means"`` (``"strict"`` only
+        under theta).
     rule : {"chen2007", "chisq"}
         Decision rule (see the module docstring).
     alpha : float
@@ -178,15 +186,24 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
     ladder = LEVELS_ORDINAL if ordinal else LEVELS
     if ordinal and estimator == "ML":
         estimator = None                        # fit()'s default for ordinal data: WLSMV
+    theta = fit_options.get("parameterization", "delta") == "theta"
     if ordinal and tuple(levels) == ("configural", "metric", "scalar", "strict"):
-        levels = tuple(LEVELS_ORDINAL)          # the default ladder of ordinal indicators
+        # the default ladder of ordinal indicators (strict invariance only under theta)
+        # (as the continuous default, latent means only when asked)
+        levels = tuple(lv for lv in LEVELS_ORDINAL
+                       if lv != "means" and (theta or lv != "strict"))
     levels = list(levels)
-    if ordinal and set(levels) - set(LEVELS_ORDINAL):
-        from ._errors import UnsupportedFeatureError
-        raise UnsupportedFeatureError(
-            "With ordered= the invariance ladder has the levels 'configural', 'thresholds' and "
-            "'metric' (thresholds + loadings); intercept and residual levels for ordinal "
-            "indicators are not implemented yet.")
+    if ordinal and "scalar" in levels:
+        raise OptionError(
+            "With ordered= there is no separate 'scalar' level: lavaan equates the intercepts "
+            "together with the thresholds (the ordinal items' intercepts are fixed at 0), so "
+            "'metric' (thresholds + loadings) is already scalar invariance. Use the levels "
+            f"{', '.join(map(repr, LEVELS_ORDINAL))}.")
+    if ordinal and "strict" in levels and not theta:
+        raise OptionError(
+            "The 'strict' level of ordinal indicators needs parameterization='theta': under "
+            "the delta parameterization their residual variances are not parameters, and "
+            "lavaan's group.equal='residuals' leaves them (and the scale factors) alone.")
     unknown = [lv for lv in levels if lv not in ladder]
     if unknown:
         raise OptionError(f"levels= of invariance() must come from {', '.join(map(repr, LEVELS))}"
@@ -253,8 +270,11 @@ def invariance(model, data: pd.DataFrame, group: str, *, estimator: str = "ML",
         notes.append("Ordinal indicators: chi-square differences are lavTestLRT's scaled "
                      "tests (Satorra 2000 for WLSMV / ULSMV).")
     latent = None
-    if ordinal and "metric" in fits and highest == "metric":
-        latent = latent_mean_differences(fits["metric"])
+    if ordinal and highest in ("metric", "strict", "means"):
+        # latent means from the most constrained level that holds and still estimates them
+        free = [lv for lv in ("metric", "strict") if lv in fits
+                and order.index(lv) <= order.index(highest)]
+        latent = latent_mean_differences(fits[free[-1]]) if free else None
     if "scalar" in fits and highest is not None and order.index(highest) >= order.index("scalar"):
         latent = latent_mean_differences(fits["scalar"])
     return InvarianceResult(table=table, fits=fits, latent_means=latent, highest=highest,

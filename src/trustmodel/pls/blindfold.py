@@ -31,11 +31,11 @@ Sarstedt, M. (2017). A Primer on PLS-SEM (2nd ed.), ch. 6.
 """
 from __future__ import annotations
 
-import warnings
 
 import numpy as np
 import pandas as pd
 
+from .._warnings import warn
 from .._errors import DataWarning, OptionError
 from .pipeline import estimate_batch
 
@@ -67,10 +67,9 @@ def blindfold(res, omission_distance: int = 7) -> pd.DataFrame:
         raise OptionError(f"omission_distance= must be an integer between 2 and n / 2 "
                           f"({n // 2}); got {omission_distance!r}.")
     if n % D == 0:
-        warnings.warn(f"n = {n} is a multiple of omission_distance={D}: every round omits "
+        warn(f"n = {n} is a multiple of omission_distance={D}: every round omits "
                       "whole rows of a block; Hair et al. (2017) advise a distance that does "
-                      "not divide n (e.g. 7 unless n is a multiple of 7).", DataWarning,
-                      stacklevel=3)
+                      "not divide n (e.g. 7 unless n is a multiple of 7).", DataWarning)
     names = list(plan.raw_items)
     kw = dict(consistent=False, scheme=res.scheme, tol=res.options.get("tol", 1e-7),
               max_iter=res.options.get("max_iter", 300))

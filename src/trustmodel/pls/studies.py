@@ -10,6 +10,7 @@ from functools import partial
 import numpy as np
 import pandas as pd
 
+from .._warnings import warn
 from .._errors import DataError, NumericalWarning, OptionError
 from .._parallel import spawn_seeds
 from .bootstrap import stack_columns
@@ -87,10 +88,9 @@ def _warn_skipped(reasons, total):
         raise DataError(f"The PLSc solution is inadmissible in all {total} cross-validation "
                         f"folds (first: {reasons[0]}); there are no out-of-sample predictions. "
                         "Use estimator='PLS' or fewer folds.")
-    warnings.warn(f"The PLSc solution is inadmissible in {len(reasons)} of {total} "
+    warn(f"The PLSc solution is inadmissible in {len(reasons)} of {total} "
                   f"cross-validation folds ({reasons[0]}); their rows are left out of the PLS "
-                  "and LM metrics alike, as seminr's predict_pls skips them.", NumericalWarning,
-                  stacklevel=3)
+                  "and LM metrics alike, as seminr's predict_pls skips them.", NumericalWarning)
 
 
 def _fold_labels(folds, n, reps):

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import UnsupportedFeatureError
+from ..data import check_present
 from ..estimation.categorical.fit import fit_categorical
 from .result import FitResult
 
@@ -108,12 +109,15 @@ class OrdinalFitResult(FitResult):
             cov, _ = ram.lv_moments(v, g)
             sd = np.sqrt(np.diag(cov))[: ram.p]
             pos = {name: k for k, name in enumerate(ram.ov)}
+            # scale factors on the sd of y* given the covariates (lavaan: 1 in std.all)
+            model = fit.problem.model
+            sd_y = np.sqrt(np.diag(model._given_x(ram.implied(v, g))[0]))
+            ypos = {name: k for k, name in enumerate(model.ov)}
             sel = np.flatnonzero((c.group == g + 1) & np.isin(c.op, ("|", "~*~")))
             for r in sel:
-                s = sd[pos[c.lhs[r]]]
                 df.loc[r, "std_lv"] = df.loc[r, "est"]
-                df.loc[r, "std_all"] = df.loc[r, "est"] / s if c.op[r] == "|" \
-                    else df.loc[r, "est"] * s
+                df.loc[r, "std_all"] = df.loc[r, "est"] / sd[pos[c.lhs[r]]] if c.op[r] == "|" \
+                    else df.loc[r, "est"] * sd_y[ypos[c.lhs[r]]]
         return df
 
     @cached_property
@@ -134,11 +138,15 @@ class OrdinalFitResult(FitResult):
 
     @property
     def sample(self):
-        """Thresholds, polychoric/polyserial covariance matrix, NACOV of each group."""
+        """Thresholds, polychoric/polyserial covariance matrix, NACOV of each group; with
+        covariates the thresholds, slopes (``slopes``) and residual covariances given them
+        (lavaan's ``res.th``, ``res.slopes``, ``res.cov``)."""
         out = [{"th": pd.Series(s.th, index=s.th_names),
                 "cov": pd.DataFrame(s.cov, index=s.names, columns=s.names),
                 "wls_obs": pd.Series(s.wls_obs, index=_stat_names(s)),
-                "gamma": s.gamma.copy(), "nobs": s.nobs} for s in self.stats.groups]
+                "gamma": s.gamma.copy(), "nobs": s.nobs,
+                **({"slopes": pd.DataFrame(s.slopes, index=s.names, columns=list(s.exo))}
+                   if s.exo else {})} for s in self.stats.groups]
         return out[0] if len(out) == 1 else out
 
     # lavaan has these for ordinal data; trustmodel refuses rather than guess
@@ -161,6 +169,9 @@ class OrdinalFitResult(FitResult):
                     "of its delta-parameterization scores of the same model, so there is no "
                     "reference to match; refit with parameterization='delta'")
         fit = self.state.fit
+        if fit.problem.model.exo:
+            _refuse("Factor scores with exogenous covariates (lavaan's conditional.x EBM "
+                    "scores condition on each case's covariates)")
         ram = fit.problem.model.ram
         c = self.table.cols
         frames = []
@@ -283,6 +294,10 @@ class OrdinalFitResult(FitResult):
 
         from ..estimation.categorical.bvnorm import pbinorm
         fit = self.state.fit
+        if fit.problem.model.exo:
+            _refuse("Reliability with exogenous covariates (the polychorics are then residual "
+                    "correlations given the covariates)", "fit the measurement model without "
+                    "the covariates")
         ram = fit.problem.model.ram
         c = self.table.cols
         rows = []
@@ -329,19 +344,64 @@ class OrdinalFitResult(FitResult):
 
 
 def _stat_names(s) -> list:
-    names = list(s.th_names) + [f"{s.names[k]}~~{s.names[k]}" for k in s.num_idx]
+    slopes = [f"{y}~{x}" for x in s.exo for y in s.names]     # vec(slopes), conditional.x
+    names = (list(s.th_names) + slopes
+             + [f"{s.names[k]}~~{s.names[k]}" for k in s.num_idx])
     from ..estimation.categorical import pair_order
     return names + [f"{s.names[i]}~~{s.names[j]}" for i, j in pair_order(s.p)]
 
 
 def _cov_from(est, s) -> pd.DataFrame:
     from ..estimation.categorical import pair_order
-    nth, nnum = len(s.th), len(s.num_idx)
+    k0, nnum = s.n_univariate, len(s.num_idx)
     M = np.eye(s.p)
     for k, (i, j) in enumerate(pair_order(s.p)):
-        M[i, j] = M[j, i] = est[nth + nnum + k]
-    M[s.num_idx, s.num_idx] = est[nth:nth + nnum]
+        M[i, j] = M[j, i] = est[k0 + k]
+    M[s.num_idx, s.num_idx] = est[k0 - nnum:k0]
     return pd.DataFrame(M, index=s.names, columns=s.names)
+
+
+LATENT_PRODUCT_REFUSAL = (
+    "latent interactions are not available with ordinal indicators. Product indicators of "
+    "ordinal items are not ordinal (a product of category codes treats the codes as "
+    "interval scores, the opposite of ordered=), LMS / QML assume continuous normal "
+    "indicators, and lavaan 0.6-14 refuses latent interactions altogether. Fit the items as "
+    "continuous (drop ordered=, estimator='MLR', interaction='dblcent'), or compare the "
+    "moderator's groups with group= and the ordinal invariance ladder.")
+
+
+def observed_products(statements, data, ordered):
+    """lavaan's observed interactions ``x1:x2`` in an ordinal model: the product of two
+    numeric columns becomes a covariate column (``R/lav_data.R`` creates it the same way,
+    uncentered). A product involving a latent variable or an ordinal column is refused
+    (:data:`LATENT_PRODUCT_REFUSAL`; lavaan would multiply the category codes)."""
+    from ..interaction.products import indicators_of, product_terms
+    terms = product_terms(statements)
+    if not terms:
+        return data
+    inds = indicators_of(statements)
+    ordset = set() if ordered in (None, False, True) else (
+        {ordered} if isinstance(ordered, str) else set(ordered))
+    out = data.copy()
+    for term in terms:
+        a, b = term.split(":")
+        if a in inds or b in inds:
+            raise UnsupportedFeatureError(f"The product term {term!r}: " + LATENT_PRODUCT_REFUSAL)
+        for v in (a, b):
+            col = data[v] if v in data.columns else None
+            if col is None:
+                continue
+            if v in ordset or (isinstance(col.dtype, pd.CategoricalDtype)
+                                                  and col.cat.ordered):
+                raise UnsupportedFeatureError(
+                    f"The product term {term!r} involves the ordinal variable {v!r}: a product "
+                    "of ordinal categories is not ordinal (lavaan would multiply the category "
+                    "codes, with a warning); give the factors of a product as numeric columns.")
+        if term not in out.columns:
+            check_present([a, b], data.columns)
+            out[term] = (pd.to_numeric(data[a]).to_numpy(float)
+                         * pd.to_numeric(data[b]).to_numpy(float))
+    return out
 
 
 def fit_ordinal(statements, data, *, ordered, estimator, parameterization, group,
@@ -361,17 +421,15 @@ def fit_ordinal(statements, data, *, ordered, estimator, parameterization, group
         from ..estimation.inference.categorical_bootstrap import (
             bootstrap as run_bootstrap,
         )
-        if boot_ci_type == "bca":
-            _refuse("BCa bootstrap intervals (they need a jackknife of the three stages)",
-                    "use boot_ci_type='perc', 'norm' or 'bca_simple'")
         rng = np.random.default_rng(seed)
 
         def refit(frame, x0):
             return fit_categorical(statements, frame, x0=x0, **kw)
 
-        draws = run_bootstrap(fit, statements, data, B=int(bootstrap), rng=rng, refit=refit)
+        draws = run_bootstrap(fit, statements, data, B=int(bootstrap), rng=rng, refit=refit,
+                              bca=boot_ci_type == "bca")
         se_rows, lo, hi, vcov = summarize(fit.table, _State(fit), draws, level=level,
-                                          ci_type=boot_ci_type)
+                                          ci_type=boot_ci_type, jack=draws.jackknife)
         fit.vcov = vcov
         extra.update(bootstrap=draws, se=se_rows, ci=(lo, hi))
     opts = dict(options, estimator=estimator, parameterization=parameterization,

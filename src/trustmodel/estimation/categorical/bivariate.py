@@ -47,6 +47,8 @@ class PolychoricPairs:
     a21_x: list             # per pair: sum over cases of score(rho) * score(th of x)
     a21_y: list
     zero_cells: np.ndarray  # npair bool: the table had an empty cell
+    shift_x: np.ndarray | None = None   # N x npair: score of a shift of x's limits (covariates)
+    shift_y: np.ndarray | None = None
 
 
 def _grids(tx, ty, rho):
@@ -152,6 +154,72 @@ def polychoric(ordinals, pairs, warn=None) -> PolychoricPairs:
     cxs, cys = np.where(both, cx, 0), np.where(both, cy, 0)
     case_rho = np.where(both, s_rho[np.arange(n_pair)[None, :], cxs, cys], 0.0)
     return PolychoricPairs(rho, case_rho, a21_x, a21_y, zero)
+
+
+def polychoric_cases(ordinals, pairs) -> PolychoricPairs:
+    """Polychoric correlations of residuals given covariates: each case has its own limits
+    ``tau - x'beta`` (:attr:`.univariate.Ordinal.offset`), so the likelihood is a sum over
+    cases, not over a contingency table (``lav_bvord_cor_twostep_fit`` with ``eXo``;
+    scores as ``lav_bvord_cor_scores_cache``). Newton's method on all pairs at once."""
+    pairs = list(pairs)
+    N = len(ordinals[0].codes)
+    n_pair = len(pairs)
+    if n_pair == 0:
+        return PolychoricPairs(np.zeros(0), np.zeros((N, 0)), [], [], np.zeros(0, bool),
+                               np.zeros((N, 0)), np.zeros((N, 0)))
+    lims = [v.limits() for v in ordinals]
+    U1 = np.stack([lims[i][0] for i, _ in pairs], axis=1)
+    L1 = np.stack([lims[i][1] for i, _ in pairs], axis=1)
+    U2 = np.stack([lims[j][0] for _, j in pairs], axis=1)
+    L2 = np.stack([lims[j][1] for _, j in pairs], axis=1)
+    ok = np.stack([ordinals[i].observed & ordinals[j].observed for i, j in pairs], axis=1)
+    corners = ((U1, U2, 1.0), (L1, U2, -1.0), (U1, L2, -1.0), (L1, L2, 1.0))
+
+    def rect(fun, rho, sel):
+        return sum(s * fun(a[:, sel], b[:, sel], rho[None, :]) for a, b, s in corners)
+
+    rho = _masked_pearson(np.stack([ordinals[i].codes for i, _ in pairs], 1).astype(float),
+                          np.stack([ordinals[j].codes for _, j in pairs], 1).astype(float), ok)
+    rho = np.where(np.isfinite(rho), np.clip(rho, -0.9, 0.9), 0.0)
+    active = np.ones(n_pair, bool)
+    for _ in range(_MAX_ITER):
+        idx = np.flatnonzero(active)
+        if not len(idx):
+            break
+        P = np.maximum(rect(pbinorm, rho[idx], idx), _EPS_LIK)
+        dP, d2P = rect(dbinorm, rho[idx], idx), rect(dbinorm_drho, rho[idx], idx)
+        w = ok[:, idx]
+        g = np.where(w, dP / P, 0.0).sum(axis=0)
+        H = np.where(w, d2P / P - (dP / P) ** 2, 0.0).sum(axis=0)
+        step = np.where(H < 0, -g / np.where(H < 0, H, -1.0), 0.1 * np.sign(g))
+        rho[idx] = np.clip(rho[idx] + step, -0.999, 0.999)
+        active[idx[np.abs(step) < 1e-13]] = False
+    allp = np.arange(n_pair)
+    P = np.maximum(rect(pbinorm, rho, allp), _EPS_LIK)
+    case_rho = np.where(ok, rect(dbinorm, rho, allp) / P, 0.0)
+    R = np.sqrt(1 - rho * rho)[None, :]
+
+    def dlim(z, a2, b2):
+        """d P / d (one limit z of the first variable), other variable in [b2, a2]."""
+        with np.errstate(invalid="ignore"):
+            out = dnorm(z) * (ndtr((a2 - rho * z) / R) - ndtr((b2 - rho * z) / R))
+        return np.nan_to_num(out)
+
+    dU1, dL1 = dlim(U1, U2, L2) / P, -dlim(L1, U2, L2) / P
+    dU2, dL2 = dlim(U2, U1, L1) / P, -dlim(L2, U1, L1) / P
+    a21_x, a21_y = [], []
+    for k, (i, j) in enumerate(pairs):
+        for v, dU, dL, out in ((ordinals[i], dU1, dL1, a21_x), (ordinals[j], dU2, dL2, a21_y)):
+            sc = np.zeros((N, v.ncat - 1))
+            c, m = v.codes, ok[:, k]
+            rows = np.flatnonzero(m & (c < v.ncat - 1))
+            sc[rows, c[rows]] = dU[rows, k]
+            rows = np.flatnonzero(m & (c > 0))
+            sc[rows, c[rows] - 1] += dL[rows, k]
+            out.append(case_rho[:, k] @ sc)
+    zero = np.zeros(n_pair, bool)
+    return PolychoricPairs(rho, case_rho, a21_x, a21_y, zero,
+                           np.where(ok, dU1 + dL1, 0.0), np.where(ok, dU2 + dL2, 0.0))
 
 
 def _masked_pearson(x, y, ok):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..._errors import DataError, DataWarning, OptionError
+from ..._errors import DataError, DataWarning, OptionError, UnsupportedFeatureError
 from ..._validation import did_you_mean
 from ...data import SampleStats, check_present
 from .samplestats import categorical_stats
@@ -68,16 +68,28 @@ def _codes(col: pd.Series, name: str):
 
 
 def sample_from_frame(data: pd.DataFrame, names, ordinal, *, missing="listwise",
-                      group=None) -> SampleStats:
+                      group=None, exo=()) -> SampleStats:
     """Per group: codes of the ordinal columns, values of the continuous ones, then
     :func:`.samplestats.categorical_stats` (a :class:`~trustmodel.data.SampleStats` whose
-    groups are :class:`.samplestats.CategoricalStats`)."""
+    groups are :class:`.samplestats.CategoricalStats`). ``exo`` names exogenous covariates
+    (numeric; a row missing one is dropped, as lavaan does with ``fixed.x``)."""
     if not isinstance(data, pd.DataFrame):
         raise DataError("Ordinal estimators need the raw data as a DataFrame (data=); "
                         "a covariance matrix does not carry the category frequencies.")
-    check_present(names, data.columns)
+    exo = list(exo)
+    check_present(list(names) + exo, data.columns)
+    if exo and missing != "listwise":
+        raise UnsupportedFeatureError(
+            f"missing={missing!r} with exogenous covariates ({', '.join(map(repr, exo))}) and "
+            "ordinal indicators is not implemented; use missing='listwise'.")
     ordset = set(ordinal)
     cols, levels = {}, {}
+    for v in exo:
+        vals = pd.to_numeric(data[v], errors="coerce")
+        if (vals.isna() & data[v].notna()).any() or isinstance(data[v].dtype,
+                                                               pd.CategoricalDtype):
+            raise DataError(f"Covariate {v!r} is not numeric; code it as numbers (dummy "
+                            "variables for a categorical covariate).")
     for v in names:
         if v in ordset:
             cols[v], levels[v] = _codes(data[v], v)
@@ -88,6 +100,9 @@ def sample_from_frame(data: pd.DataFrame, names, ordinal, *, missing="listwise",
                                 "ordinal.")
             cols[v] = vals.to_numpy(dtype=float)
     miss = np.column_stack([(cols[v] < 0) if v in ordset else np.isnan(cols[v]) for v in names])
+    xvals = {v: pd.to_numeric(data[v], errors="coerce").to_numpy(dtype=float) for v in exo}
+    miss_x = (np.column_stack([np.isnan(x) for x in xvals.values()]).any(axis=1) if exo
+              else np.zeros(len(data), bool))
     if group is not None:
         labels = list(pd.unique(data[group]))
         gidx = [np.flatnonzero((data[group] == lab).to_numpy()) for lab in labels]
@@ -96,6 +111,7 @@ def sample_from_frame(data: pd.DataFrame, names, ordinal, *, missing="listwise",
     groups, dropped = [], 0
     for lab, idx in zip(labels, gidx):
         bad = miss[idx].any(axis=1) if missing == "listwise" else miss[idx].all(axis=1)
+        bad |= miss_x[idx]
         keep = idx[~bad]
         dropped += int(bad.sum())
         if len(keep) < 2:
@@ -103,7 +119,8 @@ def sample_from_frame(data: pd.DataFrame, names, ordinal, *, missing="listwise",
                             f"{'' if lab is None else f' in group {lab!r}'}; at least 2 needed.")
         gcols = {v: cols[v][keep] for v in names}
         groups.append(categorical_stats(gcols, {v: v in ordset for v in names}, levels,
-                                        label=lab))
+                                        label=lab,
+                                        exo={v: xvals[v][keep] for v in exo} or None))
     notes = []
     if dropped:
         msg = (f"{dropped} row(s) with missing values were dropped (listwise deletion); "

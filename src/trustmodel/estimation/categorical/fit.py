@@ -68,26 +68,32 @@ def fit_categorical(statements, data: pd.DataFrame, *, ordered, estimator="WLSMV
     base_st, cat_st = split_statements(statements)
     ngroups = 1 if group is None else int(pd.Series(data[group]).nunique())
     base = build_table(base_st, ngroups=ngroups, meanstructure=True, std_lv=std_lv)
-    if base.names.ov_x:
-        raise UnsupportedFeatureError(
-            "Exogenous observed covariates (" + ", ".join(map(repr, base.names.ov_x))
-            + ") with ordinal indicators need lavaan's conditional.x probit regressions in "
-            "stage 1, which trustmodel does not implement yet; model them as single-indicator "
-            "latents or fit without ordered=.")
+    exo = list(base.names.ov_x)        # covariates: lavaan's conditional.x = TRUE
+    endo = [v for v in base.names.ov if v not in set(exo)]
     declared = {s.lhs for s in cat_st}
-    ordinal = ordinal_columns(data, base.names.ov, ordered, declared)
+    ordinal = ordinal_columns(data, endo if ordered is True else base.names.ov, ordered,
+                              declared)
+    bad = [v for v in exo if v in ordinal]
+    if bad:
+        raise UnsupportedFeatureError(
+            f"Exogenous covariate(s) {', '.join(map(repr, bad))} are declared ordinal; "
+            "lavaan conditions on covariates as numbers (conditional.x), so give them as "
+            "numeric columns (dummy variables for categories) or let them depend on another "
+            "variable of the model.")
     if not ordinal:
         raise UnsupportedFeatureError(
             f"estimator={estimator!r} without ordinal indicators (continuous data, lavaan's "
             "ADF Gamma) is not implemented; name the ordinal items in ordered= or use "
             "estimator='MLM'/'MLR' for robust continuous fits.")
-    sample = sample_from_frame(data, list(base.names.ov), ordinal, missing=missing, group=group)
+    sample = sample_from_frame(data, endo, ordinal, missing=missing, group=group, exo=exo)
     nthresh = {v: int(np.sum(sample.groups[0].th_var == k))
-               for k, v in enumerate(base.names.ov) if v in ordinal}
+               for k, v in enumerate(endo) if v in ordinal}
     table = ordinal_table(statements, nthresh, ngroups=ngroups,
                           parameterization=parameterization, std_lv=std_lv,
                           group_equal=group_equal, group_partial=group_partial)
-    model = CategoricalModel(table, parameterization)
+    model = CategoricalModel(table, parameterization,
+                             exo_moments=tuple(s.exo_moments for s in sample.groups)
+                             if exo else ())
     problem = WLSProblem(model, sample.groups, weight, test)
     if x0 is None or len(x0) != table.npar:
         x0 = start_values(table, base, model, sample, parameterization)
@@ -101,17 +107,32 @@ def fit_categorical(statements, data: pd.DataFrame, *, ordered, estimator="WLSMV
                           einv=Einv, estimator=estimator)
 
 
+def _joint_moments(s):
+    """Covariance and means of (y*, x) implied by the sample statistics (start values):
+    with covariates ``Sigma_yy = Sres + Pi Sxx Pi'``, ``Sigma_yx = Pi Sxx``."""
+    m = np.zeros(s.p)
+    m[s.num_idx] = s.th[np.isin(s.th_var, s.num_idx)]
+    if not s.exo:
+        return s.cov, m
+    mx, Sxx = s.exo_moments
+    Pi = s.slopes
+    Syx = Pi @ Sxx
+    cov = np.block([[s.cov + Pi @ Syx.T, Syx], [Syx.T, Sxx]])
+    m[s.num_idx] += Pi[s.num_idx] @ mx
+    return cov, np.concatenate([m, mx])
+
+
 def start_values(table, base, model: CategoricalModel, sample, parameterization):
     """Starts from ULS on the polychoric matrix (the continuous model), rescaled."""
     from ..core.fitting import estimate
     names = list(base.names.ov)
-    covs = [pd.DataFrame(s.cov * s.nobs / (s.nobs - 1), index=names, columns=names)
-            for s in sample.groups]
-    means = []
+    covs, means = [], []
     for s in sample.groups:
-        m = np.zeros(len(names))
-        m[s.num_idx] = s.th[np.isin(s.th_var, s.num_idx)]
-        means.append(pd.Series(m, index=names))
+        cov, m = _joint_moments(s)
+        nm = list(s.names) + list(s.exo)
+        covs.append(pd.DataFrame(cov * s.nobs / (s.nobs - 1), index=nm, columns=nm)
+                    .loc[names, names])
+        means.append(pd.Series(m, index=nm)[names])
     stats = SampleStats.from_moments(covs if len(covs) > 1 else covs[0],
                                      [s.nobs for s in sample.groups] if len(covs) > 1
                                      else sample.groups[0].nobs, names,

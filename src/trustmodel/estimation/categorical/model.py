@@ -15,6 +15,14 @@ the mean for a continuous variable), variances of continuous variables, then the
 ``Delta_i Delta_j Sigma*_ij``. Their Jacobian (lavaan's ``Delta``, ``R/lav_model_gradient.R``
 ``computeDelta``) is analytic, from the RAM derivatives of :mod:`trustmodel.model.ram`.
 
+With exogenous covariates ``x`` (lavaan's ``conditional.x = TRUE``, ``R/lav_model_implied.R``
+``computeSigmaHatJoint`` / ``computePI`` on the conditional side) the statistics are those of
+``y`` given ``x``, the reduced form: slopes ``Pi = Sigma_yx Sigma_xx^-1``, residual covariance
+``Sigma_yy - Pi Sigma_xy``, intercepts ``mu_y - Pi mu_x``; they do not depend on the moments
+of ``x``, which stay at their sample values (fixed.x). In the order of ``wls_obs``: thresholds
+``(tau - intercept) Delta``, scaled slopes ``vec(Delta Pi)``, residual variances of continuous
+variables, scaled residual covariances; the scale factors follow from the residual variances.
+
 References
 ----------
 Wu, H., & Estabrook, R. (2016). Identification of confirmatory factor analysis models of
@@ -73,6 +81,10 @@ def _ordinal_table(statements, nthresh_items, ngroups, parameterization, std_lv,
     nthresh = dict(nthresh_items)
     base_st, cat_st = split_statements(statements)
     equal = tuple(group_equal)
+    if nthresh and {"thresholds", "intercepts"} & set(equal):
+        # lavaan's lav_options: with categorical data "intercepts" brings "thresholds"
+        # and vice versa (continuous indicators' intercepts go with the thresholds)
+        equal = tuple(dict.fromkeys(equal + ("thresholds", "intercepts")))
     base = build_table(base_st, ngroups=ngroups, meanstructure=True, std_lv=std_lv,
                        fixed_x=True, group_equal=tuple(e for e in equal if e != "thresholds"),
                        group_partial=tuple(group_partial))
@@ -101,12 +113,15 @@ def _ordinal_table(statements, nthresh_items, ngroups, parameterization, std_lv,
     if parameterization == "delta":
         df.loc[m_var, "free"] = 0
         df.loc[m_var, "ustart"] = np.nan
-    else:
-        df.loc[m_var & ~(later & equal_th), "free"] = 0
-        df.loc[m_var & ~(later & equal_th), "ustart"] = 1.0
-        df.loc[m_var & later & equal_th, "free"] = 1
-        df.loc[m_var & later & equal_th, "ustart"] = np.nan
-    if equal_th and ngroups > 1:   # latent means free in later groups (lavaan's default)
+    else:   # theta: free in later groups once thresholds are equal, unless "residuals"
+        free_var = later & equal_th & ("residuals" not in equal)
+        df.loc[m_var & ~free_var, "free"] = 0
+        df.loc[m_var & ~free_var, "ustart"] = 1.0
+        df.loc[m_var & free_var, "free"] = 1
+        df.loc[m_var & free_var, "ustart"] = np.nan
+    if equal_th and ngroups > 1 and "means" not in equal:
+        # latent means free in later groups (lav_partable.R: "intercepts" or "thresholds"
+        # equal and "means" not)
         m_mean = df["lhs"].isin(lv) & (df["op"] == "~1") & later
         df.loc[m_mean, "free"] = 1
         df.loc[m_mean, "ustart"] = np.nan
@@ -190,6 +205,7 @@ class CategoricalModel:
 
     table: ParameterTable
     parameterization: str = "delta"
+    exo_moments: tuple = ()    # per group (mean, covariance) of the covariates (fixed.x)
 
     def __post_init__(self):
         t = self.table
@@ -198,12 +214,18 @@ class CategoricalModel:
         rows = np.flatnonzero(c.op != ":=")
         self.base = np.where(np.isnan(c.ustart[rows].astype(float)), 0.0,
                              c.ustart[rows].astype(float))
+        all_ov = list(t.names.ov)
+        self.exo = [v for v in all_ov if v in set(t.names.ov_x)]
+        ov = [v for v in all_ov if v not in set(self.exo)]
+        self.y_idx = np.array([all_ov.index(v) for v in ov], dtype=int)
+        self.x_idx = np.array([all_ov.index(v) for v in self.exo], dtype=int)
+        if self.exo:
+            self._fix_exo(c, rows)
         self.free_pos = np.flatnonzero(c.free[rows] > 0)
         self.free_of = c.free[rows][self.free_pos].astype(int) - 1
         self.npar = t.npar
         self._row_free = np.full(len(c.op), -1)
         self._row_free[self.free_pos] = self.free_of
-        ov = list(t.names.ov)
         self.ov = ov
         self.ordinal = np.array([v in set(t.options.get("ordered", ())) for v in ov])
         pos = {v: k for k, v in enumerate(ov)}
@@ -241,6 +263,32 @@ class CategoricalModel:
             self.groups.append({"th_rows": th_rows, "th_var": th_var, "scale_row": scale_row,
                                 "resid_row": resid_row, "dtau": dtau, "dD_delta": dD})
 
+    def _fix_exo(self, c, rows):
+        """The covariates' variances, covariances and means at their sample values."""
+        if len(self.exo_moments) != self.table.ngroups:
+            raise ValueError("exo_moments= needs the covariates' moments of every group")
+        pos = {v: k for k, v in enumerate(self.exo)}
+        for m, r in enumerate(rows):
+            g = int(c.group[r]) - 1
+            if g < 0 or c.lhs[r] not in pos:
+                continue
+            mean, cov = self.exo_moments[g]
+            if c.op[r] == "~~" and c.rhs[r] in pos:
+                self.base[m] = cov[pos[c.lhs[r]], pos[c.rhs[r]]]
+            elif c.op[r] == "~1":
+                self.base[m] = mean[pos[c.lhs[r]]]
+
+    def _given_x(self, imp):
+        """(residual covariance, slopes Pi, intercepts) of y given x from joint moments."""
+        y, xi = self.y_idx, self.x_idx
+        S, mu = imp.sigma, imp.mu
+        if not len(xi):
+            return S, None, mu
+        Sxx_inv = np.linalg.inv(S[np.ix_(xi, xi)])
+        Syx = S[np.ix_(y, xi)]
+        Pi = Syx @ Sxx_inv
+        return S[np.ix_(y, y)] - Pi @ Syx.T, Pi, mu[y] - Pi @ mu[xi]
+
     def values(self, x: np.ndarray) -> np.ndarray:
         """Row values with the derived entries (delta: residual variances; theta: scales)."""
         v = self.base.copy()
@@ -250,10 +298,10 @@ class CategoricalModel:
             if self.parameterization == "delta":
                 rr = info["resid_row"][ordi]
                 v[rr] = 0.0
-                sig0 = np.diag(self.ram.implied(v, g).sigma)[ordi]
+                sig0 = np.diag(self._given_x(self.ram.implied(v, g))[0])[ordi]
                 v[rr] = 1.0 / v[info["scale_row"][ordi]] ** 2 - sig0
             else:
-                sig = np.diag(self.ram.implied(v, g).sigma)[ordi]
+                sig = np.diag(self._given_x(self.ram.implied(v, g))[0])[ordi]
                 v[info["scale_row"][ordi]] = 1.0 / np.sqrt(sig)
         return v
 
@@ -265,6 +313,8 @@ class CategoricalModel:
 
     def implied(self, v: np.ndarray, g: int, jacobian: bool = True):
         """(implied statistics, their Jacobian nstat x npar) of group ``g`` from row values."""
+        if self.exo:
+            return self._implied_given_x(v, g, jacobian)
         info = self.groups[g]
         imp = self.ram.implied(v, g, derivatives=jacobian)
         sigma, mu = imp.sigma, imp.mu
@@ -303,6 +353,49 @@ class CategoricalModel:
         d_cov = ((D[ia] * D[ib])[:, None] * d_pair
                  + (sigma[ia, ib][:, None] * (dD[:, ia] * D[ib] + D[ia] * dD[:, ib]).T))
         return est, np.vstack([d_th.T, d_diag[num], d_cov])
+
+    def _implied_given_x(self, v, g, jacobian):
+        """:meth:`implied` with covariates: the reduced form (see the module docstring)."""
+        info = self.groups[g]
+        imp = self.ram.implied(v, g, derivatives=jacobian)
+        Sres, Pi, rint = self._given_x(imp)
+        ordi = self.ordinal
+        oj = np.flatnonzero(ordi)
+        D = np.ones(len(self.ov))
+        if self.parameterization == "delta":
+            D[oj] = v[info["scale_row"][oj]]
+        else:
+            D[oj] = 1.0 / np.sqrt(np.diag(Sres)[oj])
+        th_var = info["th_var"]
+        num = np.flatnonzero(~ordi)
+        ia, ib = self._pairs
+        o = ordi[th_var]
+        tau = np.where(info["th_rows"] >= 0, v[info["th_rows"]], 0.0)
+        th = np.where(o, (tau - rint[th_var]) * D[th_var], -rint[th_var])
+        est = np.concatenate([th, (D[:, None] * Pi).ravel(order="F"), np.diag(Sres)[num],
+                              D[ia] * D[ib] * Sres[ia, ib]])
+        if not jacobian:
+            return est, None
+        y, xi = self.y_idx, self.x_idx
+        dS, dmu = imp.dsigma, imp.dmu
+        mu_x = imp.mu[xi]
+        Syx = imp.sigma[np.ix_(y, xi)]
+        dPi = dS[:, y][:, :, xi] @ np.linalg.inv(imp.sigma[np.ix_(xi, xi)])
+        dPS = dPi @ Syx.T
+        dSres = dS[:, y][:, :, y] - dPS - dPS.transpose(0, 2, 1)
+        drint = dmu[:, y] - dPi @ mu_x
+        if self.parameterization == "delta":
+            dD = info["dD_delta"]
+        else:
+            dD = np.zeros((self.npar, len(self.ov)))
+            dD[:, oj] = -0.5 * D[oj] ** 3 * dSres[:, oj, oj]
+        d_th = np.where(o, (info["dtau"] - drint[:, th_var]) * D[th_var]
+                        + (tau - rint[th_var]) * dD[:, th_var], -drint[:, th_var])
+        d_sl = dD[:, :, None] * Pi[None] + D[None, :, None] * dPi
+        d_sl = d_sl.transpose(0, 2, 1).reshape(self.npar, -1)
+        d_cov = (D[ia] * D[ib] * dSres[:, ia, ib]
+                 + Sres[ia, ib] * (dD[:, ia] * D[ib] + D[ia] * dD[:, ib]))
+        return est, np.vstack([d_th.T, d_sl.T, dSres[:, num, num].T, d_cov.T])
 
     def _free_index(self, row: int) -> int:
         return int(self._row_free[row]) if row >= 0 else -1

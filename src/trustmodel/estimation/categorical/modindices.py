@@ -18,7 +18,9 @@ def candidates(table) -> list:
     """lavaan's default candidates: cross-loadings and residual covariances not yet free."""
     c = table.cols
     have = set(zip(c.lhs, c.op, c.rhs))
-    ov, lv = list(table.names.ov), list(table.names.lv)
+    # covariates (conditional.x) are conditioned on: no candidates involve them
+    ov = [v for v in table.names.ov if v not in set(table.names.ov_x)]
+    lv = list(table.names.lv)
     out = []
     indicators = {f: {r for lh, op, r in have if lh == f and op == "=~"} for f in lv}
     for f in lv:
@@ -44,7 +46,8 @@ def modification_indices(fit) -> list:
                         std_lv=bool(table.options.get("std_lv")),
                         group_equal=tuple(table.options.get("group_equal", ())),
                         group_partial=tuple(table.options.get("group_partial", ())))
-    model = CategoricalModel(ext, table.options["parameterization"])
+    model = CategoricalModel(ext, table.options["parameterization"],
+                             exo_moments=fit.problem.model.exo_moments)
     problem = fit.problem
     # row values of the extended model: the estimates, zero for the candidates
     key = {(l, o, r, g): k for k, (l, o, r, g) in

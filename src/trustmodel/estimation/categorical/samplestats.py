@@ -23,7 +23,7 @@ from functools import cached_property
 import numpy as np
 
 from ..._errors import NotPositiveDefiniteWarning
-from .bivariate import pearson, polychoric, polyserial
+from .bivariate import pearson, polychoric, polychoric_cases, polyserial
 from .univariate import fit_numeric, fit_ordinal
 from ..._warnings import warn
 
@@ -69,10 +69,23 @@ class CategoricalStats:
     zero_cell_pairs: tuple = ()
     label: object = None
     codes: np.ndarray | None = None      # N x p category codes (-1: missing or continuous)
+    slopes: np.ndarray | None = None     # p x q slopes on the covariates (conditional.x)
+    exo: tuple = ()                      # names of those covariates
+    exo_moments: tuple = ()              # (mean, N-1 covariance) of the covariates
 
     @property
     def p(self) -> int:
         return len(self.names)
+
+    @property
+    def nslope(self) -> int:
+        return 0 if self.slopes is None else self.slopes.size
+
+    @property
+    def n_univariate(self) -> int:
+        """Entries of ``wls_obs`` before the variances and correlations part: thresholds
+        (and negative means / intercepts), slopes, variances of continuous variables."""
+        return len(self.th) + self.nslope + len(self.num_idx)
 
     @cached_property
     def num_idx(self) -> np.ndarray:
@@ -85,7 +98,8 @@ class CategoricalStats:
         # column-wise lower triangle = lavaan's vech without diagonal
         order = np.lexsort((low[0], low[1]))
         off = self.cov[low[0][order], low[1][order]]
-        return np.concatenate([th, self.var[self.num_idx], off])
+        slopes = () if self.slopes is None else self.slopes.ravel(order="F")
+        return np.concatenate([th, slopes, self.var[self.num_idx], off])
 
     def weight(self, estimator: str) -> np.ndarray:
         """lavaan's WLS.V: the inverse of ``gamma`` (WLS), its diagonal (DWLS) or I (ULS)."""
@@ -102,7 +116,7 @@ def pair_order(p: int):
 
 
 def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
-                      label=None) -> CategoricalStats:
+                      label=None, exo: dict | None = None) -> CategoricalStats:
     """Thresholds, correlations and NACOV of one group (``lav_samplestats_step1/2`` +
     ``muthen1984``).
 
@@ -113,6 +127,12 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
         as floats with NaN for missing. Order = model order.
     ordinal : dict name -> bool
     levels : dict name -> tuple of category labels, optional
+    exo : dict name -> numpy array, optional
+        Exogenous covariates (no missing values). Given, the statistics are lavaan's
+        ``conditional.x = TRUE`` ones: probit / linear regressions on them in stage 1
+        (thresholds, slopes, residual variances), residual correlations in stage 2 and the
+        NACOV of ``(thresholds, slopes, variances, correlations)`` (``R/lav_muthen1984.R``
+        with ``eXo``).
 
     Examples
     --------
@@ -128,24 +148,28 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
     is_ord = np.array([bool(ordinal[n]) for n in names])
     p = len(names)
     N = len(next(iter(columns.values())))
+    X = np.column_stack(list(exo.values())).astype(float) if exo else None
+    q_x = 0 if X is None else X.shape[1]
     uni = []
     for n, o in zip(names, is_ord):
         if o:
             lv = levels.get(n) or tuple(range(int(columns[n].max()) + 1))
             levels[n] = tuple(lv)
-            uni.append(fit_ordinal(n, np.asarray(columns[n], dtype=int), tuple(lv)))
+            uni.append(fit_ordinal(n, np.asarray(columns[n], dtype=int), tuple(lv), exo=X))
         else:
-            uni.append(fit_numeric(n, np.asarray(columns[n], dtype=float)))
+            uni.append(fit_numeric(n, np.asarray(columns[n], dtype=float), exo=X))
     # threshold / mean block
     th, th_var, th_names, sc_th = [], [], [], []
     var = np.ones(p)
-    sc_var = []
+    sc_var, sc_sl = [], []
     for k, u in enumerate(uni):
         if is_ord[k]:
             th.extend(u.th)
             th_var.extend([k] * len(u.th))
             th_names.extend(f"{u.name}|t{m + 1}" for m in range(len(u.th)))
             sc_th.append(u.scores())
+            if q_x:     # a slope moves both limits of the case by -x
+                sc_sl.append(-X * sc_th[-1].sum(axis=1, keepdims=True))
         else:
             th.append(u.mean)
             th_var.append(k)
@@ -154,12 +178,14 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
             sc_th.append(s_mu[:, None])
             sc_var.append(s_var)
             var[k] = u.var
+            if q_x:
+                sc_sl.append(X * s_mu[:, None])
     th = np.array(th)
     th_var = np.array(th_var, dtype=int)
     nth = len(th)
     th_start = np.searchsorted(th_var, np.arange(p))
     num_idx = np.flatnonzero(~is_ord)
-    var_pos = {k: nth + m for m, k in enumerate(num_idx)}      # column of VAR in SC
+    var_pos = {k: nth + p * q_x + m for m, k in enumerate(num_idx)}   # column of VAR in SC
     pairs = pair_order(p)
     pstar = len(pairs)
     ord_pos = {k: m for m, k in enumerate(np.flatnonzero(is_ord))}
@@ -170,6 +196,9 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
     def th_cols(k):
         return np.arange(th_start[k], th_start[k] + (len(uni[k].th) if is_ord[k] else 1))
 
+    def sl_cols(k):     # vec(slopes): column-wise, one covariate after the other
+        return nth + k + p * np.arange(q_x)
+
     kinds = {"oo": [], "no": [], "nn": []}
     for q, (i, j) in enumerate(pairs):
         if is_ord[i] and is_ord[j]:
@@ -178,15 +207,16 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
             kinds["no"].append(q)
         else:
             kinds["nn"].append(q)
-    a11_size = nth + len(num_idx)
+    a11_size = nth + p * q_x + len(num_idx)
     COR = np.eye(p)
     SC_COR = np.zeros((N, pstar))
     A21 = np.zeros((pstar, a11_size))
     H21 = np.zeros((pstar, a11_size))
     H22 = np.ones(pstar)
     caught = []
-    pc = polychoric(ords, [(ord_pos[pairs[q][0]], ord_pos[pairs[q][1]]) for q in kinds["oo"]],
-                    warn=lambda m, c: caught.append((m, c)))
+    oo = [(ord_pos[pairs[q][0]], ord_pos[pairs[q][1]]) for q in kinds["oo"]]
+    pc = (polychoric(ords, oo, warn=lambda m, c: caught.append((m, c))) if not q_x
+          else polychoric_cases(ords, oo))
     zero_pairs = []
     for m, q in enumerate(kinds["oo"]):
         i, j = pairs[q]
@@ -194,6 +224,9 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
         SC_COR[:, q] = pc.case_rho[:, m]
         A21[q, th_cols(i)] = pc.a21_x[m]
         A21[q, th_cols(j)] = pc.a21_y[m]
+        if q_x:
+            A21[q, sl_cols(i)] = -(pc.case_rho[:, m] * pc.shift_x[:, m]) @ X
+            A21[q, sl_cols(j)] = -(pc.case_rho[:, m] * pc.shift_y[:, m]) @ X
         if pc.zero_cells[m]:
             zero_pairs.append((names[i], names[j]))
     mixed = []
@@ -211,6 +244,9 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
         A21[q, th_cols(num)] = s @ ps.case_mu[:, m]
         A21[q, th_cols(o)] = s @ ps.case_th[m]
         A21[q, var_pos[num]] = s @ ps.case_var[:, m]
+        if q_x:
+            A21[q, sl_cols(num)] = (s * ps.case_mu[:, m]) @ X
+            A21[q, sl_cols(o)] = -(s * ps.case_th[m].sum(axis=1)) @ X
         H21[q, var_pos[num]] = ps.rho[m] / (2 * np.sqrt(var[num]))
         H22[q] = np.sqrt(var[num])
     pp = pearson(nums, [(num_pos[pairs[q][0]], num_pos[pairs[q][1]]) for q in kinds["nn"]])
@@ -224,6 +260,9 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
         A21[q, th_cols(j)] = s @ pp.case_mu2[:, m]
         A21[q, var_pos[i]] = s @ pp.case_var1[:, m]
         A21[q, var_pos[j]] = s @ pp.case_var2[:, m]
+        if q_x:
+            A21[q, sl_cols(i)] = (s * pp.case_mu1[:, m]) @ X
+            A21[q, sl_cols(j)] = (s * pp.case_mu2[:, m]) @ X
         H21[q, var_pos[i]] = np.sqrt(var[j]) * r / (2 * np.sqrt(var[i]))
         H21[q, var_pos[j]] = np.sqrt(var[i]) * r / (2 * np.sqrt(var[j]))
         H22[q] = np.sqrt(var[i] * var[j])
@@ -234,12 +273,15 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
         warn("Correlation between " + ", ".join(f"{a!r} and {b!r}" for a, b in big)
              + " is (nearly) 1.0; the indicators may be redundant.",
              NotPositiveDefiniteWarning)
-    SC = np.hstack([np.hstack(sc_th), np.column_stack(sc_var) if sc_var else np.zeros((N, 0)),
-                    SC_COR])
+    SL = np.zeros((N, p * q_x))
+    for k, sc in enumerate(sc_sl):
+        SL[:, sl_cols(k) - nth] = sc
+    SC = np.hstack([np.hstack(sc_th), SL,
+                    np.column_stack(sc_var) if sc_var else np.zeros((N, 0)), SC_COR])
     INNER = SC.T @ SC
     A11 = np.zeros((a11_size, a11_size))
     for k in range(p):
-        idx = list(th_cols(k)) + ([var_pos[k]] if k in var_pos else [])
+        idx = list(th_cols(k)) + list(sl_cols(k)) + ([var_pos[k]] if k in var_pos else [])
         A11[np.ix_(idx, idx)] = INNER[np.ix_(idx, idx)]
     A11_inv = np.linalg.inv(A11)
     A22_inv = 1.0 / np.diag(INNER)[a11_size:]
@@ -259,5 +301,9 @@ def categorical_stats(columns: dict, ordinal: dict, levels: dict | None = None,
     return CategoricalStats(names=names, ordinal=is_ord, nobs=N, th=th, th_var=th_var,
                             th_names=th_names, var=var, cor=COR, cov=cov, gamma=W * N,
                             levels=levels, zero_cell_pairs=tuple(zero_pairs), label=label,
+                            slopes=(np.array([u.slopes for u in uni]) if q_x else None),
+                            exo=tuple(exo or ()),
+                            exo_moments=(() if X is None else
+                                         (X.mean(axis=0), np.atleast_2d(np.cov(X.T)))),
                             codes=np.column_stack([u.codes if o else np.full(N, -1)
                                                    for u, o in zip(uni, is_ord)]))

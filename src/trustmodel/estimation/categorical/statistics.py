@@ -25,10 +25,14 @@ def scaled_test(T, df, tr1, tr2, kind):
 
 
 def baseline(problem):
-    """Independence model: its test statistic, df, Jacobians and (tr1, tr2)."""
+    """Independence model: its test statistic, df, Jacobians and (tr1, tr2).
+
+    Thresholds, means, variances and (with covariates, as lavaan's
+    ``lav_partable_independence`` under ``conditional.x``) the slopes stay free; the
+    correlations are zero."""
     T, Js, nstat = 0.0, [], 0
     for g, (s, W) in enumerate(zip(problem.stats, problem.weights)):
-        k = len(s.th) + len(s.num_idx)
+        k = s.n_univariate     # thresholds / means, slopes, variances stay free
         m = len(s.wls_obs)
         nstat += m
         D = np.zeros((m, 0))

@@ -3,7 +3,12 @@
 An ordinal variable's thresholds are the probit ML estimates without covariates, which are
 ``qnorm`` of the cumulative proportions (lavaan 0.6-14 ``R/lav_uvord.R``,
 ``lav_uvord_fit`` / ``lav_uvord_scores_cache``); a continuous variable gets its mean and
-N-divisor variance (``R/lav_uvreg.R``). The casewise scores (derivatives of each case's
+N-divisor variance (``R/lav_uvreg.R``). With exogenous covariates (lavaan's
+``conditional.x = TRUE``) an ordinal variable gets the probit regression
+``P(y <= k | x) = Phi(tau_k - x'beta)`` and a continuous one the linear regression
+``y = a + x'beta + e`` with ML residual variance; the case's limits (ordinal) or residual
+(continuous) then carry the covariates into stage 2, and the slopes' scores are
+``-x`` (ordinal) or ``x`` (continuous) times the score of a shift of the case's location. The casewise scores (derivatives of each case's
 log-likelihood) feed the asymptotic covariance matrix (:mod:`.acov`). Missing values give a
 zero score (lavaan's ``na.rm`` cross-products under ``missing = "pairwise"``).
 """
@@ -34,6 +39,8 @@ class Ordinal:
     codes: np.ndarray
     th: np.ndarray          # K - 1 thresholds
     levels: tuple
+    offset: np.ndarray | None = None   # x'beta per case (probit regression on covariates)
+    slopes: np.ndarray | None = None
 
     @property
     def ncat(self) -> int:
@@ -53,6 +60,8 @@ class Ordinal:
         pad = self.padded
         c = np.where(self.observed, self.codes, 0)
         up, lo = pad[c + 1], pad[c]
+        if self.offset is not None:
+            up, lo = up - self.offset, lo - self.offset
         miss = ~self.observed
         return np.where(miss, 0.0, up), np.where(miss, 0.0, lo)
 
@@ -77,8 +86,10 @@ class Numeric:
 
     name: str
     values: np.ndarray
-    mean: float
-    var: float
+    mean: float             # the intercept under a regression on covariates
+    var: float              # (residual) variance
+    fitted: np.ndarray | None = None   # a + x'beta per case
+    slopes: np.ndarray | None = None
 
     @property
     def observed(self) -> np.ndarray:
@@ -86,7 +97,8 @@ class Numeric:
 
     @property
     def centered(self) -> np.ndarray:
-        return np.where(self.observed, self.values - self.mean, 0.0)
+        loc = self.mean if self.fitted is None else self.fitted
+        return np.where(self.observed, self.values - loc, 0.0)
 
     def scores(self):
         """(score of the mean, score of the variance), N each (``lav_uvreg_scores_cache``)."""
@@ -97,7 +109,7 @@ class Numeric:
         return s_mu, s_var
 
 
-def fit_ordinal(name: str, codes: np.ndarray, levels: tuple) -> Ordinal:
+def fit_ordinal(name: str, codes: np.ndarray, levels: tuple, exo=None) -> Ordinal:
     """Thresholds of one ordinal variable from its integer codes (-1 missing).
 
     Examples
@@ -117,11 +129,82 @@ def fit_ordinal(name: str, codes: np.ndarray, levels: tuple) -> Ordinal:
                         f"are [{' '.join(map(str, freq))}]. Merge the empty categories (recode "
                         "the column) before fitting.")
     cum = np.cumsum(freq)[:-1] / freq.sum()
-    return Ordinal(name, codes, ndtri(cum), tuple(levels))
+    th = ndtri(cum)
+    if exo is None:
+        return Ordinal(name, codes, th, tuple(levels))
+    th, beta = _probit(name, codes, th, np.asarray(exo, float))
+    return Ordinal(name, codes, th, tuple(levels), offset=exo @ beta, slopes=beta)
 
 
-def fit_numeric(name: str, values: np.ndarray) -> Numeric:
-    """Mean and N-divisor variance of a continuous variable (available cases)."""
+def _probit(name, codes, th, X, max_iter=100):
+    """ML probit regression (thresholds, slopes) by Newton's method with the exact Hessian
+    (``lav_uvord_fit`` maximises the same likelihood with ``nlminb``)."""
+    N, q = X.shape
+    k = len(th)
+    c = codes
+    theta = np.concatenate([th, np.zeros(q)])
+    ia, ib = np.flatnonzero(c < k), np.flatnonzero(c > 0)
+
+    def parts(theta):
+        pad = np.concatenate([[-np.inf], theta[:k], [np.inf]])
+        eta = X @ theta[k:]
+        a, b = pad[c + 1] - eta, pad[c] - eta
+        P = ndtr(a) - ndtr(b)
+        return a, b, P
+
+    def loglik(theta):
+        if np.any(np.diff(theta[:k]) <= 0):
+            return -np.inf
+        P = parts(theta)[2]
+        return np.sum(np.log(np.maximum(P, 1e-300)))
+
+    ll = loglik(theta)
+    for _ in range(max_iter):
+        a, b, P = parts(theta)
+        fa, fb = dnorm(a), dnorm(b)
+        ga, gb = fa / P, -fb / P
+        with np.errstate(invalid="ignore"):
+            haa = -np.where(np.isfinite(a), a * fa, 0.0) / P - ga * ga
+            hbb = np.where(np.isfinite(b), b * fb, 0.0) / P - gb * gb
+        hab = -ga * gb
+        Ja = np.zeros((N, k + q))
+        Jb = np.zeros((N, k + q))
+        Ja[ia, c[ia]] = 1.0
+        Jb[ib, c[ib] - 1] = 1.0
+        Ja[:, k:] = Jb[:, k:] = -X
+        grad = Ja.T @ ga + Jb.T @ gb
+        H = (Ja.T @ (haa[:, None] * Ja) + Jb.T @ (hbb[:, None] * Jb)
+             + Ja.T @ (hab[:, None] * Jb) + Jb.T @ (hab[:, None] * Ja))
+        try:
+            step = -np.linalg.solve(H, grad)
+        except np.linalg.LinAlgError:
+            raise DataError(f"The probit regression of {name!r} on the covariates failed; the "
+                            "covariates may not be of full rank.") from None
+        t = 1.0
+        while t > 1e-8:
+            new = loglik(theta + t * step)
+            if new >= ll - 1e-12 * abs(ll):
+                break
+            t /= 2
+        theta, ll = theta + t * step, new
+        if np.max(np.abs(t * step)) < 1e-11:
+            break
+    return theta[:k], theta[k:]
+
+
+def fit_numeric(name: str, values: np.ndarray, exo=None) -> Numeric:
+    """Mean and N-divisor variance of a continuous variable (available cases); with
+    covariates ``exo`` (N x q) the OLS regression on them and the ML residual variance
+    (``lav_uvreg_fit``)."""
+    if exo is not None:
+        X1 = np.column_stack([np.ones(len(values)), exo])
+        coef = np.linalg.lstsq(X1, values, rcond=None)[0]
+        fitted = X1 @ coef
+        var = float(np.mean((values - fitted) ** 2))
+        if var <= 0:
+            raise DataError(f"Continuous variable {name!r} is an exact function of the "
+                            "covariates; drop it from the model.")
+        return Numeric(name, values, float(coef[0]), var, fitted=fitted, slopes=coef[1:])
     v = values[np.isfinite(values)]
     mean = float(v.mean())
     var = float(np.mean((v - mean) ** 2))

@@ -116,8 +116,8 @@ def _robust_catml(problem, x, Js, Einv, n_fit, G, df) -> dict:
     """cfi/tli/rni/rmsea ``_robust`` of all-ordinal models (Savalei 2021; see module doc)."""
     stats = problem.stats
     lvs = list(problem.model.table.names.lv)
-    if any(len(s.num_idx) for s in stats):
-        return {}
+    if any(len(s.num_idx) or s.nslope for s in stats):
+        return {}   # lavaan 0.6-14: NA with continuous indicators or covariates
     v = problem.values(x)
     X3 = X3null = 0.0
     blocks_V, blocks_W, blocks_G, rows_D = [], [], [], []
@@ -144,7 +144,9 @@ def _robust_catml(problem, x, Js, Einv, n_fit, G, df) -> dict:
         rows_D.append(J[k0:])
         npstar += len(est) - k0
     c = problem.model.table.cols
-    if np.any((c.free > 0) & ((c.op == "~*~") | ((c.op == "~1") & np.isin(c.lhs, lvs)))):
+    th_free = c.free[(c.op == "|") & (c.free > 0)]
+    if (np.any((c.free > 0) & ((c.op == "~*~") | ((c.op == "~1") & np.isin(c.lhs, lvs))))
+            or len(np.unique(th_free)) < len(th_free)):
         return {}   # equal thresholds across groups: lavaan's catML refit gives NA here
     nfree_cat = len(np.unique(c.free[(c.free > 0) & ~np.isin(c.op, ("|", "~1"))]))
     df3 = npstar - nfree_cat    # the catML model's df (thresholds and means removed)
@@ -194,18 +196,20 @@ def _residual_measures(problem, x) -> dict:
         p = s.p
         nth = len(s.th)
         nnum = len(s.num_idx)
+        k0 = s.n_univariate
         # implied covariance matrix in the stats' layout
         imp = np.zeros((p, p))
         low = np.tril_indices(p, -1)
         order = np.lexsort((low[0], low[1]))
         ii, jj = low[0][order], low[1][order]
-        imp[ii, jj] = imp[jj, ii] = est[nth + nnum:]
+        imp[ii, jj] = imp[jj, ii] = est[k0:]
         d = np.ones(p)
-        d[s.num_idx] = est[nth:nth + nnum]
+        d[s.num_idx] = est[k0 - nnum:k0]
         imp[np.diag_indices(p)] = d
         S = s.cov
         isd = 1 / np.sqrt(np.diag(S))
         raw = S - imp
+        raw[np.diag_indices(p)] = 0.0   # lavaan: variance residuals of continuous items count as 0
         std = raw * np.outer(isd, isd)
         o = s.ordinal[s.th_var]           # the "mean" part: ordinal thresholds only
         th_raw = (s.wls_obs[:nth] - est[:nth])[o]
@@ -213,8 +217,12 @@ def _residual_measures(problem, x) -> dict:
         nth = int(o.sum())
         tri = np.tril_indices(p)
         off = np.tril_indices(p, -1)
-        e_all, e_off = len(tri[0]), len(off[0])
-        r2, s2, c2 = np.sum(raw[tri] ** 2), np.sum(std[tri] ** 2), np.sum(std[off] ** 2)
+        # with covariates lavaan 0.6-14 also counts their (zero) variance residuals
+        e_all, e_off = len(tri[0]) + len(s.exo), len(off[0])
+        # crmr: correlation residuals, the implied matrix on its own standard deviations
+        isd_imp = 1 / np.sqrt(np.diag(imp))
+        cres = S * np.outer(isd, isd) - imp * np.outer(isd_imp, isd_imp)
+        r2, s2, c2 = np.sum(raw[tri] ** 2), np.sum(std[tri] ** 2), np.sum(cres[off] ** 2)
         m_raw, m_std = np.sum(th_raw ** 2), np.sum(th_std ** 2)
         part = {"rmr": np.sqrt((r2 + m_raw) / (e_all + nth)),
                 "rmr_nomean": np.sqrt(r2 / e_all),
