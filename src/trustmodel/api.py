@@ -363,9 +363,13 @@ def _is_ordinal(model, data, ordered, estimator) -> bool:
     if any(s.op in ("|", "~*~") for s in statements):
         return True
     if isinstance(data, pd.DataFrame):
+        dtypes = data.dtypes.tolist()   # the column labels only when an ordered one exists
+        ordered_at = [k for k, dt in enumerate(dtypes)
+                      if isinstance(dt, pd.CategoricalDtype) and dt.ordered]
+        if not ordered_at:
+            return False
         used = {s.lhs for s in statements} | {s.rhs for s in statements}
-        return any(isinstance(dt, pd.CategoricalDtype) and dt.ordered
-                   for c, dt in data.dtypes.items() if c in used)
+        return any(data.columns[k] in used for k in ordered_at)
     return False
 
 
