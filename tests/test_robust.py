@@ -118,3 +118,20 @@ def test_robust_needs_raw_data(hs):
         tm.fit("f =~ x1 + x2 + x3", sample_cov=S, nobs=301, estimator="MLR")
     with pytest.raises(OptionError):
         tm.fit("f =~ x1 + x2 + x3", hs, estimator="ULS", se="robust")
+
+
+def test_a_negative_scaling_factor_gives_nan_robust_intervals_not_a_numpy_warning():
+    # 12 rows for 21 parameters: the Yuan-Bentler trace comes out negative; lavaan's sqrt and
+    # pchisq then give NaN for the robust RMSEA interval and p-values
+    import warnings
+    import numpy as np
+    d = tm.datasets.load("holzinger_swineford").head(12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tm.TrustModelWarning)
+        res = tm.fit("visual =~ x1 + x2 + x3\ntextual =~ x4 + x5 + x6\nspeed =~ x7 + x8 + x9",
+                     d, estimator="MLR")
+        fm = res.fit_measures
+    assert fm["chisq_scaling_factor"] < 0
+    assert np.isnan(fm[["rmsea_ci_lower_robust", "rmsea_ci_upper_robust", "rmsea_pvalue_robust",
+                        "rmsea_notclose_pvalue_robust"]].to_numpy(float)).all()
+    assert np.isfinite(fm["chisq"])

@@ -62,6 +62,11 @@ def robust_measures(chisq, df, c, bchisq, bdf, cb, N, G=1, level=0.90) -> dict:
     X2s = chisq / c
     out["rmsea_robust"] = (float(np.sqrt(max(chisq / N / df - c / N, 0.0)) * np.sqrt(G))
                            if df > 0 else 0.0)
+    if df > 0 and not c > 0:   # a negative (or NaN) scaling factor: lavaan's NaN (sqrt, ncp)
+        nan = float("nan")
+        out.update(rmsea_ci_lower_robust=nan, rmsea_ci_upper_robust=nan,
+                   rmsea_pvalue_robust=nan, rmsea_notclose_pvalue_robust=nan)
+        return {k: float(v) for k, v in out.items()}
     lo, hi = fm.rmsea_ci(X2s, df, N, G, level)
     scale = np.sqrt(c) if df > 0 else 1.0   # df = 0: lavaan's [0, 0]
     out["rmsea_ci_lower_robust"], out["rmsea_ci_upper_robust"] = lo * scale, hi * scale
