@@ -416,7 +416,7 @@ def _estimate(table, stats, estimator, se, fiml, robust):
     else:
         state = estimate(table, stats, "ML" if robust else estimator)
         vcov = expected_vcov(state) if se != "none" else np.zeros((table.npar, table.npar))
-    if robust and not fiml and np.isfinite(state.fmin):                 # 4 robust SEs
+    if robust and not fiml and state.admissible:                        # 4 robust SEs
         rvcov = robust_vcov(table, stats, state, estimator=estimator, se=se)
         vcov = rvcov if rvcov is not None else vcov
     return state, stats, vcov, extra

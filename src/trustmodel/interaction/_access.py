@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats as sst
 
 from .._errors import OptionError
+from ..estimation.core.linalg import se_from_variances
 from ..estimation.inference.intervals import interval
 
 CI_KINDS = ("delta", "montecarlo", "bootstrap")
@@ -96,7 +97,7 @@ def infer(coefs: Coefficients, func, *, ci: str, level: float, draws: int, seed)
             up[j] += h
             dn[j] -= h
             J[:, j] = (func(up[None, :])[0] - func(dn[None, :])[0]) / (2 * h)
-        se = np.sqrt(np.clip(np.einsum("ij,jk,ik->i", J, coefs.vcov, J), 0, None))
+        se = se_from_variances(np.einsum("ij,jk,ik->i", J, coefs.vcov, J))
         q = sst.norm.ppf(0.5 + level / 2)
         return est, se, est - q * se, est + q * se
     if ci == "montecarlo":

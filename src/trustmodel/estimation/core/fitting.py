@@ -31,6 +31,12 @@ class FitState:
     def converged(self) -> bool:
         return bool(self.optim.converged)
 
+    @property
+    def admissible(self) -> bool:
+        """False when the optimiser found no admissible point (lavaan: "estimation FAILED",
+        the start returned): the objective is not finite, statistics and SEs are NA."""
+        return bool(np.isfinite(self.optim.fmin))
+
 
 _MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

@@ -103,7 +103,7 @@ def fiml_fit(table, stats, *, estimator: str = "ML", se: str = "standard"):
     q = state.problem.npar
     if se == "none":
         return state, st1, np.zeros((q, q))
-    if not np.isfinite(state.fmin):   # no admissible point: lavaan returns NA standard errors
+    if not state.admissible:   # lavaan returns NA standard errors
         return state, st1, np.full((q, q), np.nan)
     if estimator == "MLR" or se == "robust":
         return state, st1, mlr_vcov(state.problem, state.x)

@@ -55,20 +55,19 @@ def fiml_corrected(problem, x, version: str = "V6"):
     E = sum(f * D @ Wm @ D.T for f, _, _, Wm, _, D, _, _ in parts)
     # the independence model has its own means and variances in every group (lavaan's
     # lav_object_independence): its information is block diagonal over the groups
-    EB = block_diag(*(f * DB @ Wm @ DB.T for f, _, _, Wm, _, _, DB, _ in parts))
+    EBi_g = [np.linalg.inv(f * DB @ Wm @ DB.T) for f, _, _, Wm, _, _, DB, _ in parts]
+    EBi = block_diag(*EBi_g)
     # lavaan's inverted.information: augmented under the model's general constraints
-    Ei, EBi = information_inverse(problem, x, E), np.linalg.inv(EB)
+    Ei = information_inverse(problem, x, E)
     k = kb = XX3 = XX3b = 0.0
     if version == "V3":
         k, kb = _v3_traces(problem, parts, dsat, dmsat, Ei, EBi)
-    nb = DB.shape[0]   # the same independence parameters in every group
-    for g, ((f, S, m, Wm, Wc, D, DB, imp), pats, bmv) in enumerate(
-            zip(parts, problem.patterns, problem.baseline_moments)):
+    for (f, S, m, Wm, Wc, D, DB, imp), pats, bmv, EBi_b in zip(
+            parts, problem.patterns, problem.baseline_moments, EBi_g):
         if version != "V3":
             base = float(np.sum(Wc * np.linalg.inv(Wm).T))
             k += base - f * float(np.sum((D @ Wc @ D.T) * Ei.T))
-            EBi_g = EBi[g * nb:(g + 1) * nb, g * nb:(g + 1) * nb]
-            kb += base - f * float(np.sum((DB @ Wc @ DB.T) * EBi_g.T))
+            kb += base - f * float(np.sum((DB @ Wc @ DB.T) * EBi_b.T))
         n = pats.nobs
         ld = np.linalg.slogdet(S)[1]
         XX3 += 2 * n * disc.ml_value(S, m, imp.sigma, imp.mu, ld, True)

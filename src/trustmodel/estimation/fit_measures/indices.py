@@ -96,9 +96,7 @@ def srmr_parts(S, mean, sigma, mu, meanstructure):
     """
     p = S.shape[0]
     isd = 1.0 / np.sqrt(np.diag(S))
-    ds = np.diag(sigma)
-    with np.errstate(divide="ignore", invalid="ignore"):   # a zero implied variance: NA CRMR
-        isds = np.where(ds > 0, 1.0 / np.sqrt(np.abs(ds)), np.nan)
+    isds = 1.0 / _implied_sd(sigma)
     r, c = np.triu_indices(p)
     ps = len(r)
     raw = (S - sigma)[r, c]
@@ -120,12 +118,17 @@ def srmr_parts(S, mean, sigma, mu, meanstructure):
     return {**out, **_srmr_mplus(S, mean, sigma, mu, meanstructure)}
 
 
+def _implied_sd(sigma) -> np.ndarray:
+    """Implied SDs; NaN for a variance that is not positive (no admissible point: NA)."""
+    d = np.diag(sigma)
+    return np.sqrt(np.where(d > 0, d, np.nan))
+
+
 def _srmr_mplus(S, mean, sigma, mu, meanstructure):
     """Mplus' SRMR (``lav_fit_srmr_mplus``, https://www.statmodel.com/download/SRMR.pdf):
     correlation residuals below the diagonal, relative variance residuals, standardized means."""
     p = S.shape[0]
-    sd = np.sqrt(np.diag(S))
-    sds = np.sqrt(np.where(np.diag(sigma) > 0, np.diag(sigma), np.nan))  # 0 variance: NA
+    sd, sds = np.sqrt(np.diag(S)), _implied_sd(sigma)
     rc = S / np.outer(sd, sd) - sigma / np.outer(sds, sds)
     lo = np.sum(rc[np.tril_indices(p, -1)] ** 2)
     dv = np.sum(((np.diag(S) - np.diag(sigma)) / np.diag(S)) ** 2)

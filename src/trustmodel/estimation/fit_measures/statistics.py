@@ -145,6 +145,7 @@ def fit_statistics(table, stats, state, estimator: str = "ML", extra=None) -> Fi
         else:
             bstate = bl.refit(table, stats, problem.estimator)
             bchisq = np.nan if bstate is None else float(2 * N * bstate.fmin)
+    fmin = state.fmin if state.admissible else np.nan
     if not np.isfinite(logl):   # no admissible point
         logl = np.nan
     if fixed_x and nx:   # lavaan reports the likelihood conditional on the covariates
@@ -160,7 +161,7 @@ def fit_statistics(table, stats, state, estimator: str = "ML", extra=None) -> Fi
         gfi = [fm.gfi_parts(S, g.mean, i.sigma, i.mu, ms, problem.estimator, x_idx)
                for S, g, i in zip(covs, stats.groups, imps)]
     test = TESTS.get(estimator, "standard")
-    if not np.isfinite(state.fmin):   # no admissible point: no scaled tests (lavaan's NA)
+    if not state.admissible:   # no scaled tests (lavaan's NA)
         scaled = {}
     elif fiml:
         scaled = _fiml_measures(table, stats, state, test, df, bdf)
@@ -170,8 +171,7 @@ def fit_statistics(table, stats, state, estimator: str = "ML", extra=None) -> Fi
         scaled = {}
     return FitStatistics(
         estimator=estimator, discrepancy=problem.estimator, test=test,
-        chisq=float(2 * N * state.fmin) if np.isfinite(state.fmin) else np.nan,
-        df=int(df), fmin=float(state.fmin) if np.isfinite(state.fmin) else np.nan,
+        chisq=2 * N * fmin, df=int(df), fmin=fmin,
         npar=int(npar), ntotal=int(N), nobs=tuple(g.nobs for g in stats.groups), p=p,
         nx=nx, fixed_x=fixed_x, meanstructure=bool(ms), baseline_chisq=float(bchisq),
         baseline_df=int(bdf), logl=float(logl), unrestricted_logl=float(logl_h1),
